@@ -1,0 +1,34 @@
+# Two entry points a fresh machine needs: `make run` and `make test`.
+# Each creates the virtual environment when it is missing or out of date.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run demo test lint bench dist clean-venv
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/pressroom
+
+demo: $(STAMP)
+	$(VENV)/bin/pressroom demo
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/lint-imports
+
+bench: $(STAMP)
+	$(VENV)/bin/pressroom bench --json
+
+clean-venv:
+	rm -rf $(VENV)

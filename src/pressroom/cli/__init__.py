@@ -1,0 +1,110 @@
+"""The command line: thin. It parses, calls the app layer, and prints.
+
+Each subcommand lives in its own module under ``pressroom.cli`` and exposes
+``register(subparsers)``; the module sets ``func(args) -> int`` on its parser.
+Errors meant for a person (:class:`~pressroom.errors.PressroomError`) are printed as one
+sentence with the contract's exit code; anything unexpected is logged to a crash file and
+reported in one sentence too, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+
+from pressroom import __version__
+from pressroom.errors import EXIT_FAILED, EXIT_USAGE, PressroomError
+
+# Subcommand modules, in the order `pressroom --help` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "gui",
+    "demo",
+    "run",
+    "keys",
+    "grant",
+    "catalog",
+    "sim",
+    "drives",
+    "verify",
+    "play",
+    "ledger",
+    "report",
+    "bench",
+    "doctor",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one sentence, exit 2, usage on stderr
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pressroom",
+        description="Duplication station for secured, disk-bound music copies.",
+    )
+    parser.add_argument("--version", action="version", version=f"pressroom {__version__}")
+    parser.add_argument(
+        "--data-dir", help="data directory (default: $PRESSROOM_DATA_DIR or the user data dir)"
+    )
+    parser.add_argument(
+        "--ledger", dest="ledger_url", help="ledger database URL (default: SQLite in data dir)"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="with no subcommand: start the station on demo disks"
+    )
+    parser.add_argument("--kiosk", action="store_true", help="with no subcommand: kiosk mode")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"pressroom.cli.{name}_cmd")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"pressroom.cli.{name}_cmd":
+                continue  # that command is not built yet in this tree
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # bare `pressroom` starts the station window
+        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "gui"])
+    try:
+        return int(args.func(args) or 0)
+    except PressroomError as exc:
+        print(f"pressroom: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("pressroom: interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_FAILED
+    except Exception as exc:  # last resort: one sentence, details to a crash file
+        path = _write_crash_report(args)
+        print(
+            f"pressroom: internal error ({type(exc).__name__}: {exc}); "
+            f"details were written to {path}.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+
+
+def _write_crash_report(args: argparse.Namespace) -> str:
+    from pressroom.config import resolve_data_dir
+
+    try:
+        logs = resolve_data_dir(getattr(args, "data_dir", None)) / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        path = logs / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+        path.write_text(traceback.format_exc(), encoding="utf-8")
+        return str(path)
+    except OSError:
+        return "(nowhere: the data directory is not writable)"

@@ -1,0 +1,135 @@
+"""Where Pressroom keeps its files, and the operator's settings.
+
+Resolution order for the data directory: ``--data-dir``, then ``PRESSROOM_DATA_DIR``,
+then the platform's user data directory (platformdirs). Settings live in
+``settings.toml`` inside it; environment variables override single settings so that a
+kiosk image or CI can pin them without editing files.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import platformdirs
+import tomli_w
+
+from pressroom.errors import UsageError
+
+APP_NAME = "pressroom"
+SETTINGS_FILE = "settings.toml"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def resolve_data_dir(cli_value: str | os.PathLike[str] | None = None) -> Path:
+    if cli_value:
+        return Path(cli_value).expanduser().resolve()
+    env = os.environ.get("PRESSROOM_DATA_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    return default_data_dir()
+
+
+@dataclass
+class Settings:
+    """Operator-editable settings. Every field has a safe embedded default."""
+
+    ledger_url: str = ""  # empty: SQLite file in the data directory
+    identity_policy: str = "refuse"  # refuse | warn
+    concurrency_per_bus: int = 8
+    verify_mode: str = "auto"  # auto | direct | fadvise
+    station_label: str = "Pressroom station"
+    operator: str = ""
+    sim_dir: str = ""  # empty: <data dir>/sim
+    kiosk_pin_hash: str = ""
+    kiosk_price_text: str = ""
+    kiosk_idle_seconds: int = 90
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        if self.identity_policy not in ("refuse", "warn"):
+            raise UsageError(
+                f"identity_policy must be 'refuse' or 'warn', not {self.identity_policy!r}."
+            )
+        if self.verify_mode not in ("auto", "direct", "fadvise"):
+            raise UsageError(
+                f"verify_mode must be 'auto', 'direct' or 'fadvise', not {self.verify_mode!r}."
+            )
+        if not 1 <= int(self.concurrency_per_bus) <= 64:
+            raise UsageError("concurrency_per_bus must be between 1 and 64.")
+
+
+_ENV_OVERRIDES = {
+    "ledger_url": "PRESSROOM_LEDGER_URL",
+    "identity_policy": "PRESSROOM_IDENTITY_POLICY",
+    "verify_mode": "PRESSROOM_VERIFY_MODE",
+    "sim_dir": "PRESSROOM_SIM_DIR",
+}
+
+
+@dataclass
+class Config:
+    """The resolved configuration of one station process."""
+
+    data_dir: Path
+    settings: Settings
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def sim_dir(self) -> Path:
+        return Path(self.settings.sim_dir) if self.settings.sim_dir else self.data_dir / "sim"
+
+    @property
+    def ledger_url(self) -> str:
+        if self.settings.ledger_url:
+            return self.settings.ledger_url
+        return f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"
+
+    @property
+    def journal_dir(self) -> Path:
+        return self.data_dir / "journal"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def save_settings(self) -> Path:
+        self.settings.validate()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / SETTINGS_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(tomli_w.dumps(asdict(self.settings)), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+
+def load_config(
+    data_dir: str | os.PathLike[str] | None = None, ledger_url: str | None = None
+) -> Config:
+    root = resolve_data_dir(data_dir)
+    settings = Settings()
+    path = root / SETTINGS_FILE
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"The settings file {path} is not valid TOML: {exc}.") from None
+        known = {f.name for f in fields(Settings)}
+        for key, value in raw.items():
+            if key in known:
+                setattr(settings, key, value)
+    for name, env in _ENV_OVERRIDES.items():
+        if os.environ.get(env):
+            setattr(settings, name, os.environ[env])
+    if ledger_url:
+        settings.ledger_url = ledger_url
+    settings.validate()
+    return Config(data_dir=root, settings=settings)
