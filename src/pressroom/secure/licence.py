@@ -1,0 +1,327 @@
+"""The disk licence: one signed file, written last, that makes a disk count.
+
+It carries everything a player needs offline: the station certificate and the grant (both
+publisher-signed), the disk identity hash, the media key wrapped to the player, the newest
+revocation list the station had, and per track its metadata, rights, hashes and wrapped
+key. The station signs the canonical CBOR body (docs/FORMAT.md, "Licence").
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from pressroom.secure import canonical
+from pressroom.secure.binding import (
+    WrappedMediaKey,
+    binding_key,
+    random_key,
+    wrap_media_key,
+    wrap_track_key,
+)
+from pressroom.secure.container import DEFAULT_CHUNK, SealedTrack, TrackHeader
+from pressroom.secure.errors import FormatError
+from pressroom.secure.identity import DiskIdentity
+from pressroom.secure.keys import Envelope, sign
+from pressroom.secure.rights import Rights
+
+LICENCE_TYPE = "licence"
+DISK_DIR = "PRESSROOM"
+LICENCE_FILE = f"{DISK_DIR}/licence.prl"
+TRACKS_DIR = f"{DISK_DIR}/tracks"
+KINDS = ("sale", "replacement")
+
+
+def track_file(index: int) -> str:
+    return f"{TRACKS_DIR}/{index + 1:02d}.prt"
+
+
+@dataclass(frozen=True)
+class TrackEntry:
+    track_id: bytes  # SHA-256 of the source file: the grant names tracks by it
+    file: str
+    title: str
+    artist: str
+    album: str
+    number: int | None
+    duration: float | None
+    format: str
+    rights: Rights
+    plain_len: int
+    plain_sha256: bytes
+    header_sha256: bytes
+    chunks: int
+    wrapped_key: dict[str, bytes]
+
+    def to_cbor(self) -> dict[str, Any]:
+        return {
+            "track_id": self.track_id,
+            "file": self.file,
+            "title": self.title,
+            "artist": self.artist,
+            "album": self.album,
+            "number": self.number,
+            "duration_ms": None if self.duration is None else round(self.duration * 1000),
+            "format": self.format,
+            "rights": self.rights.to_cbor(),
+            "plain_len": self.plain_len,
+            "plain_sha256": self.plain_sha256,
+            "header_sha256": self.header_sha256,
+            "chunks": self.chunks,
+            "wrapped_key": self.wrapped_key,
+        }
+
+    @classmethod
+    def from_cbor(cls, raw: Any) -> TrackEntry:
+        m = canonical.expect_map(
+            raw,
+            "licence track",
+            (
+                "track_id", "file", "title", "artist", "album", "number", "duration_ms",
+                "format", "rights", "plain_len", "plain_sha256", "header_sha256", "chunks",
+                "wrapped_key",
+            ),
+        )
+        file = canonical.expect(m["file"], str, "track file name")
+        if not file.startswith(TRACKS_DIR + "/") or ".." in file or "\\" in file:
+            raise FormatError(f"The licence names a track file outside {TRACKS_DIR}: {file!r}.")
+        return cls(
+            track_id=canonical.expect(m["track_id"], bytes, "track id"),
+            file=file,
+            title=canonical.expect(m["title"], str, "track title"),
+            artist=canonical.expect(m["artist"], str, "track artist"),
+            album=canonical.expect(m["album"], str, "track album"),
+            number=m["number"] if m["number"] is None else canonical.expect(m["number"], int, "n"),
+            duration=None if m["duration_ms"] is None else m["duration_ms"] / 1000,
+            format=canonical.expect(m["format"], str, "track format"),
+            rights=Rights.from_cbor(m["rights"]),
+            plain_len=canonical.expect(m["plain_len"], int, "track length"),
+            plain_sha256=canonical.expect(m["plain_sha256"], bytes, "track hash"),
+            header_sha256=canonical.expect(m["header_sha256"], bytes, "header hash"),
+            chunks=canonical.expect(m["chunks"], int, "chunk count"),
+            wrapped_key=m["wrapped_key"],
+        )
+
+
+@dataclass(frozen=True)
+class MadeFor:
+    """Which disk the licence was made for, in the clear, to explain a mismatch.
+
+    Not a security check: binding is cryptographic. It lets a support desk say "made for a
+    disk whose serial ends in 1A2B" and check "as if the disk had serial S" (`--serial`).
+    """
+
+    vendor_id: int
+    product_id: int
+    capacity_class: int
+    serial_hint: str  # last four characters of the normalised serial
+
+    @classmethod
+    def of(cls, identity: DiskIdentity) -> MadeFor:
+        return cls(
+            identity.vendor_id, identity.product_id, identity.capacity_class, identity.serial[-4:]
+        )
+
+    def to_cbor(self) -> dict[str, Any]:
+        return {
+            "vid": self.vendor_id,
+            "pid": self.product_id,
+            "cap": self.capacity_class,
+            "hint": self.serial_hint,
+        }
+
+    @classmethod
+    def from_cbor(cls, raw: Any) -> MadeFor:
+        m = canonical.expect_map(raw, "made-for", ("vid", "pid", "cap", "hint"))
+        return cls(
+            canonical.expect(m["vid"], int, "vendor id"),
+            canonical.expect(m["pid"], int, "product id"),
+            canonical.expect(m["cap"], int, "capacity class"),
+            canonical.expect(m["hint"], str, "serial hint"),
+        )
+
+    def identity_with_serial(self, serial: str) -> DiskIdentity:
+        from pressroom.secure.identity import normalise_serial, placeholder_reason
+
+        reason = placeholder_reason(serial)
+        if reason:
+            raise FormatError(f"Cannot check as serial {serial!r}: {reason}.")
+        return DiskIdentity(
+            self.vendor_id, self.product_id, normalise_serial(serial), self.capacity_class
+        )
+
+
+@dataclass(frozen=True)
+class Licence:
+    licence_id: bytes
+    issued_at: int
+    station_cert: bytes
+    grant: bytes
+    copy_index: int
+    kind: str
+    replaces: bytes | None
+    identity_hash: bytes
+    made_for: MadeFor
+    media_key: WrappedMediaKey
+    revocations: bytes | None
+    tracks: tuple[TrackEntry, ...]
+    signer: bytes = field(default=b"", compare=False)  # key id in the envelope
+    raw: bytes = field(default=b"", compare=False, repr=False)
+
+    @property
+    def id_hex(self) -> str:
+        return self.licence_id.hex()
+
+    def body_cbor(self) -> dict[str, Any]:
+        return {
+            "v": 1,
+            "licence_id": self.licence_id,
+            "issued_at": self.issued_at,
+            "station_cert": self.station_cert,
+            "grant": self.grant,
+            "copy_index": self.copy_index,
+            "kind": self.kind,
+            "replaces": self.replaces,
+            "identity_hash": self.identity_hash,
+            "made_for": self.made_for.to_cbor(),
+            "media_key": self.media_key.to_cbor(),
+            "revocations": self.revocations,
+            "tracks": [t.to_cbor() for t in self.tracks],
+        }
+
+
+_BODY_FIELDS = (
+    "v", "licence_id", "issued_at", "station_cert", "grant", "copy_index", "kind", "replaces",
+    "identity_hash", "made_for", "media_key", "revocations", "tracks",
+)
+
+
+def parse_licence(data: bytes) -> tuple[Envelope, Licence]:
+    """Parse without trusting anything yet: the verifier checks signatures in order."""
+    env = Envelope.from_bytes(data, "licence", LICENCE_TYPE)
+    m = canonical.expect_map(canonical.decode(env.body, "licence body"), "licence", _BODY_FIELDS)
+    if m["v"] != 1:
+        raise FormatError(f"licence version {m['v']!r} is not supported.")
+    if m["kind"] not in KINDS:
+        raise FormatError(f"licence kind {m['kind']!r} is unknown.")
+    tracks = tuple(TrackEntry.from_cbor(t) for t in canonical.expect(m["tracks"], list, "tracks"))
+    if len({t.file for t in tracks}) != len(tracks):
+        raise FormatError("The licence names one track file twice.")
+    lic = Licence(
+        licence_id=canonical.expect(m["licence_id"], bytes, "licence id"),
+        issued_at=canonical.expect(m["issued_at"], int, "issue time"),
+        station_cert=canonical.expect(m["station_cert"], bytes, "station certificate"),
+        grant=canonical.expect(m["grant"], bytes, "grant"),
+        copy_index=canonical.expect(m["copy_index"], int, "copy index"),
+        kind=m["kind"],
+        replaces=m["replaces"],
+        identity_hash=canonical.expect(m["identity_hash"], bytes, "identity hash"),
+        made_for=MadeFor.from_cbor(m["made_for"]),
+        media_key=WrappedMediaKey.from_cbor(m["media_key"]),
+        revocations=m["revocations"],
+        tracks=tracks,
+        signer=env.kid,
+        raw=data,
+    )
+    return env, lic
+
+
+class DiskBinder:
+    """Station-side key material for one disk being made.
+
+    Holds the media key and binding key in memory only for the life of one disk's pipeline.
+    """
+
+    def __init__(
+        self,
+        identity: DiskIdentity,
+        player: X25519PublicKey,
+        *,
+        licence_id: bytes | None = None,
+        chunk_size: int = DEFAULT_CHUNK,
+    ):
+        self.identity = identity
+        self.identity_hash = identity.hash()
+        self.licence_id = licence_id or uuid.uuid4().bytes
+        self.chunk_size = chunk_size
+        self._media_key = random_key()
+        self._binding = binding_key(self._media_key, self.identity_hash)
+        self.wrapped_media_key = wrap_media_key(self._media_key, player, licence_id=self.licence_id)
+
+    def new_track(self, track_id: bytes, plain_len: int) -> tuple[bytes, TrackHeader]:
+        """A fresh random key and header for one track on this disk."""
+        header = TrackHeader.new(
+            plain_len=plain_len,
+            licence_id=self.licence_id,
+            track_id=track_id,
+            identity_hash=self.identity_hash,
+            chunk_size=self.chunk_size,
+        )
+        return random_key(), header
+
+    def entry(
+        self,
+        *,
+        file: str,
+        track_key: bytes,
+        sealed: SealedTrack,
+        rights: Rights,
+        title: str,
+        artist: str = "",
+        album: str = "",
+        number: int | None = None,
+        duration: float | None = None,
+        format: str = "",
+    ) -> TrackEntry:
+        track_id = sealed.header.track_id
+        return TrackEntry(
+            track_id=track_id,
+            file=file,
+            title=title,
+            artist=artist,
+            album=album,
+            number=number,
+            duration=duration,
+            format=format,
+            rights=rights,
+            plain_len=sealed.header.plain_len,
+            plain_sha256=sealed.plain_sha256,
+            header_sha256=sealed.header_sha256,
+            chunks=sealed.chunks,
+            wrapped_key=wrap_track_key(
+                track_key, self._binding, licence_id=self.licence_id, track_id=track_id
+            ),
+        )
+
+    def seal_licence(
+        self,
+        station: Ed25519PrivateKey,
+        *,
+        station_cert: bytes,
+        grant: bytes,
+        copy_index: int,
+        issued_at: int,
+        tracks: list[TrackEntry],
+        kind: str = "sale",
+        replaces: bytes | None = None,
+        revocations: bytes | None = None,
+    ) -> bytes:
+        lic = Licence(
+            licence_id=self.licence_id,
+            issued_at=issued_at,
+            station_cert=station_cert,
+            grant=grant,
+            copy_index=copy_index,
+            kind=kind,
+            replaces=replaces,
+            identity_hash=self.identity_hash,
+            made_for=MadeFor.of(self.identity),
+            media_key=self.wrapped_media_key,
+            revocations=revocations,
+            tracks=tuple(tracks),
+        )
+        return sign(station, LICENCE_TYPE, canonical.encode(lic.body_cbor())).to_bytes()

@@ -1,0 +1,155 @@
+"""Rights per track on a disk, and the range of rights a grant allows.
+
+Times are integer Unix seconds (UTC). ``None`` means "no limit" for rights, and "the grant
+does not restrict this" for limits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pressroom.errors import UsageError
+from pressroom.secure import canonical
+from pressroom.secure.errors import FormatError
+
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class Rights:
+    plays: int | None = None  # how many times each track may be played
+    expires: int | None = None  # Unix time after which the track no longer plays
+    preview_seconds: int | None = None  # only the first N seconds play
+    export: bool = False  # may the player export the decrypted audio
+
+    def to_cbor(self) -> dict[str, Any]:
+        return {
+            "plays": self.plays,
+            "expires": self.expires,
+            "preview": self.preview_seconds,
+            "export": self.export,
+        }
+
+    @classmethod
+    def from_cbor(cls, raw: Any, what: str = "rights") -> Rights:
+        m = canonical.expect_map(raw, what, ("plays", "expires", "preview", "export"))
+        for name in ("plays", "expires", "preview"):
+            if m[name] is not None:
+                canonical.expect(m[name], int, f"{what} {name}")
+                if m[name] < 0:
+                    raise FormatError(f"{what} {name} is negative.")
+        return cls(
+            plays=m["plays"],
+            expires=m["expires"],
+            preview_seconds=m["preview"],
+            export=canonical.expect(m["export"], bool, f"{what} export"),
+        )
+
+    def describe(self) -> str:
+        parts = [
+            "unlimited plays" if self.plays is None else f"{self.plays} plays",
+            "no expiry" if self.expires is None else f"expires at {self.expires}",
+        ]
+        if self.preview_seconds is not None:
+            parts.append(f"{self.preview_seconds} s preview")
+        parts.append("export allowed" if self.export else "no export")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class RightsLimits:
+    """What a grant lets a station give. ``None`` fields do not restrict."""
+
+    max_plays: int | None = None  # rights must set plays <= this
+    max_days: int | None = None  # rights must expire within this many days of issue
+    max_preview_seconds: int | None = None  # rights must be preview-only, at most this long
+    export: bool = False  # may rights allow export
+
+    def to_cbor(self) -> dict[str, Any]:
+        return {
+            "max_plays": self.max_plays,
+            "max_days": self.max_days,
+            "max_preview": self.max_preview_seconds,
+            "export": self.export,
+        }
+
+    @classmethod
+    def from_cbor(cls, raw: Any, what: str = "rights limits") -> RightsLimits:
+        m = canonical.expect_map(raw, what, ("max_plays", "max_days", "max_preview", "export"))
+        for name in ("max_plays", "max_days", "max_preview"):
+            if m[name] is not None:
+                canonical.expect(m[name], int, f"{what} {name}")
+        return cls(
+            max_plays=m["max_plays"],
+            max_days=m["max_days"],
+            max_preview_seconds=m["max_preview"],
+            export=canonical.expect(m["export"], bool, f"{what} export"),
+        )
+
+    def violation(self, rights: Rights, issued_at: int) -> str | None:
+        """Why ``rights`` exceed these limits, or None when they are within them."""
+        if self.max_plays is not None and (rights.plays is None or rights.plays > self.max_plays):
+            return f"the grant allows at most {self.max_plays} plays"
+        if self.max_days is not None and (
+            rights.expires is None or rights.expires > issued_at + self.max_days * DAY
+        ):
+            return f"the grant requires expiry within {self.max_days} days"
+        if self.max_preview_seconds is not None and (
+            rights.preview_seconds is None or rights.preview_seconds > self.max_preview_seconds
+        ):
+            return f"the grant allows only previews of {self.max_preview_seconds} s"
+        if rights.export and not self.export:
+            return "the grant does not allow export"
+        return None
+
+
+PRESETS: dict[str, str] = {
+    "standard": "unlimited plays, no expiry, no export",
+    "rental-30d": "expires 30 days after the disk is made",
+    "10-plays": "each track plays 10 times",
+    "preview-30s": "only the first 30 seconds of each track play",
+    "export": "unlimited plays, export allowed",
+}
+
+_SPEC = re.compile(r"^(plays|days|preview|export)=([^,]+)$")
+
+
+def parse_rights(spec: str, issued_at: int) -> Rights:
+    """A preset name or ``plays=N,days=N,preview=N,export=yes|no``."""
+    spec = spec.strip()
+    if spec == "standard":
+        return Rights()
+    if spec == "rental-30d":
+        return Rights(expires=issued_at + 30 * DAY)
+    if spec == "10-plays":
+        return Rights(plays=10)
+    if spec == "preview-30s":
+        return Rights(preview_seconds=30)
+    if spec == "export":
+        return Rights(export=True)
+    values: dict[str, Any] = {}
+    for part in spec.split(","):
+        match = _SPEC.match(part.strip())
+        if not match:
+            raise UsageError(
+                f"Unknown rights {spec!r}: use a preset ({', '.join(PRESETS)}) or "
+                "plays=N,days=N,preview=SECONDS,export=yes|no."
+            )
+        name, value = match.groups()
+        if name == "export":
+            if value not in ("yes", "no"):
+                raise UsageError("export must be 'yes' or 'no'.")
+            values["export"] = value == "yes"
+            continue
+        if not value.isdigit() or int(value) <= 0:
+            raise UsageError(f"{name} must be a positive whole number, not {value!r}.")
+        n = int(value)
+        if name == "plays":
+            values["plays"] = n
+        elif name == "days":
+            values["expires"] = issued_at + n * DAY
+        else:
+            values["preview_seconds"] = n
+    return Rights(**values)
