@@ -27,3 +27,17 @@ class App:
         from pressroom.secure.keys import KeyStore
 
         return KeyStore(self.config.keys_dir)
+
+    @cached_property
+    def catalog(self):  # -> pressroom.catalog.CatalogStore
+        from pressroom.catalog.store import SqlCatalogStore
+
+        if hasattr(type(self), "ledger"):  # the ledger's database; its migrations own the DDL
+            return SqlCatalogStore(self.ledger.engine)
+        import sqlalchemy  # until App.ledger exists: the same file, table made on demand
+
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = sqlalchemy.create_engine(f"sqlite:///{self.config.data_dir / 'ledger.sqlite3'}")
+        store = SqlCatalogStore(engine)
+        store.ensure_table()
+        return store
