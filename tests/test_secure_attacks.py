@@ -8,7 +8,6 @@ import struct
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from secure_world import World, identity
 
 from pressroom.secure.cert import issue_revocations, issue_station_cert
 from pressroom.secure.container import HEADER_LEN, TAG_LEN
@@ -18,6 +17,7 @@ from pressroom.secure.keys import key_id, raw_public
 from pressroom.secure.licence import LICENCE_FILE, track_file
 from pressroom.secure.rights import Rights, RightsLimits
 from pressroom.secure.verifier import DirectoryMedium, Trust, verify_disk
+from secure_world import World, identity
 
 CHUNK = 16384
 A = identity("AA11BB22CC33DD44")
@@ -311,7 +311,8 @@ def test_other_player_cannot_open(world):
 
 
 @pytest.mark.parametrize(
-    "serial", [None, "", "   ", "0000000000", "000000000000000000", "FFFFFFFFFFFF", "0123456789ABCDEF"]
+    "serial",
+    [None, "", "   ", "0000000000", "000000000000000000", "FFFFFFFFFFFF", "0123456789ABCDEF"],
 )
 def test_blank_or_placeholder_serial_refused_at_binding(serial):
     with pytest.raises(IdentityRefused):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from secure_world import World, identity
 
 from pressroom.secure.verifier import verify_disk
+from secure_world import World, identity
 
 ID = identity("MUTANT0042TEST")
 
@@ -39,7 +39,9 @@ def pristine_disk(tmp_path_factory):
     world.grant = world.make_grant(copies=3)
     disk = world.make_disk("disk", ID, chunk_size=4096)
     files = {
-        str(p.relative_to(disk)): p.read_bytes() for p in sorted(Path(disk).rglob("*")) if p.is_file()
+        str(p.relative_to(disk)): p.read_bytes()
+        for p in sorted(Path(disk).rglob("*"))
+        if p.is_file()
     }
     assert verify_disk(MemoryMedium(files), ID, world.trust()).ok
     _PRISTINE.append((world, files))
@@ -55,7 +57,9 @@ mutation = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(file_index=st.integers(0, 2), ops=st.lists(mutation, min_size=1, max_size=3))
 def test_no_mutation_verifies(tmp_path_factory, file_index, ops):
     world, original = pristine_disk(tmp_path_factory)

@@ -17,6 +17,7 @@ from pressroom.config import Config, load_config
 @dataclass
 class App:
     config: Config
+    demo: bool = False  # drives: simulated demo disks only (set before first use)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> App:
@@ -27,6 +28,12 @@ class App:
         from pressroom.secure.keys import KeyStore
 
         return KeyStore(self.config.keys_dir)
+
+    @cached_property
+    def ledger(self):  # -> pressroom.ledger.Ledger
+        from pressroom.ledger import Ledger
+
+        return Ledger.open(self.config.ledger_url)
 
     @cached_property
     def catalog(self):  # -> pressroom.catalog.CatalogStore
@@ -41,3 +48,16 @@ class App:
         store = SqlCatalogStore(engine)
         store.ensure_table()
         return store
+
+    def trust(self):  # -> pressroom.secure.verifier.Trust
+        """What this station's built-in player trusts: its publishers, key and revocations."""
+        from pressroom.secure.verifier import Trust
+
+        ks = self.keystore
+        return Trust(ks.trusted_publishers(), ks.player_key(), (ks.revocations_bytes(),))
+
+    @cached_property
+    def drive_provider(self):  # -> pressroom.drives.DriveProvider
+        from pressroom.drives import default_provider
+
+        return default_provider(self.config, demo=self.demo)

