@@ -1,0 +1,31 @@
+"""The station's ledger: grants and quotas, runs, disks made, and a hash-chained audit log.
+
+SQLAlchemy Core over SQLite (one station) or PostgreSQL (a fleet sharing quotas), with
+Alembic migrations shipped in the package. See :class:`Ledger`.
+"""
+
+from pressroom.ledger.chain import ChainReport, Event
+from pressroom.ledger.errors import LedgerError, StaleReservation
+from pressroom.ledger.models import (
+    DiskRecord,
+    DiskSighting,
+    GrantStatus,
+    Reservation,
+    RunRecord,
+    Sightings,
+)
+from pressroom.ledger.store import Ledger
+
+__all__ = [
+    "ChainReport",
+    "DiskRecord",
+    "DiskSighting",
+    "Event",
+    "GrantStatus",
+    "Ledger",
+    "LedgerError",
+    "Reservation",
+    "RunRecord",
+    "Sightings",
+    "StaleReservation",
+]

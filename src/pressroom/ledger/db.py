@@ -1,0 +1,124 @@
+"""Opening the ledger database: URL rules, SQLite settings, write transactions, migrations.
+
+Every write to the ledger appends to the hash chain, and the chain must never fork, so
+every write transaction is serialised up front: on SQLite it starts with ``BEGIN
+IMMEDIATE`` (the database write lock, taken before anything is read); on PostgreSQL the
+first statement locks the single ``chain_head`` row ``FOR UPDATE``. Taking the one lock
+first, always, also means two writers can never deadlock on each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from pressroom.errors import SetupError, UsageError
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_BEGIN_MODE = "pressroom_sqlite_begin"
+_MIGRATION_LOCK_KEY = 0x7072_6573_736C_6564  # "pressled": pg advisory lock for migrations
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` as psycopg 3 URLs; check the dialect."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise UsageError(f"The ledger URL {url!r} is not a database URL.") from None
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise UsageError(
+            f"The ledger must be SQLite or PostgreSQL, not {parsed.get_backend_name()!r}."
+        )
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database)
+    try:
+        return sa.create_engine(url, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise SetupError(
+            f"PostgreSQL ledgers need the '{exc.name}' package: pip install 'psycopg[binary]'."
+        ) from None
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        # pysqlite's own transaction handling would defer BEGIN; we issue BEGIN ourselves.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+@contextlib.contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction holding the ledger's write lock from its first statement."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
+        with conn.begin():
+            if is_postgres(engine):
+                conn.execute(sa.text("SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE")).one()
+            yield conn
+
+
+def alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    """An Alembic config built in code, so migrations run from an installed package."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision``; safe when several stations start at once."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
+        with conn.begin():
+            if is_postgres(engine):
+                lock = sa.text("SELECT pg_advisory_xact_lock(:k)")
+                conn.execute(lock, {"k": _MIGRATION_LOCK_KEY})
+            command.upgrade(alembic_config(conn), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -1,0 +1,135 @@
+"""The ledger's tables, as SQLAlchemy Core objects (the migrations own the DDL).
+
+Times are Unix seconds as floats (UTC), except ``events.at``, which is integer
+microseconds because it is hashed and must survive every database round trip exactly.
+Binary ids are stored as lowercase hex so that they read the same in SQL, CSV and JSON.
+
+The ``catalog`` table belongs to :mod:`pressroom.catalog`; it lives in this database so
+one PostgreSQL URL shares tracks, grants and quotas across a fleet.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from pressroom.catalog.schema import define_catalog_table
+
+metadata = sa.MetaData()
+catalog = define_catalog_table(metadata)
+
+GENESIS_HASH = "0" * 64
+
+grants = sa.Table(
+    "grants",
+    metadata,
+    sa.Column("grant_id", sa.String(32), primary_key=True),
+    sa.Column("raw", sa.LargeBinary, nullable=False),  # the signed envelope, as issued
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("publisher", sa.String(32), nullable=False),
+    sa.Column("station", sa.String(32)),  # None: any certified station
+    sa.Column("tracks", sa.Text, nullable=False),  # JSON list of content hashes
+    sa.Column("copies", sa.Integer, nullable=False),
+    sa.Column("replacements", sa.Integer, nullable=False),
+    # Quota in use: reserved + committed. Released reservations give their copy back.
+    sa.Column("copies_used", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("replacements_used", sa.Integer, nullable=False, server_default="0"),
+    # Copy numbers handed out so far; never decremented, so no index is ever reused.
+    sa.Column("copies_issued", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("replacements_issued", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("not_before", sa.BigInteger, nullable=False),
+    sa.Column("not_after", sa.BigInteger, nullable=False),
+    sa.Column("imported_at", sa.Float, nullable=False),
+    sa.CheckConstraint("copies_used >= 0 AND copies_used <= copies", name="ck_grants_copies"),
+    sa.CheckConstraint(
+        "replacements_used >= 0 AND replacements_used <= replacements",
+        name="ck_grants_replacements",
+    ),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("run_id", sa.String(32), primary_key=True),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float),
+    sa.Column("operator", sa.Text, nullable=False, server_default=""),
+    sa.Column("station_id", sa.String(32), nullable=False),
+    sa.Column("grant_id", sa.String(32), sa.ForeignKey("grants.grant_id"), nullable=False),
+    sa.Column("tracks", sa.Text, nullable=False),  # JSON list of content hashes
+    sa.Column("copies_wanted", sa.Integer, nullable=False),
+    sa.Column("rights", sa.Text, nullable=False),  # JSON: per-track or one rights map
+    sa.Column("status", sa.String(16), nullable=False),  # running|finished|aborted|failed|crashed
+)
+
+reservations = sa.Table(
+    "reservations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("grant_id", sa.String(32), sa.ForeignKey("grants.grant_id"), nullable=False),
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.run_id")),
+    sa.Column("station_id", sa.String(32), nullable=False, server_default=""),
+    sa.Column("drive_id", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # sale | replacement
+    sa.Column("copy_index", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # reserved | committed | released
+    sa.Column("reason", sa.Text),  # why it was released
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("grant_id", "kind", "copy_index", name="uq_reservations_copy"),
+    sa.Index("ix_reservations_state", "state"),
+)
+
+disks = sa.Table(
+    "disks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("licence_id", sa.String(32), unique=True),  # None for failed disks
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.run_id")),
+    sa.Column("reservation_id", sa.Integer, sa.ForeignKey("reservations.id")),
+    sa.Column("grant_id", sa.String(32)),
+    sa.Column("copy_index", sa.Integer),
+    sa.Column("slot", sa.Text, nullable=False, server_default=""),
+    sa.Column("drive_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("identity_hash", sa.String(64)),  # SHA-256 of the canonical disk identity
+    sa.Column("serial_hash", sa.String(64)),  # SHA-256 of the serial alone
+    sa.Column("serial_masked", sa.Text, nullable=False, server_default=""),
+    sa.Column("vendor", sa.Text, nullable=False, server_default=""),
+    sa.Column("product", sa.Text, nullable=False, server_default=""),
+    sa.Column("capacity", sa.BigInteger),
+    sa.Column("tracks", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("bytes", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("result", sa.String(8), nullable=False),  # pass | fail
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float, nullable=False),
+    sa.Column("write_seconds", sa.Float),
+    sa.Column("verify_seconds", sa.Float),
+    sa.Column("mb_per_s", sa.Float),
+    sa.Column("operator", sa.Text, nullable=False, server_default=""),
+    sa.Column("station_id", sa.String(32), nullable=False, server_default=""),
+    sa.Index("ix_disks_identity", "identity_hash"),
+    sa.Index("ix_disks_serial", "serial_hash"),
+    sa.Index("ix_disks_run", "run_id"),
+    sa.Index("ix_disks_finished", "finished_at"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.BigInteger, nullable=False),  # Unix microseconds
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),  # canonical JSON
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# One row (id = 1): the newest event's seq and hash. Writers lock it (PostgreSQL), and
+# verification compares it with the last row, so truncating the chain's tail shows.
+chain_head = sa.Table(
+    "chain_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)

@@ -1,0 +1,108 @@
+"""Several stations and workers reserving from one grant never exceed it nor fork the chain.
+
+200 attempts on a grant of 100 copies, from 4 OS processes (spawned, each with its own
+connection pool) on PostgreSQL and on SQLite, and from 4 threads sharing one Ledger on
+SQLite: exactly 100 succeed, copy indices are exactly 1..100, and the chain verifies.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+
+import pytest
+
+from ledger_support import Publisher
+from pg import pg_server_url, pg_url  # noqa: F401  (fixtures)
+from pressroom.ledger import Ledger
+
+WORKERS = 4
+ATTEMPTS_EACH = 50
+COPIES = 100
+
+
+def _reserve_many(ledger: Ledger, grant_id: str, worker: int) -> tuple[int, list[int]]:
+    """(attempts made, copy indices won)."""
+    got = []
+    for n in range(ATTEMPTS_EACH):
+        res = ledger.reserve(
+            grant_id, run_id=None, drive_id=f"w{worker}-d{n}", station_id=f"station-{worker}"
+        )
+        if res is not None:
+            got.append(res.copy_index)
+    return ATTEMPTS_EACH, got
+
+
+def _station_process(url: str, grant_id: str, worker: int, start, results) -> None:
+    with Ledger.open(url) as ledger:
+        start.wait(60)  # every station connected: now they race
+        results.put((worker, _reserve_many(ledger, grant_id, worker)))
+
+
+def _prepared(url: str) -> str:
+    publisher = Publisher()
+    grant = publisher.grant(copies=COPIES)
+    with Ledger.open(url) as ledger:
+        ledger.import_grant(grant.raw, publisher.trusted, time.time())
+    return grant.id_hex
+
+
+def _check(url: str, grant_id: str, outcomes: list[tuple[int, list[int]]]) -> None:
+    assert sum(attempts for attempts, _ in outcomes) == WORKERS * ATTEMPTS_EACH
+    indices = [i for _, won in outcomes for i in won]
+    assert len(indices) == COPIES, f"{len(indices)} reservations succeeded"
+    assert sorted(indices) == list(range(1, COPIES + 1))
+    with Ledger.open(url) as ledger:
+        status = ledger.get_grant(grant_id)
+        assert (status.copies_used, status.copies_remaining) == (COPIES, 0)
+        report = ledger.verify_chain()
+        assert report.ok, report.reason
+        assert report.rows == 1 + COPIES  # the import, then one event per reservation
+
+
+def _run_processes(url: str) -> None:
+    grant_id = _prepared(url)
+    ctx = multiprocessing.get_context("spawn")
+    start, results = ctx.Barrier(WORKERS), ctx.Queue()
+    procs = [
+        ctx.Process(target=_station_process, args=(url, grant_id, w, start, results))
+        for w in range(WORKERS)
+    ]
+    for p in procs:
+        p.start()
+    per_worker = dict(results.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0
+    assert sorted(per_worker) == list(range(WORKERS))
+    _check(url, grant_id, list(per_worker.values()))
+
+
+@pytest.mark.postgres
+def test_fleet_of_processes_on_postgres(pg_url):  # noqa: F811
+    _run_processes(pg_url)
+
+
+def test_fleet_of_processes_on_sqlite(tmp_path):
+    _run_processes(f"sqlite:///{tmp_path / 'fleet.sqlite3'}")
+
+
+def test_threads_sharing_one_sqlite_ledger(tmp_path):
+    url = f"sqlite:///{tmp_path / 'threads.sqlite3'}"
+    grant_id = _prepared(url)
+    results: dict[int, tuple[int, list[int]]] = {}
+    barrier = threading.Barrier(WORKERS)
+    with Ledger.open(url) as ledger:
+
+        def work(worker: int) -> None:
+            barrier.wait()
+            results[worker] = _reserve_many(ledger, grant_id, worker)
+
+        threads = [threading.Thread(target=work, args=(w,)) for w in range(WORKERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert sorted(results) == list(range(WORKERS))
+    _check(url, grant_id, list(results.values()))
