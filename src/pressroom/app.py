@@ -61,9 +61,3 @@ class App:
         from pressroom.drives import default_provider
 
         return default_provider(self.config, demo=self.demo)
-
-    @cached_property
-    def ledger(self):  # -> pressroom.ledger.Ledger
-        from pressroom.ledger import Ledger
-
-        return Ledger.open(self.config.ledger_url)
