@@ -116,3 +116,36 @@ def test_parse_wm_picture_rejects_short_payloads():
     assert parse_wm_picture(good) == (3, "image/png", b"abcd")
     assert parse_wm_picture(good[:-1]) is None
     assert parse_wm_picture(b"\x03") is None
+
+
+def _riff_info_wav(path: Path, tags: dict[bytes, bytes]) -> None:
+    """A 0.1 s silent WAV carrying only a LIST/INFO chunk, written by hand."""
+    import struct
+
+    body = b"INFO"
+    for key, value in tags.items():
+        value += b"\0"
+        body += key + struct.pack("<I", len(value)) + value + (b"\0" if len(value) % 2 else b"")
+    fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
+    samples = b"\0\0" * 800
+    chunks = (
+        b"fmt " + struct.pack("<I", len(fmt)) + fmt
+        + b"LIST" + struct.pack("<I", len(body)) + body
+        + b"data" + struct.pack("<I", len(samples)) + samples
+    )  # fmt: skip
+    path.write_bytes(b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks)
+
+
+def test_wav_without_id3_uses_riff_info_tags(tmp_path):
+    path = tmp_path / "info.wav"
+    _riff_info_wav(
+        path, {b"INAM": b"Take Five", b"IART": b"Quartet", b"IPRD": b"LP", b"IPRT": b"5"}
+    )
+    track = read_track(path)
+    assert (track.title, track.artist, track.album, track.track_number) == (
+        "Take Five", "Quartet", "LP", 5,
+    )  # fmt: skip
+    assert track.duration == pytest.approx(0.1)
+    assert (track.codec, track.sample_rate, track.channels, track.cover) == (
+        "pcm_s16le", 8000, 1, None,
+    )  # fmt: skip

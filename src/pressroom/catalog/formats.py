@@ -189,6 +189,17 @@ class WaveReader(_ID3Reader):
     extensions = (".wav", ".wave")
     mutagen_type = WAVE
 
+    def tag(self, key: str) -> str | None:
+        """ID3 chunk first; else the RIFF INFO list most WAV writers (ffmpeg too) use."""
+        value = super().tag(key)
+        if value is None:
+            if not hasattr(self, "_info_tags"):
+                self._info_tags = read_riff_info(self.path)
+            value = next(
+                (self._info_tags[k] for k in _RIFF_INFO_KEYS[key] if k in self._info_tags), None
+            )
+        return value
+
     def codec(self) -> str:
         bits = getattr(self.audio.info, "bits_per_sample", 16)
         return "pcm_u8" if bits == 8 else f"pcm_s{bits}le"  # WAV PCM: 8-bit unsigned, else LE
@@ -196,6 +207,37 @@ class WaveReader(_ID3Reader):
     def check_stream(self) -> str | None:
         with open(self.path, "rb") as handle:
             return integrity.check_wave(handle)
+
+
+_RIFF_INFO_KEYS = {
+    "title": (b"INAM",),
+    "artist": (b"IART",),
+    "album": (b"IPRD",),
+    "track": (b"ITRK", b"IPRT"),  # ffmpeg writes IPRT
+}
+
+
+def read_riff_info(path: Path) -> dict[bytes, str]:
+    """The sub-chunks of a WAV file's LIST/INFO chunk, decoded (mutagen does not read it)."""
+    found: dict[bytes, str] = {}
+    with open(path, "rb") as handle:
+        data_end = handle.seek(0, 2)
+        pos = 12
+        while pos + 8 <= data_end:
+            handle.seek(pos)
+            chunk_id, size = struct.unpack("<4sI", handle.read(8))
+            if chunk_id == b"LIST" and handle.read(4) == b"INFO":
+                body = handle.read(max(0, size - 4))
+                at = 0
+                while at + 8 <= len(body):
+                    sub_id, sub_size = struct.unpack_from("<4sI", body, at)
+                    raw = body[at + 8 : at + 8 + sub_size].split(b"\0", 1)[0]
+                    text = raw.decode("utf-8", "replace").strip()
+                    if text:
+                        found.setdefault(sub_id, text)
+                    at += 8 + sub_size + (sub_size & 1)
+            pos += 8 + size + (size & 1)
+    return found
 
 
 @register
