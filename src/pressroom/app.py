@@ -39,15 +39,7 @@ class App:
     def catalog(self):  # -> pressroom.catalog.CatalogStore
         from pressroom.catalog.store import SqlCatalogStore
 
-        if hasattr(type(self), "ledger"):  # the ledger's database; its migrations own the DDL
-            return SqlCatalogStore(self.ledger.engine)
-        import sqlalchemy  # until App.ledger exists: the same file, table made on demand
-
-        self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = sqlalchemy.create_engine(f"sqlite:///{self.config.data_dir / 'ledger.sqlite3'}")
-        store = SqlCatalogStore(engine)
-        store.ensure_table()
-        return store
+        return SqlCatalogStore(self.ledger.engine)  # the ledger's migrations own the table
 
     def trust(self):  # -> pressroom.secure.verifier.Trust
         """What this station's built-in player trusts: its publishers, key and revocations."""
