@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 from pressroom.app import App
 from pressroom.errors import SetupError, UsageError
@@ -140,7 +141,7 @@ def cmd_trust(args: argparse.Namespace) -> int:
 
     app = App.from_args(args)
     try:
-        key = serialization.load_pem_public_key(open(args.file, "rb").read())
+        key = serialization.load_pem_public_key(Path(args.file).read_bytes())
     except (OSError, ValueError) as exc:
         raise UsageError(f"Cannot read a public key from {args.file}: {exc}.") from None
     if not isinstance(key, Ed25519PublicKey):
@@ -154,7 +155,7 @@ def cmd_import_cert(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     ks = app.keystore
     try:
-        data = open(args.file, "rb").read()
+        data = Path(args.file).read_bytes()
     except OSError as exc:
         raise UsageError(f"Cannot read {args.file}: {exc.strerror}.") from None
     cert = load_station_cert(data, ks.trusted_publishers())

@@ -8,7 +8,7 @@ tests, docs and `pressroom bench crypto` use it to make a valid disk to attack.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -25,7 +25,7 @@ class SourceTrack:
     path: Path
     track_id: bytes  # SHA-256 of the file
     title: str
-    rights: Rights = Rights()
+    rights: Rights = field(default_factory=Rights)
     artist: str = ""
     album: str = ""
     number: int | None = None

@@ -1,8 +1,9 @@
 """The key hierarchy that binds a copy to one disk (docs/FORMAT.md, "Keys on a disk").
 
-    media key (random, per disk) --wrapped to--> player key        (X25519 + HKDF + AES-GCM)
+    media key (random, per disk), wrapped to the player key (X25519 + HKDF + AES-GCM)
     binding key = HKDF(media key, salt = SHA-256(disk identity))
-    track key   (random, per track per disk) --wrapped under--> HKDF(binding key, licence id || track id)
+    track key (random, per track per disk), wrapped under
+        HKDF(binding key, info = label || licence id || track id)
 
 A copy on another disk has another identity, so another binding key, and no track key
 unwraps: a clone fails on an AES-GCM tag, not on a comparison of serial strings.

@@ -6,7 +6,8 @@ certificates and revocation lists; the station (Ed25519) signs disk licences; th
 bytes of SHA-256 over its raw 32-byte public key.
 
 Every signature covers a domain-separated message, ``b"pressroom/v1/" + type + b"\\0" +
-body``, so a signature made for one kind of object can never be replayed as another.
+kid + body``, so a signature made for one kind of object can never be replayed as another,
+and the key id beside it cannot be altered either (signed objects are not malleable).
 """
 
 from __future__ import annotations
@@ -68,18 +69,18 @@ class Envelope:
 
     def verify(self, public: Ed25519PublicKey, what: str) -> None:
         try:
-            public.verify(self.sig, _message(self.type, self.body))
+            public.verify(self.sig, _message(self.type, self.kid, self.body))
         except InvalidSignature:
             raise SignatureError(f"The signature on the {what} does not verify.") from None
 
 
-def _message(type_: str, body: bytes) -> bytes:
-    return DOMAIN + type_.encode("ascii") + b"\0" + body
+def _message(type_: str, kid: bytes, body: bytes) -> bytes:
+    return DOMAIN + type_.encode("ascii") + b"\0" + kid + body
 
 
 def sign(private: Ed25519PrivateKey, type_: str, body: bytes) -> Envelope:
     kid = key_id(raw_public(private.public_key()))
-    return Envelope(type=type_, body=body, kid=kid, sig=private.sign(_message(type_, body)))
+    return Envelope(type=type_, body=body, kid=kid, sig=private.sign(_message(type_, kid, body)))
 
 
 def ed25519_public_from_raw(raw: bytes, what: str) -> Ed25519PublicKey:
