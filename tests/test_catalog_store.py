@@ -104,3 +104,12 @@ def test_resolve_track_reports_ambiguous_prefixes(store):
         store.upsert(replace(base, content_hash="deadbeef" + tail * 56))
     with pytest.raises(UsageError, match="give more characters"):
         resolve_track(store, "deadbeef")
+
+
+def test_ensure_table_makes_a_standalone_store_usable(tmp_path):
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
+    store = SqlCatalogStore(engine)
+    store.ensure_table()
+    store.ensure_table()  # idempotent
+    assert store.upsert(read_track(DEMO / "02-quota.wav")) is True
+    assert [t.title for t in SqlCatalogStore(engine).all()] == ["Quota"]
