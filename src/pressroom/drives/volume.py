@@ -1,0 +1,266 @@
+"""A Volume over a mounted directory, with page-cache-bypassing reads.
+
+Read-back verification is only worth something if it reads the media, not the copy of
+the data the kernel still holds in RAM. So an uncached reader opens with ``O_DIRECT``
+(reading into page-aligned mmap buffers, as the kernel requires) and, where the
+filesystem refuses ``O_DIRECT`` (tmpfs, some FUSE filesystems answer EINVAL), falls
+back to ``posix_fadvise(DONTNEED)`` and says so in ``cache_mode``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import mmap
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from pressroom.drives.base import CacheMode
+
+DIRECT_CHUNK = 1 << 20  # one aligned read; a multiple of every logical block size
+
+
+class FileWriter:
+    """Unbuffered writer: every ``write`` reaches the kernel, ``sync`` reaches the media."""
+
+    def __init__(self, fd: int, on_error: Callable[[OSError], OSError] | None = None):
+        self._fd = fd
+        self._on_error = on_error or (lambda e: e)
+
+    def write(self, b: bytes | bytearray | memoryview, /) -> int:
+        view = memoryview(b).cast("B")
+        done = 0
+        try:
+            while done < len(view):
+                done += os.write(self._fd, view[done:])
+        except OSError as exc:
+            raise self._on_error(exc) from None
+        return done
+
+    def sync(self) -> None:
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise self._on_error(exc) from None
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
+
+    def __enter__(self) -> FileWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class FileReader:
+    """Sequential reader; ``cache_mode`` tells how (and whether) the page cache was bypassed."""
+
+    cache_mode: CacheMode
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        uncached: bool,
+        on_error: Callable[[OSError], OSError] | None = None,
+    ):
+        self._path = path
+        self._on_error = on_error or (lambda e: e)
+        self._mm: mmap.mmap | None = None
+        self._pending = memoryview(b"")
+        self._fd = -1
+        self.cache_mode = "cached"
+        if uncached and hasattr(os, "O_DIRECT"):
+            try:
+                self._fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+                self.cache_mode = "direct"
+                self._mm = mmap.mmap(-1, DIRECT_CHUNK)  # anonymous maps are page-aligned
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:
+                    raise self._on_error(exc) from None
+        if self._fd < 0:
+            self._open_buffered(uncached)
+
+    def _open_buffered(self, uncached: bool) -> None:
+        try:
+            self._fd = os.open(self._path, os.O_RDONLY)
+        except OSError as exc:
+            raise self._on_error(exc) from None
+        if uncached:
+            os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            self.cache_mode = "fadvise"
+
+    def _fall_back_to_fadvise(self) -> None:
+        """Some filesystems accept the O_DIRECT open but refuse the read itself."""
+        os.close(self._fd)
+        self._release_buffer()
+        self._open_buffered(True)
+
+    def readinto(self, buf: bytearray | memoryview, /) -> int:
+        out = memoryview(buf).cast("B")
+        if not out:
+            return 0
+        try:
+            if self.cache_mode != "direct":
+                return os.readv(self._fd, [out])
+            if not self._pending:
+                assert self._mm is not None
+                try:
+                    n = os.readv(self._fd, [self._mm])
+                except OSError as exc:
+                    if exc.errno != errno.EINVAL or os.lseek(self._fd, 0, os.SEEK_CUR) != 0:
+                        raise
+                    self._fall_back_to_fadvise()
+                    return os.readv(self._fd, [out])
+                self._pending = memoryview(self._mm)[:n]
+            k = min(len(out), len(self._pending))
+            out[:k] = self._pending[:k]
+            self._pending = self._pending[k:]
+            return k
+        except OSError as exc:
+            raise self._on_error(exc) from None
+
+    def read(self, n: int = -1, /) -> bytes:
+        chunks: list[bytes] = []
+        want = n if n >= 0 else None
+        while want is None or want > 0:
+            buf = bytearray(DIRECT_CHUNK if want is None else min(want, DIRECT_CHUNK))
+            got = self.readinto(buf)
+            if got == 0:
+                break
+            chunks.append(bytes(buf[:got]))
+            if want is not None:
+                want -= got
+        return b"".join(chunks)
+
+    def _release_buffer(self) -> None:
+        self._pending.release()
+        self._pending = memoryview(b"")
+        if self._mm is not None:
+            self._mm.close()
+            self._mm = None
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
+        self._release_buffer()
+
+    def __enter__(self) -> FileReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LocalVolume:
+    """Volume over a directory tree. ``present`` lets a provider turn I/O errors on a
+    vanished disk into ENODEV so the engine can say "disk removed" rather than "I/O error".
+    """
+
+    def __init__(self, root: Path, present: Callable[[], bool] | None = None):
+        self.root = Path(root)
+        self._present = present
+
+    # -- helpers --------------------------------------------------------------
+    def path(self, relpath: str) -> Path:
+        norm = os.path.normpath(relpath or ".")
+        if os.path.isabs(norm) or norm == ".." or norm.startswith("../"):
+            raise ValueError(f"{relpath!r} is outside the volume")
+        return self.root if norm == "." else self.root / norm
+
+    def check_present(self) -> None:
+        if self._present is not None and not self._present():
+            raise OSError(errno.ENODEV, "the disk was removed", str(self.root))
+
+    def translate(self, exc: OSError) -> OSError:
+        """Map an error on a disk that has gone away to ENODEV."""
+        if self._present is not None and exc.errno != errno.ENODEV and not self._present():
+            return OSError(errno.ENODEV, "the disk was removed", exc.filename)
+        return exc
+
+    def _call(self, fn: Callable[[], object]) -> object:
+        self.check_present()
+        try:
+            return fn()
+        except OSError as exc:
+            raise self.translate(exc) from None
+
+    # -- the Volume API -------------------------------------------------------
+    def open_write(self, relpath: str) -> FileWriter:
+        path = self.path(relpath)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+        fd = self._call(lambda: os.open(path, flags, 0o644))
+        return FileWriter(fd, self.translate)  # type: ignore[arg-type]
+
+    def open_read(self, relpath: str, *, uncached: bool) -> FileReader:
+        self.check_present()
+        return FileReader(self.path(relpath), uncached=uncached, on_error=self.translate)
+
+    def rename(self, src: str, dst: str) -> None:
+        a, b = self.path(src), self.path(dst)
+        if a.parent != b.parent:
+            raise ValueError("rename is only atomic within one directory")
+        self._call(lambda: os.replace(a, b))
+
+    def remove(self, relpath: str) -> None:
+        path = self.path(relpath)
+
+        def unlink() -> None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+        self._call(unlink)
+
+    def remove_tree(self, relpath: str) -> None:
+        path = self.path(relpath)
+        if path == self.root:
+            raise ValueError("refusing to remove the whole volume")
+
+        def rmtree() -> None:
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(path)
+
+        self._call(rmtree)
+
+    def makedirs(self, relpath: str) -> None:
+        path = self.path(relpath)
+        self._call(lambda: os.makedirs(path, exist_ok=True))
+
+    def sync_dir(self, relpath: str = "") -> None:
+        path = self.path(relpath)
+
+        def fsync_dir() -> None:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                # FAT over FUSE and some others cannot fsync a directory; their
+                # metadata is written with the file's own fsync, so this is not a loss.
+                if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+                    raise
+            finally:
+                os.close(fd)
+
+        self._call(fsync_dir)
+
+    def exists(self, relpath: str) -> bool:
+        self.check_present()
+        return self.path(relpath).exists()
+
+    def listdir(self, relpath: str = "") -> list[str]:
+        path = self.path(relpath)
+        return sorted(self._call(lambda: os.listdir(path)))  # type: ignore[arg-type]
+
+    def size(self, relpath: str) -> int:
+        path = self.path(relpath)
+        return self._call(lambda: os.stat(path).st_size)  # type: ignore[return-value]
+
+    def free_space(self) -> int:
+        st = self._call(lambda: os.statvfs(self.root))
+        return st.f_bavail * st.f_frsize  # type: ignore[attr-defined]
