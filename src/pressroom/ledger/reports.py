@@ -1,0 +1,217 @@
+"""Reports from the ledger for the shop and the rights holder: CSV, JSON and PDF.
+
+:func:`gather` reads one run, or everything since a date, into a :class:`ReportData`; the
+writers only format it. The PDF is the paper a shop hands to the rights holder: who made
+what from which grant, every disk with its result, totals, and the ledger's chain head so
+the report can later be checked against the ledger it came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from pressroom.ledger.chain import ChainReport
+from pressroom.ledger.models import DiskRecord, GrantStatus, RunRecord
+from pressroom.ledger.store import Ledger
+
+MB = 1_000_000
+CSV_COLUMNS = (
+    "run_id",
+    "grant_id",
+    "copy_index",
+    "licence_id",
+    "slot",
+    "serial_masked",
+    "vendor",
+    "product",
+    "result",
+    "reason",
+    "tracks",
+    "bytes",
+    "mb_per_s",
+    "seconds",
+    "started_at",
+    "finished_at",
+    "operator",
+    "station_id",
+)
+
+
+@dataclass(frozen=True)
+class Totals:
+    disks: int
+    passed: int
+    failed: int
+    bytes: int
+    seconds: float  # summed per-disk time
+    mean_mb_per_s: float | None
+
+    @classmethod
+    def of(cls, disks: Iterable[DiskRecord]) -> Totals:
+        disks = list(disks)
+        speeds = [d.mb_per_s for d in disks if d.mb_per_s]
+        passed = sum(d.result == "pass" for d in disks)
+        return cls(
+            disks=len(disks),
+            passed=passed,
+            failed=len(disks) - passed,
+            bytes=sum(d.bytes for d in disks if d.result == "pass"),
+            seconds=sum(d.seconds for d in disks),
+            mean_mb_per_s=sum(speeds) / len(speeds) if speeds else None,
+        )
+
+
+@dataclass(frozen=True)
+class ReportData:
+    station_label: str
+    station_id: str
+    generated_at: float
+    scope: str  # what the report covers, in words
+    runs: tuple[RunRecord, ...]
+    grants: tuple[GrantStatus, ...]
+    disks: tuple[DiskRecord, ...]
+    chain: ChainReport
+
+    @property
+    def totals(self) -> Totals:
+        return Totals.of(self.disks)
+
+    def disks_of(self, run_id: str | None) -> list[DiskRecord]:
+        return [d for d in self.disks if d.run_id == run_id]
+
+    def to_json(self) -> dict[str, Any]:
+        t = self.totals
+        return {
+            "station": {"label": self.station_label, "id": self.station_id},
+            "generated_at": _iso(self.generated_at),
+            "scope": self.scope,
+            "grants": [g.to_json() for g in self.grants],
+            "runs": [r.to_json() for r in self.runs],
+            "disks": [d.to_json() for d in self.disks],
+            "totals": {
+                "disks": t.disks,
+                "passed": t.passed,
+                "failed": t.failed,
+                "bytes": t.bytes,
+                "seconds": round(t.seconds, 3),
+                "mean_mb_per_s": None if t.mean_mb_per_s is None else round(t.mean_mb_per_s, 2),
+            },
+            "ledger": self.chain.to_json(),
+        }
+
+
+def gather(
+    ledger: Ledger,
+    *,
+    run_id: str | None = None,
+    since: float | None = None,
+    station_label: str = "",
+    station_id: str = "",
+    now: float,
+) -> ReportData:
+    """One run (``run_id``, a prefix is fine), or every disk finished since ``since``."""
+    if run_id is not None:
+        run = ledger.get_run(run_id)
+        runs = [run]
+        disks = ledger.disks(run_id=run.run_id)
+        scope = f"Run {run.run_id}"
+    else:
+        runs = ledger.runs(since=since)
+        disks = ledger.disks(since=since)
+        scope = "All disks" if since is None else f"Disks made since {_day(since)}"
+        known = {r.run_id for r in runs}
+        extra = {d.run_id for d in disks if d.run_id and d.run_id not in known}
+        runs = sorted([*runs, *(ledger.get_run(r) for r in extra)], key=lambda r: r.started_at)
+    grant_ids = dict.fromkeys([*(r.grant_id for r in runs), *(d.grant_id for d in disks)])
+    grants = tuple(ledger.get_grant(g) for g in grant_ids if g)
+    return ReportData(
+        station_label=station_label,
+        station_id=station_id,
+        generated_at=now,
+        scope=scope,
+        runs=tuple(runs),
+        grants=grants,
+        disks=tuple(disks),
+        chain=ledger.verify_chain(),
+    )
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+
+def _day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+def _when(ts: float | None) -> str:
+    return "—" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --- CSV and JSON ------------------------------------------------------------------------
+
+
+def write_csv(data: ReportData, out: IO[str]) -> None:
+    """One row per disk; spreadsheet-friendly (ISO times, tracks separated by spaces)."""
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for d in data.disks:
+        row = {name: getattr(d, name, None) for name in CSV_COLUMNS}
+        row.update(
+            tracks=" ".join(d.tracks),
+            seconds=round(d.seconds, 3),
+            started_at=_iso(d.started_at),
+            finished_at=_iso(d.finished_at),
+            mb_per_s=None if d.mb_per_s is None else round(d.mb_per_s, 2),
+        )
+        writer.writerow(row)
+
+
+def write_json(data: ReportData, out: IO[str]) -> None:
+    json.dump(data.to_json(), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+# --- PDF ---------------------------------------------------------------------------------
+
+_FONT_DIRS = (
+    Path(__file__).with_name("fonts"),  # packagers may bundle fonts here
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts"),
+    Path("/Library/Fonts"),
+    Path("C:/Windows/Fonts"),
+)
+
+
+def find_font() -> tuple[Path, Path, Path] | None:
+    """DejaVu Sans regular, bold and mono, which cover '•' and accented names."""
+    names = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf")
+    for folder in _FONT_DIRS:
+        paths = tuple(folder / n for n in names)
+        if all(p.is_file() for p in paths):
+            return paths  # type: ignore[return-value]
+    if shutil.which("fc-match"):
+        found = []
+        for pattern in ("DejaVu Sans", "DejaVu Sans:bold", "DejaVu Sans Mono"):
+            out = subprocess.run(
+                ["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True
+            )
+            found.append(Path(out.stdout.strip()))
+        if all(p.name.startswith("DejaVu") and p.is_file() for p in found):
+            return found[0], found[1], found[2]
+    return None
+
+
+def write_pdf(data: ReportData, path: Path) -> None:
+    from pressroom.ledger.pdf import render
+
+    render(data, path, find_font())
