@@ -56,7 +56,7 @@ def test_clone_to_another_serial_fails_on_key_unwrap(world):
     report = world.verify(clone, B)
     assert not report.ok
     assert report.code == "wrong-disk"  # raised only when AES-GCM unwrap fails (InvalidTag)
-    assert "another disk" in report.reason and "'DD44'" in report.reason
+    assert "made for the disk whose serial ends in 'DD44'" in report.reason
 
 
 def test_same_serial_other_vendor_or_capacity_is_another_disk(world):

@@ -53,3 +53,18 @@ class App:
         from pressroom.drives import default_provider
 
         return default_provider(self.config, demo=self.demo)
+
+    def close(self) -> None:
+        """Stop what the parts started (the USB thread, watchers, database pools)."""
+        provider = self.__dict__.pop("drive_provider", None)
+        if provider is not None:
+            provider.close()
+        ledger = self.__dict__.pop("ledger", None)
+        if ledger is not None:
+            ledger.close()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

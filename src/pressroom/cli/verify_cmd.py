@@ -42,9 +42,7 @@ def resolve_identity(app: App, mount: Path, serial: str | None) -> tuple[DiskIde
             raise UsageError(f"The licence on {mount} cannot be read: {exc}") from None
         ident = lic.made_for.identity_with_serial(serial)
         return ident, f"as if its serial were {serial!r}"
-    from pressroom.drives import drive_for_path
-
-    drive = drive_for_path(app.config, mount)
+    drive = app.drive_provider.drive_for_path(mount)
     if drive is None:
         raise UsageError(
             f"{mount} is not on a removable USB disk or simulated disk Pressroom can identify; "
@@ -59,7 +57,11 @@ def resolve_identity(app: App, mount: Path, serial: str | None) -> tuple[DiskIde
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    app = App.from_args(args)
+    with App.from_args(args) as app:
+        return _verify(app, args)
+
+
+def _verify(app: App, args: argparse.Namespace) -> int:
     mount = Path(args.mount)
     if not mount.is_dir():
         raise UsageError(f"{mount} is not a folder or mount point.")
@@ -89,7 +91,7 @@ def _announced_size(mount: Path) -> int:
 def print_report(report: DiskReport, source: str) -> None:
     for t in report.tracks:
         mark = "ok  " if t.ok else "FAIL"
-        detail = f"{t.bytes / 1e6:7.2f} MB" if t.ok else t.reason
+        detail = f"{t.bytes / 1e6:7.2f} MB" if t.ok else t.reason.removeprefix(f"{t.file}: ")
         print(f"  {mark} {t.file:<26} {t.title[:32]:<32} {detail}")
     if report.ok:
         lic, grant = report.licence, report.grant

@@ -115,17 +115,23 @@ def _fail(report: DiskReport, err: SecureError, file: str | None) -> DiskReport:
 
 
 def check_licence(
-    lic: Licence, signer_ok: Callable[[StationCert], None], trust: Trust
+    lic: Licence,
+    signer_ok: Callable[[StationCert], None],
+    publishers: dict[bytes, Ed25519PublicKey],
+    revocations: tuple[bytes | None, ...] = (),
 ) -> tuple[StationCert, RevocationList, Grant]:
-    """Steps 1-4: who made this disk, was it allowed to, and is it revoked."""
-    cert = load_station_cert(lic.station_cert, trust.publishers)
+    """Steps 1-4: who made this disk, was it allowed to, and is it revoked.
+
+    Needs no player key, so a station can run it on the licence it just wrote.
+    """
+    cert = load_station_cert(lic.station_cert, publishers)
     signer_ok(cert)
     if not cert.not_before <= lic.issued_at <= cert.not_after:
         raise TrustError(
             f"The licence was issued outside the station certificate's validity ({cert.name}).",
             code="station-expired",
         )
-    revoked = newest([*trust.revocations, lic.revocations], trust.publishers)
+    revoked = newest([*revocations, lic.revocations], publishers)
     if cert.station in revoked.stations:
         raise TrustError(
             f"The station {cert.name!r} that made this disk has been revoked.",
@@ -133,7 +139,7 @@ def check_licence(
         )
     if lic.licence_id in revoked.licences:
         raise TrustError("This disk's licence has been revoked.", code="licence-revoked")
-    grant = load_grant(lic.grant, trust.publishers)
+    grant = load_grant(lic.grant, publishers)
     if grant.station is not None and grant.station != cert.station:
         raise GrantError("The grant was issued to another station.", code="grant-station")
     try:
@@ -176,7 +182,7 @@ def load_licence(
         # Verified under the certified key whatever key id the envelope claims.
         env.verify(cert.station_key, "licence")
 
-    cert, revoked, grant = check_licence(lic, signer_ok, trust)
+    cert, revoked, grant = check_licence(lic, signer_ok, trust.publishers, trust.revocations)
     return lic, cert, revoked, grant
 
 
@@ -194,8 +200,9 @@ def track_key_for(lic: Licence, entry: TrackEntry, identity: DiskIdentity, trust
     except SecureError as exc:
         if identity.hash() != lic.identity_hash:
             exc.args = (
-                f"{exc.args[0][:-2]}: it was made for the disk whose serial ends in "
-                f"{lic.made_for.serial_hint!r}, not this one ending in {identity.serial[-4:]!r}).",
+                f"{entry.file}: the track key does not unwrap under this disk's identity: the "
+                f"copy was made for the disk whose serial ends in {lic.made_for.serial_hint!r}, "
+                f"not for this one (serial ending in {identity.serial[-4:]!r}).",
             )
         raise
 

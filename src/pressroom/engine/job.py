@@ -1,0 +1,62 @@
+"""What to make: tracks with their rights, how many disks, from which grant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pressroom.secure.rights import Rights
+
+
+@dataclass(frozen=True)
+class JobTrack:
+    content_hash: str  # hex SHA-256 of the source file: the grant names tracks by it
+    path: Path
+    size: int
+    title: str
+    rights: Rights = field(default_factory=Rights)
+    artist: str = ""
+    album: str = ""
+    number: int | None = None
+    duration: float | None = None
+    format: str = ""
+
+    @property
+    def track_id(self) -> bytes:
+        return bytes.fromhex(self.content_hash)
+
+    @classmethod
+    def from_info(cls, info, rights: Rights) -> JobTrack:  # info: catalog.TrackInfo
+        return cls(
+            content_hash=info.content_hash,
+            path=Path(info.path),
+            size=info.size,
+            title=info.title or Path(info.path).stem,
+            rights=rights,
+            artist=info.artist or "",
+            album=info.album or "",
+            number=info.track_number,
+            duration=info.duration,
+            format=info.format or "",
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    grant_id: str
+    tracks: tuple[JobTrack, ...]
+    copies: int
+    drives: tuple[str, ...] | None = None  # only these drive ids; None: any attached disk
+    insert_and_go: bool = True  # disks that arrive during the run start at once
+    eject_when_done: bool = False
+    operator: str = ""
+    kind: Literal["sale", "replacement"] = "sale"
+    replaces: bytes | None = None
+
+    @property
+    def payload_bytes(self) -> int:
+        return sum(t.size for t in self.tracks)
+
+    def rights_summary(self) -> dict[str, str]:
+        return {t.content_hash: t.rights.describe() for t in self.tracks}

@@ -1,0 +1,514 @@
+"""One disk, start to finish: the design's per-disk pipeline as small stages.
+
+identify -> judge -> check space -> reserve -> clean -> write (temporary names, fsync)
+-> read back uncached and authenticate every chunk -> licence last (fsync file + dir)
+-> read the licence back and check it as a player would -> commit -> (eject).
+
+Any failure removes what this pipeline wrote, releases the reservation, and ends the
+disk as FAIL with one sentence. Nothing counts until the licence on the media verifies.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from pressroom.drives.base import Drive, DriveProvider, Volume
+from pressroom.engine.events import DiskProgress, DiskState, Stage
+from pressroom.engine.job import Job, JobTrack
+from pressroom.engine.journal import Journal
+from pressroom.ledger.models import DiskRecord, Reservation
+from pressroom.secure.container import (
+    HEADER_LEN,
+    TAG_LEN,
+    encrypt_track,
+    iter_plaintext,
+    read_header,
+)
+from pressroom.secure.errors import IdentityRefused, SecureError
+from pressroom.secure.identity import DiskIdentity, normalise_serial
+from pressroom.secure.licence import (
+    DISK_DIR,
+    LICENCE_FILE,
+    TRACKS_DIR,
+    DiskBinder,
+    TrackEntry,
+    parse_licence,
+    track_file,
+)
+from pressroom.secure.verifier import check_licence
+
+LICENCE_ALLOWANCE = 1 << 20  # bytes kept free for the licence and directory entries
+PART = ".part"
+
+
+class DiskFailed(Exception):
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Cancelled(Exception):
+    pass
+
+
+@dataclass
+class StationMaterial:
+    """Keys and signed objects the pipeline needs; loaded once per run."""
+
+    station_id: str
+    station_key: Ed25519PrivateKey
+    station_cert: bytes
+    grant_raw: bytes
+    player: X25519PublicKey
+    publishers: dict[bytes, Ed25519PublicKey]
+    revocations: bytes | None
+
+
+@dataclass
+class PipelineContext:
+    job: Job
+    run_id: str
+    ledger: Any  # pressroom.ledger.Ledger
+    journal: Journal
+    provider: DriveProvider
+    material: StationMaterial
+    cancel: threading.Event
+    emit: Callable[[DiskProgress], None]
+    bus_slot: threading.Semaphore
+    verify_uncached: bool = True
+    chunk_size: int = 256 << 10
+
+
+def serial_hash(serial: str) -> str:
+    return hashlib.sha256(b"pressroom/v1/serial\0" + normalise_serial(serial).encode()).hexdigest()
+
+
+def track_file_size(size: int, chunk: int) -> int:
+    return HEADER_LEN + size + max(1, -(-size // chunk)) * TAG_LEN
+
+
+class _Meter:
+    """Bytes and rate for the current stage, as progress events."""
+
+    def __init__(self, pipeline: DiskPipeline, stage: Stage, base: int, total: int):
+        self.p, self.stage, self.base, self.total = pipeline, stage, base, total
+        self.done = 0
+        self.t0 = time.monotonic()
+
+    def __call__(self, n: int) -> None:
+        if self.p.ctx.cancel.is_set():
+            raise Cancelled()
+        self.done += n
+        elapsed = max(1e-6, time.monotonic() - self.t0)
+        rate = self.done / elapsed
+        left = (self.p.bytes_total - self.base - self.done) / rate if rate else None
+        self.p.update(
+            stage=self.stage, bytes_done=self.base + self.done, mbps=rate / 1e6, eta_seconds=left
+        )
+
+
+class DiskPipeline:
+    def __init__(self, ctx: PipelineContext, drive: Drive, *, verdict: Any, overwrite: bool):
+        self.ctx = ctx
+        self.drive = drive
+        self.verdict = verdict
+        self.overwrite = overwrite  # the operator chose this disk again: old files may go
+        self.reservation: Reservation | None = None
+        self.licence_id: bytes | None = None
+        self.identity: DiskIdentity | None = None
+        self.volume: Volume | None = None
+        self.wrote_anything = False
+        self.licence_started = False
+        self.started = time.time()
+        self.write_seconds = 0.0
+        self.verify_seconds = 0.0
+        chunk = ctx.chunk_size
+        self.payload = sum(track_file_size(t.size, chunk) for t in ctx.job.tracks)
+        self.bytes_total = 2 * sum(t.size for t in ctx.job.tracks)
+        self.progress = DiskProgress(
+            drive_id=drive.id,
+            label=drive.label,
+            port=drive.port_path,
+            state=DiskState.RUNNING,
+            stage=Stage.IDENTIFY,
+            bytes_total=self.bytes_total,
+            verdict=getattr(verdict, "code", ""),
+        )
+
+    # --- events ---------------------------------------------------------------------------
+
+    def update(self, **changes: Any) -> None:
+        self.progress = replace(self.progress, at=time.monotonic(), **changes)
+        self.ctx.emit(self.progress)
+
+    # --- the run --------------------------------------------------------------------------
+
+    def run(self) -> DiskProgress:
+        try:
+            self.identify()
+            self.check_space()
+            self.reserve()
+            with self.ctx.bus_slot:
+                self.clean()
+                entries, binder = self.write_and_verify_tracks()
+                self.write_licence(binder, entries)
+            record = self.commit()
+            self.update(
+                state=DiskState.PASS,
+                stage=Stage.DONE,
+                bytes_done=self.bytes_total,
+                eta_seconds=0.0,
+                licence_id=record.licence_id,
+                copy_index=record.copy_index,
+            )
+            if self.ctx.job.eject_when_done:
+                self.try_eject()
+        except Cancelled:
+            self.fail("cancelled", "Stopped by the operator; nothing was counted.", cancelled=True)
+        except DiskFailed as exc:
+            self.fail(exc.code, exc.reason)
+        except SecureError as exc:
+            self.fail(exc.code, str(exc))
+        except OSError as exc:
+            self.fail(*describe_os_error(exc, self.drive))
+        except Exception as exc:  # a bug must fail this disk, not the whole run
+            self.fail("internal", f"Internal error ({type(exc).__name__}: {exc}).")
+        return self.progress
+
+    # --- stages ---------------------------------------------------------------------------
+
+    def identify(self) -> None:
+        self.update(stage=Stage.IDENTIFY)
+        d = self.drive
+        if self.verdict is not None and not self.verdict.ok:
+            raise DiskFailed(f"identity-{self.verdict.code}", self.verdict.reason)
+        if d.vendor_id is None or d.product_id is None:
+            raise DiskFailed("identity-missing", "The disk has no USB identity to bind to.")
+        try:
+            self.identity = DiskIdentity.of(d.vendor_id, d.product_id, d.serial, d.capacity)
+        except IdentityRefused as exc:
+            raise DiskFailed("identity-refused", str(exc)) from None
+        self.update(serial_masked=self.identity.masked_serial())
+        if d.read_only:
+            raise DiskFailed("read-only", "The disk is write-protected (read-only).")
+
+    def check_space(self) -> None:
+        self.update(stage=Stage.CHECK_SPACE)
+        self.volume = self.ctx.provider.open_volume(self.drive)
+        if self.volume.exists(LICENCE_FILE) and not self.overwrite:
+            raise DiskFailed(
+                "has-licence",
+                "The disk already holds a finished Pressroom copy; choose Retry to overwrite it.",
+            )
+        existing = self._existing_bytes()
+        need = self.payload + LICENCE_ALLOWANCE
+        free = self.volume.free_space() + existing
+        if free < need:
+            raise DiskFailed(
+                "too-small",
+                f"The disk has {free / 1e6:.1f} MB free but the tracks need {need / 1e6:.1f} MB.",
+            )
+
+    def _existing_bytes(self) -> int:
+        assert self.volume is not None
+        total = 0
+        for rel in (LICENCE_FILE,):
+            if self.volume.exists(rel):
+                total += self.volume.size(rel)
+        if self.volume.exists(TRACKS_DIR):
+            for name in self.volume.listdir(TRACKS_DIR):
+                total += self.volume.size(f"{TRACKS_DIR}/{name}")
+        return total
+
+    def reserve(self) -> None:
+        self.update(stage=Stage.RESERVE)
+        job = self.ctx.job
+        res = self.ctx.ledger.reserve(
+            job.grant_id,
+            run_id=self.ctx.run_id,
+            drive_id=self.drive.id,
+            kind=job.kind,
+            station_id=self.ctx.material.station_id,
+        )
+        if res is None:
+            raise DiskFailed(
+                "grant-exhausted", "The grant has no copies left; nothing was written."
+            )
+        self.reservation = res
+        self.licence_id = uuid.uuid4().bytes
+        self.ctx.journal.record(
+            "reserved",
+            drive_id=self.drive.id,
+            reservation_id=res.id,
+            licence=self.licence_id.hex(),
+            identity=self.identity.hash().hex() if self.identity else None,
+        )
+        self.update(copy_index=res.copy_index)
+
+    def clean(self) -> None:
+        self.update(stage=Stage.CLEAN)
+        assert self.volume is not None and self.reservation is not None
+        if self.volume.exists(DISK_DIR):
+            self.volume.remove(LICENCE_FILE)  # first, so no half-state ever verifies
+            self.volume.sync_dir(DISK_DIR)
+            self.volume.remove_tree(DISK_DIR)
+        self.volume.makedirs(TRACKS_DIR)
+
+    def write_and_verify_tracks(self) -> tuple[list[TrackEntry], DiskBinder]:
+        assert self.volume and self.identity and self.licence_id
+        binder = DiskBinder(
+            self.identity,
+            self.ctx.material.player,
+            licence_id=self.licence_id,
+            chunk_size=self.ctx.chunk_size,
+        )
+        sealed: list[tuple[JobTrack, str, bytes, Any]] = []
+        total_plain = self.bytes_total // 2
+        meter = _Meter(self, Stage.WRITE, 0, total_plain)
+        self.update(stage=Stage.WRITE, bytes_done=0)
+        t0 = time.monotonic()
+        for index, track in enumerate(self.ctx.job.tracks):
+            rel = track_file(index)
+            key, header = binder.new_track(track.track_id, track.size)
+            self.wrote_anything = True
+            try:
+                src = open(track.path, "rb", buffering=0)  # noqa: SIM115
+            except OSError as exc:
+                raise DiskFailed(
+                    "source-missing",
+                    f"The source track {track.path} cannot be read ({exc.strerror}).",
+                ) from None
+            with src, self.volume.open_write(rel + PART) as out:
+                if _file_size(src) != track.size:
+                    raise DiskFailed(
+                        "source-changed",
+                        f"The source track {track.path.name} changed since it was imported.",
+                    )
+                result = encrypt_track(src, out, key, header, progress=meter)
+                out.sync()
+            sealed.append((track, rel, key, result))
+        self.volume.sync_dir(TRACKS_DIR)
+        self.write_seconds = time.monotonic() - t0
+
+        self.update(stage=Stage.VERIFY, bytes_done=total_plain, mbps=0.0)
+        meter = _Meter(self, Stage.VERIFY, total_plain, total_plain)
+        t0 = time.monotonic()
+        entries: list[TrackEntry] = []
+        for track, rel, key, result in sealed:
+            entry = binder.entry(
+                file=rel,
+                track_key=key,
+                sealed=result,
+                rights=track.rights,
+                title=track.title,
+                artist=track.artist,
+                album=track.album,
+                number=track.number,
+                duration=track.duration,
+                format=track.format,
+            )
+            self.read_back(rel + PART, entry, key, meter)
+            entries.append(entry)
+        for _track, rel, _key, _result in sealed:
+            self.volume.rename(rel + PART, rel)
+        self.volume.sync_dir(TRACKS_DIR)
+        self.verify_seconds = time.monotonic() - t0
+        return entries, binder
+
+    def read_back(self, rel: str, entry: TrackEntry, key: bytes, meter: _Meter) -> None:
+        """Authenticate every chunk from the media, as a player would."""
+        assert self.volume is not None
+        digest = hashlib.sha256()
+        chunks = 0
+        with self.volume.open_read(rel, uncached=self.ctx.verify_uncached) as fh:
+            self.cache_mode = getattr(fh, "cache_mode", "cached")
+            header, hbytes = read_header(fh, rel)
+            if hashlib.sha256(hbytes).digest() != entry.header_sha256:
+                raise DiskFailed("verify-header", f"{rel}: the header read back differs.")
+            for plain in iter_plaintext(fh, key, header, hbytes, rel):
+                digest.update(plain)
+                chunks += 1
+                meter(len(plain))
+        if digest.digest() != entry.plain_sha256 or chunks != entry.chunks:
+            raise DiskFailed(
+                "verify-hash",
+                f"{rel}: the track read back does not match its source (changed source file?).",
+            )
+
+    def write_licence(self, binder: DiskBinder, entries: list[TrackEntry]) -> None:
+        assert self.volume and self.reservation
+        self.update(stage=Stage.LICENCE)
+        m = self.ctx.material
+        data = binder.seal_licence(
+            m.station_key,
+            station_cert=m.station_cert,
+            grant=m.grant_raw,
+            copy_index=self.reservation.copy_index,
+            issued_at=int(time.time()),
+            tracks=entries,
+            kind=self.ctx.job.kind,
+            replaces=self.ctx.job.replaces,
+            revocations=m.revocations,
+        )
+        self.ctx.journal.record(
+            "licence-writing", drive_id=self.drive.id, reservation_id=self.reservation.id
+        )
+        self.licence_started = True
+        with self.volume.open_write(LICENCE_FILE + PART) as out:
+            out.write(data)
+            out.sync()
+        self.volume.rename(LICENCE_FILE + PART, LICENCE_FILE)
+        self.volume.sync_dir(DISK_DIR)
+        self.ctx.journal.record(
+            "licence-written", drive_id=self.drive.id, reservation_id=self.reservation.id
+        )
+        with self.volume.open_read(LICENCE_FILE, uncached=self.ctx.verify_uncached) as fh:
+            back = _read_all(fh)
+        if back != data:
+            raise DiskFailed("verify-licence", "The licence read back from the disk differs.")
+        env, lic = parse_licence(back)
+
+        def signer_ok(cert) -> None:
+            env.verify(cert.station_key, "licence")
+
+        check_licence(lic, signer_ok, m.publishers, (m.revocations,))
+
+    def commit(self) -> DiskRecord:
+        assert self.reservation and self.identity and self.licence_id
+        self.update(stage=Stage.COMMIT)
+        record = self.record("pass", "")
+        stored = self.ctx.ledger.commit(self.reservation, record)
+        self.ctx.journal.record(
+            "settled", drive_id=self.drive.id, reservation_id=self.reservation.id, outcome="commit"
+        )
+        self.reservation = None
+        return stored
+
+    # --- failure --------------------------------------------------------------------------
+
+    def fail(self, code: str, reason: str, *, cancelled: bool = False) -> None:
+        cleanup_note = self.cleanup()
+        if cleanup_note:
+            reason = f"{reason} ({cleanup_note})"
+        record = self.record("fail", reason)
+        try:
+            if self.reservation is not None:
+                self.ctx.ledger.release(self.reservation, reason, disk=record)
+                self.ctx.journal.record(
+                    "settled",
+                    drive_id=self.drive.id,
+                    reservation_id=self.reservation.id,
+                    outcome="release",
+                )
+                self.reservation = None
+            elif code != "cancelled":
+                self.ctx.ledger.record_failure(record)
+        except Exception as exc:  # the ledger is down: the journal lets the next start settle it
+            reason = f"{reason} (not recorded: {exc})"
+        self.update(
+            state=DiskState.CANCELLED if cancelled else DiskState.FAIL,
+            reason=reason,
+            reason_code=code,
+            eta_seconds=None,
+            mbps=0.0,
+        )
+
+    def cleanup(self) -> str:
+        """Remove what this pipeline wrote; a licence goes first so nothing half-made verifies."""
+        if self.volume is None or not self.wrote_anything:
+            return ""
+        try:
+            self.volume.remove(LICENCE_FILE + PART)
+            self.volume.remove(LICENCE_FILE)
+            self.volume.remove_tree(DISK_DIR)
+            return ""
+        except OSError as exc:
+            if exc.errno in (errno.ENODEV, errno.ENOENT, errno.EIO):
+                return "partial files stay on the removed disk and do not verify"
+            return f"partial files could not be removed: {exc.strerror or exc}"
+
+    def record(self, result: str, reason: str) -> DiskRecord:
+        d = self.drive
+        secs = self.write_seconds + self.verify_seconds
+        payload = self.bytes_total // 2
+        return DiskRecord(
+            result=result,  # type: ignore[arg-type]
+            started_at=self.started,
+            finished_at=time.time(),
+            licence_id=self.licence_id.hex() if self.licence_id and result == "pass" else None,
+            run_id=self.ctx.run_id,
+            slot=d.port_path,
+            drive_id=d.id,
+            identity_hash=self.identity.hash().hex() if self.identity else None,
+            serial_hash=serial_hash(d.serial) if d.serial else None,
+            serial_masked=self.identity.masked_serial() if self.identity else "",
+            vendor=d.vendor,
+            product=d.product,
+            capacity=d.capacity,
+            tracks=tuple(t.content_hash for t in self.ctx.job.tracks),
+            bytes=payload if result == "pass" else 0,
+            reason=reason,
+            write_seconds=self.write_seconds or None,
+            verify_seconds=self.verify_seconds or None,
+            mb_per_s=round(payload / self.write_seconds / 1e6, 2) if self.write_seconds else None,
+            operator=self.ctx.job.operator,
+            station_id=self.ctx.material.station_id,
+        )
+
+    def try_eject(self) -> None:
+        try:
+            self.ctx.provider.eject(self.drive)
+        except Exception as exc:
+            self.update(reason=f"Made and verified, but could not eject: {exc}")
+
+
+def _file_size(fh) -> int:
+    import os
+
+    return os.fstat(fh.fileno()).st_size
+
+
+def _read_all(fh) -> bytes:
+    parts = []
+    buf = bytearray(1 << 16)
+    while True:
+        n = fh.readinto(buf)
+        if not n:
+            return b"".join(parts)
+        parts.append(bytes(buf[:n]))
+
+
+def describe_os_error(exc: OSError, drive: Drive) -> tuple[str, str]:
+    """One sentence an operator understands for the errno of a failed write or read."""
+    e = exc.errno
+    if e == errno.ENOSPC:
+        return "disk-full", "The disk ran out of space while writing."
+    if e == errno.EROFS:
+        return "read-only", "The disk is write-protected (read-only)."
+    if e in (errno.ENODEV, errno.ENXIO, errno.ENOENT) and not drive_present(drive):
+        return "removed", "The disk was removed before it was finished; nothing was counted."
+    if e == errno.ENODEV:
+        return "removed", "The disk was removed before it was finished; nothing was counted."
+    if e == errno.EIO:
+        return (
+            "io-error",
+            f"The disk reported a write or read error ({exc.strerror or 'I/O error'}).",
+        )
+    if e == errno.EACCES or e == errno.EPERM:
+        return "permission", f"The station may not write to this disk ({exc.strerror})."
+    return "io-error", f"The disk failed: {exc.strerror or exc}."
+
+
+def drive_present(drive: Drive) -> bool:
+    return drive.mount_point is not None and drive.mount_point.exists()

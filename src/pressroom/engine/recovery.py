@@ -1,0 +1,145 @@
+"""Crash recovery: settle every reservation the ledger still holds open for this station.
+
+The journal says how far each disk got. Before its licence could be written nothing on
+the disk can verify, so the copy goes back to the quota. If a licence may have been
+written, the disk is checked when it is attached: a licence that is there, is the one
+the journal names, and checks out is committed; otherwise the copy is released, and when
+the disk is not attached to tell, the copy stays counted as "unresolved" (burned), since a
+playable disk might exist. Each outcome is a ``reconciled-*`` event in the ledger chain.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from pressroom.drives.base import Drive
+from pressroom.engine.journal import JournalEntry, read_journals
+from pressroom.engine.pipeline import serial_hash
+from pressroom.ledger.models import DiskRecord, Reservation
+from pressroom.secure.errors import IdentityRefused, SecureError
+from pressroom.secure.identity import DiskIdentity
+from pressroom.secure.licence import LICENCE_FILE, parse_licence
+from pressroom.secure.verifier import check_licence
+
+
+def reconcile(app) -> list[str]:
+    """Settle dangling reservations; returns one line per reservation settled."""
+    ledger = app.ledger
+    ks = app.keystore
+    if not ks.has_station():
+        return []
+    station_id = ks.station_id().hex()
+    dangling = ledger.dangling_reservations(station_id=station_id)
+    if not dangling:
+        _remove_settled_journals(app)
+        return []
+    by_res: dict[int, list[JournalEntry]] = defaultdict(list)
+    for entry in read_journals(app.config.journal_dir):
+        if entry.reservation_id is not None:
+            by_res[entry.reservation_id].append(entry)
+    drives = {d.id: d for d in app.drive_provider.list_drives()}
+    lines = []
+    for res in dangling:
+        entries = by_res.get(res.id, [])
+        events = {e.event for e in entries}
+        licence_hex = next((e.data.get("licence") for e in entries if e.event == "reserved"), None)
+        if "licence-writing" not in events:
+            ledger.reconcile(res, "release", reason="interrupted before its licence was written")
+            lines.append(f"copy {res.copy_index} released: interrupted before its licence")
+            continue
+        drive = drives.get(res.drive_id)
+        if drive is None:
+            ledger.reconcile(
+                res,
+                "burn",
+                reason="interrupted while writing its licence and the disk was not attached to "
+                "check it; the copy stays counted",
+            )
+            lines.append(f"copy {res.copy_index} kept counted: its disk was not attached to check")
+            continue
+        record = _check_disk(app, drive, res, licence_hex)
+        if record is not None:
+            ledger.reconcile(res, "commit", disk=record)
+            lines.append(f"copy {res.copy_index} committed: its licence verifies on {drive.label}")
+        else:
+            ledger.reconcile(res, "release", reason="its licence never reached the disk intact")
+            lines.append(f"copy {res.copy_index} released: no valid licence on {drive.label}")
+    _remove_settled_journals(app)
+    return lines
+
+
+def _check_disk(app, drive: Drive, res: Reservation, licence_hex: str | None) -> DiskRecord | None:
+    try:
+        volume = app.drive_provider.open_volume(drive)
+        if not volume.exists(LICENCE_FILE):
+            return None
+        with volume.open_read(LICENCE_FILE, uncached=True) as fh:
+            data = fh.read()
+        env, lic = parse_licence(data)
+        if licence_hex is None or lic.id_hex != licence_hex:
+            return None
+        ident = DiskIdentity.of(
+            drive.vendor_id or 0, drive.product_id or 0, drive.serial, drive.capacity
+        )
+        if ident.hash() != lic.identity_hash:
+            return None
+        check_licence(
+            lic,
+            lambda cert: env.verify(cert.station_key, "licence"),
+            app.keystore.trusted_publishers(),
+            (app.keystore.revocations_bytes(),),
+        )
+        if app.keystore.has_player():
+            from pressroom.secure.verifier import verify_disk
+
+            report = verify_disk(_VolumeMedium(volume), ident, app.trust())
+            if not report.ok:
+                return None
+    except (OSError, SecureError, IdentityRefused):
+        return None
+    now = time.time()
+    return DiskRecord(
+        result="pass",
+        started_at=res.created_at,
+        finished_at=now,
+        licence_id=lic.id_hex,
+        run_id=res.run_id,
+        slot=drive.port_path,
+        drive_id=drive.id,
+        identity_hash=ident.hash().hex(),
+        serial_hash=serial_hash(drive.serial or ""),
+        serial_masked=ident.masked_serial(),
+        vendor=drive.vendor,
+        product=drive.product,
+        capacity=drive.capacity,
+        tracks=tuple(t.track_id.hex() for t in lic.tracks),
+        bytes=sum(t.plain_len for t in lic.tracks),
+        reason="verified at recovery after an interruption",
+        station_id=res.station_id,
+    )
+
+
+class _VolumeMedium:
+    """A drive Volume as a verifier Medium, reading around the page cache."""
+
+    def __init__(self, volume):
+        self.volume = volume
+
+    def open(self, relpath: str):
+        return self.volume.open_read(relpath, uncached=True)
+
+    def exists(self, relpath: str) -> bool:
+        return self.volume.exists(relpath)
+
+
+def _remove_settled_journals(app) -> None:
+    open_ids = {r.id for r in app.ledger.dangling_reservations()}
+    directory = app.config.journal_dir
+    if not directory.is_dir():
+        return
+    for path in directory.glob("*.jsonl"):
+        run = path.stem
+        entries = [e for e in read_journals(directory) if e.run_id == run]
+        if not any(e.reservation_id in open_ids for e in entries):
+            path.unlink(missing_ok=True)

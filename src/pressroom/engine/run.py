@@ -1,0 +1,325 @@
+"""A run: keep starting disks until the target number of copies has verified.
+
+One worker thread per disk (I/O bound, and pyca releases the GIL while it encrypts), a
+semaphore per USB bus caps concurrency, a watcher starts disks that arrive mid-run
+("insert and go"). A failed disk is never picked again by itself: only the operator's
+Retry on that disk runs it again, its partial files removed first.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pressroom.drives.base import Drive, DriveEvent, DriveProvider, Watcher
+from pressroom.engine.events import (
+    DiskProgress,
+    DiskState,
+    Event,
+    Listener,
+    LogLine,
+    RunProgress,
+    RunState,
+    Stage,
+    Throttle,
+)
+from pressroom.engine.job import Job
+from pressroom.engine.journal import Journal
+from pressroom.engine.pipeline import DiskPipeline, PipelineContext, StationMaterial
+
+Judge = Callable[[list[Drive]], dict]  # drive id -> Verdict
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    state: RunState
+    target: int
+    passed: int
+    failed: int
+    disks: dict[str, DiskProgress] = field(default_factory=dict)
+
+
+class Run:
+    def __init__(
+        self,
+        *,
+        job: Job,
+        run_id: str,
+        ledger,
+        provider: DriveProvider,
+        material: StationMaterial,
+        journal: Journal,
+        judge: Judge,
+        listener: Listener,
+        bus_cap: int = 8,
+        verify_uncached: bool = True,
+        chunk_size: int = 256 << 10,
+    ):
+        self.job = job
+        self.id = run_id
+        self.ledger = ledger
+        self.provider = provider
+        self.material = material
+        self.journal = journal
+        self.judge = judge
+        self._listener = listener
+        self._throttle = Throttle()
+        self.bus_cap = bus_cap
+        self.verify_uncached = verify_uncached
+        self.chunk_size = chunk_size
+        self.cancel_event = threading.Event()
+        self._lock = threading.RLock()
+        self._bus_slots: dict[str, threading.BoundedSemaphore] = {}
+        self._workers: dict[str, threading.Thread] = {}
+        self.disks: dict[str, DiskProgress] = {}
+        self._attached: dict[str, Drive] = {}
+        self._handled: set[str] = set()  # drives this run already ran (pass or fail)
+        self._retry: set[str] = set()
+        self.passed = 0
+        self.failed = 0
+        self.exhausted = False
+        self.state = RunState.RUNNING
+        self._done = threading.Event()
+        self._watcher: Watcher | None = None
+
+    # --- events ---------------------------------------------------------------------------
+
+    def emit(self, event: Event) -> None:
+        if isinstance(event, DiskProgress):
+            with self._lock:
+                self.disks[event.drive_id] = event
+            if not self._throttle.allow(event):
+                return
+        try:
+            self._listener(event)
+        except Exception:  # a listener's bug must not break a disk being written
+            pass
+
+    def _run_progress(self, message: str = "") -> None:
+        with self._lock:
+            ev = RunProgress(
+                run_id=self.id,
+                state=self.state,
+                target=self.job.copies,
+                passed=self.passed,
+                failed=self.failed,
+                in_flight=len(self._workers),
+                message=message,
+            )
+        self.emit(ev)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> Run:
+        drives = self.provider.list_drives()
+        with self._lock:
+            for d in drives:
+                self._attached[d.id] = d
+        self._show_idle(drives)
+        if self.job.insert_and_go:
+            self._watcher = self.provider.watch(self._on_drive_event)
+        self._run_progress("started")
+        self._fill()
+        return self
+
+    def _show_idle(self, drives: list[Drive]) -> None:
+        verdicts = self.judge(list(self._attached.values()))
+        for d in drives:
+            v = verdicts.get(d.id)
+            self.emit(
+                DiskProgress(
+                    drive_id=d.id,
+                    label=d.label,
+                    port=d.port_path,
+                    state=DiskState.IDLE,
+                    stage=Stage.WAITING,
+                    verdict=getattr(v, "code", ""),
+                    reason="" if v is None or (v.ok and not v.warning) else v.reason,
+                )
+            )
+
+    def _eligible(self, drive_id: str) -> bool:
+        if self.job.drives is not None and drive_id not in self.job.drives:
+            return False
+        if drive_id in self._workers:
+            return False
+        return drive_id in self._retry or drive_id not in self._handled
+
+    def _needed(self) -> int:
+        return self.job.copies - self.passed - len(self._workers)
+
+    def _fill(self) -> None:
+        """Start workers on eligible disks while copies are still needed."""
+        with self._lock:
+            if self.state != RunState.RUNNING or self.cancel_event.is_set():
+                return
+            verdicts = self.judge(list(self._attached.values()))
+            for drive_id, drive in sorted(self._attached.items(), key=lambda kv: kv[1].port_path):
+                if self._needed() <= 0 or self.exhausted:
+                    break
+                if self._eligible(drive_id):
+                    self._start_worker(drive, verdicts.get(drive_id))
+            self._maybe_finish()
+
+    def _bus_slot(self, drive: Drive) -> threading.BoundedSemaphore:
+        key = str(drive.bus) if drive.bus is not None else drive.port_path.split("-")[0]
+        return self._bus_slots.setdefault(key, threading.BoundedSemaphore(self.bus_cap))
+
+    def _start_worker(self, drive: Drive, verdict) -> None:
+        overwrite = drive.id in self._retry
+        self._retry.discard(drive.id)
+        self._handled.add(drive.id)
+        ctx = PipelineContext(
+            job=self.job,
+            run_id=self.id,
+            ledger=self.ledger,
+            journal=self.journal,
+            provider=self.provider,
+            material=self.material,
+            cancel=self.cancel_event,
+            emit=self.emit,
+            bus_slot=self._bus_slot(drive),
+            verify_uncached=self.verify_uncached,
+            chunk_size=self.chunk_size,
+        )
+        pipeline = DiskPipeline(ctx, drive, verdict=verdict, overwrite=overwrite)
+        worker = threading.Thread(
+            target=self._work, args=(pipeline,), name=f"disk-{drive.label}", daemon=True
+        )
+        self._workers[drive.id] = worker
+        worker.start()
+
+    def _work(self, pipeline: DiskPipeline) -> None:
+        result = pipeline.run()
+        with self._lock:
+            self._workers.pop(pipeline.drive.id, None)
+            if result.state == DiskState.PASS:
+                self.passed += 1
+            elif result.state == DiskState.FAIL:
+                self.failed += 1
+                if result.reason_code == "grant-exhausted":
+                    self.exhausted = True
+            self.emit(LogLine(pipeline.drive.id, f"{result.state.value}: {result.reason}".strip()))
+        self._run_progress()
+        self._fill()
+
+    def _maybe_finish(self) -> None:
+        if self._workers:
+            return
+        if self.cancel_event.is_set():
+            self._finish(RunState.CANCELLED)
+        elif self.passed >= self.job.copies:
+            self._finish(RunState.FINISHED)
+        elif self.exhausted:
+            self._finish(RunState.EXHAUSTED)
+        elif not self.job.insert_and_go and not any(self._eligible(d) for d in self._attached):
+            self._finish(RunState.FINISHED)
+
+    def _finish(self, state: RunState) -> None:
+        if self._done.is_set():
+            return
+        self.state = state
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            threading.Thread(target=watcher.stop, name="stop-watcher", daemon=True).start()
+        status = {
+            RunState.FINISHED: "finished" if self.passed >= self.job.copies else "incomplete",
+            RunState.CANCELLED: "cancelled",
+            RunState.EXHAUSTED: "exhausted",
+        }.get(state, "finished")
+        try:
+            self.ledger.finish_run(self.id, status)
+        except Exception as exc:
+            self.emit(LogLine(None, f"could not record the end of the run: {exc}"))
+        self.journal.close(keep=False)
+        self._done.set()
+        self._run_progress(status)
+
+    # --- hotplug --------------------------------------------------------------------------
+
+    def _on_drive_event(self, event: DriveEvent) -> None:
+        d = event.drive
+        with self._lock:
+            if event.kind == "removed":
+                self._attached.pop(d.id, None)
+                if d.id not in self._workers:
+                    prev = self.disks.get(d.id)
+                    self.emit(
+                        DiskProgress(
+                            drive_id=d.id,
+                            label=d.label,
+                            port=d.port_path,
+                            state=DiskState.REMOVED,
+                            stage=prev.stage if prev else Stage.WAITING,
+                            reason=prev.reason if prev else "",
+                        )
+                    )
+                return
+            self._attached[d.id] = d
+            if event.kind == "added":
+                self._handled.discard(d.id)  # a disk inserted again is a new chance
+                self._show_idle([d])
+        self._fill()
+
+    # --- operator actions -----------------------------------------------------------------
+
+    def retry(self, drive_id: str) -> bool:
+        """Run this disk again (its old files removed first); only the operator calls this."""
+        with self._lock:
+            if drive_id in self._workers or drive_id not in self._attached:
+                return False
+            self._retry.add(drive_id)
+            if self.state != RunState.RUNNING:
+                return False
+        self._fill()
+        return True
+
+    def eject(self, drive_id: str) -> None:
+        with self._lock:
+            drive = self._attached.get(drive_id)
+            if drive is None or drive_id in self._workers:
+                return
+        self.provider.eject(drive)
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._done.is_set():
+                return
+            self.cancel_event.set()
+            self.state = RunState.STOPPING
+        self._run_progress("stopping")
+        with self._lock:
+            self._maybe_finish()
+
+    def wait(self, timeout: float | None = None) -> RunSummary:
+        self._done.wait(timeout)
+        for worker in list(self._workers.values()):
+            worker.join(timeout=5)
+        return self.summary()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def summary(self) -> RunSummary:
+        with self._lock:
+            return RunSummary(
+                run_id=self.id,
+                state=self.state,
+                target=self.job.copies,
+                passed=self.passed,
+                failed=self.failed,
+                disks=dict(self.disks),
+            )
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
