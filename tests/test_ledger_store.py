@@ -93,25 +93,33 @@ def test_reserve_until_exhausted_then_none(ledger, publisher):
     )
 
 
-def test_release_returns_the_copy_but_never_reuses_its_index(ledger, publisher):
-    grant = _imported(ledger, publisher, copies=2)
+def test_release_returns_the_copy_and_its_index_burn_keeps_both(ledger, publisher):
+    grant = _imported(ledger, publisher, copies=3)
     run = ledger.start_run(
-        grant_id=grant.id_hex, station_id="s", tracks=[], copies_wanted=2, rights={}
+        grant_id=grant.id_hex, station_id="s", tracks=[], copies_wanted=3, rights={}
     )
     first = ledger.reserve(grant.id_hex, run_id=run, drive_id="d1")
     second = ledger.reserve(grant.id_hex, run_id=run, drive_id="d2")
     failed = passed_disk(2, run, result="fail", licence_id=None, reason="write error")
     ledger.release(second, "write error", disk=failed)
-    assert ledger.get_grant(grant.id_hex).copies_remaining == 1
+    assert ledger.get_grant(grant.id_hex).copies_remaining == 2
     third = ledger.reserve(grant.id_hex, run_id=run, drive_id="d2")
-    assert third.copy_index == 3  # index 2 went to a failed disk; it is not handed out again
+    assert third.copy_index == 2  # no licence can exist for the released copy 2: reused
+    fourth = ledger.reserve(grant.id_hex, run_id=run, drive_id="d4")
+    assert fourth.copy_index == 3
+    ledger.burn(fourth, "pulled while its licence was written")
+    assert ledger.get_grant(grant.id_hex).copies_remaining == 0  # a burned copy stays counted
     assert ledger.reserve(grant.id_hex, run_id=run, drive_id="d9") is None
     ledger.commit(first, passed_disk(1, run))
-    ledger.commit(third, passed_disk(3, run))
+    ledger.commit(third, passed_disk(2, run))
     status = ledger.get_grant(grant.id_hex)
-    assert (status.copies_used, status.copies_committed) == (2, 2)
+    assert (status.copies_used, status.copies_committed) == (3, 2)
     made = ledger.disks(run_id=run)
-    assert [(d.result, d.copy_index) for d in made] == [("pass", 1), ("fail", 2), ("pass", 3)]
+    assert sorted((d.result, d.copy_index) for d in made) == [
+        ("fail", 2),
+        ("pass", 1),
+        ("pass", 2),
+    ]
     with pytest.raises(StaleReservation):
         ledger.release(first, "too late")
     with pytest.raises(StaleReservation):

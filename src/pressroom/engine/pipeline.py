@@ -404,12 +404,16 @@ class DiskPipeline:
         record = self.record("fail", reason)
         try:
             if self.reservation is not None:
-                self.ctx.ledger.release(self.reservation, reason, disk=record)
+                # A licence that may still be on the disk keeps its copy counted (burned);
+                # otherwise the copy and its index go back to the grant.
+                licence_may_remain = self.licence_started and bool(cleanup_note)
+                settle = self.ctx.ledger.burn if licence_may_remain else self.ctx.ledger.release
+                settle(self.reservation, reason, disk=record)
                 self.ctx.journal.record(
                     "settled",
                     drive_id=self.drive.id,
                     reservation_id=self.reservation.id,
-                    outcome="release",
+                    outcome="burn" if licence_may_remain else "release",
                 )
                 self.reservation = None
             elif code != "cancelled":

@@ -8,8 +8,17 @@ from typing import Any, Literal
 from pressroom.secure.grant import Grant
 
 ReservationKind = Literal["sale", "replacement"]
-ReservationState = Literal["reserved", "committed", "released"]
-RUN_STATUSES = ("running", "finished", "aborted", "failed", "crashed")
+ReservationState = Literal["reserved", "committed", "released", "burned"]
+RUN_STATUSES = (
+    "running",
+    "finished",
+    "incomplete",
+    "cancelled",
+    "exhausted",
+    "aborted",
+    "failed",
+    "crashed",
+)
 
 
 @dataclass(frozen=True)
@@ -63,9 +72,9 @@ class GrantStatus:
 class Reservation:
     """One copy taken from a grant's quota for one disk.
 
-    ``copy_index`` numbers the copies of a grant per kind, 1, 2, 3, ... and is never
-    handed out twice, even after a release; so an index can exceed ``copies`` when
-    earlier reservations were released. Only ``copies_used`` enforces the quota.
+    ``copy_index`` numbers the copies of a grant per kind within 1..copies: the smallest
+    index not held by a reserved, committed or burned reservation. A released index (its
+    disk provably holds no licence) is handed out again; a burned one never is.
     """
 
     id: int

@@ -71,12 +71,21 @@ reservations = sa.Table(
     sa.Column("drive_id", sa.Text, nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),  # sale | replacement
     sa.Column("copy_index", sa.Integer, nullable=False),
-    sa.Column("state", sa.String(16), nullable=False),  # reserved | committed | released
+    sa.Column("state", sa.String(16), nullable=False),  # reserved | committed | released | burned
     sa.Column("reason", sa.Text),  # why it was released
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
-    sa.UniqueConstraint("grant_id", "kind", "copy_index", name="uq_reservations_copy"),
     sa.Index("ix_reservations_state", "state"),
+    # One holder per copy index; a released index (no licence can exist) may be reused.
+    sa.Index(
+        "uq_reservations_held_copy",
+        "grant_id",
+        "kind",
+        "copy_index",
+        unique=True,
+        sqlite_where=sa.text("state IN ('reserved', 'committed', 'burned')"),
+        postgresql_where=sa.text("state IN ('reserved', 'committed', 'burned')"),
+    ),
 )
 
 disks = sa.Table(

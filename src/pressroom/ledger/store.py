@@ -40,6 +40,8 @@ from pressroom.secure.errors import GrantError
 from pressroom.secure.grant import Grant, load_grant, parse_grant_body
 from pressroom.secure.keys import Envelope
 
+HOLDING_STATES = ("reserved", "committed", "burned")
+
 _QUOTA = {
     "sale": (grants.c.copies_used, grants.c.copies_issued, grants.c.copies),
     "replacement": (
@@ -270,19 +272,36 @@ class Ledger:
         station_id: str = "",
         now: float | None = None,
     ) -> Reservation | None:
-        """Take one copy from the grant's quota, or None when the quota is used up."""
+        """Take one copy from the grant's quota, or None when the quota is used up.
+
+        The copy index is the smallest of 1..limit not held by a reserved, committed or
+        burned reservation, so every licence's index stays within the grant and a player
+        can check "copy k of N" offline. An index comes free again only through
+        :meth:`release`, which the engine calls only when no licence can exist on the disk;
+        otherwise it calls :meth:`burn`. The write lock taken by every write transaction
+        serialises this choice across threads, processes and stations.
+        """
         used, issued, limit = _QUOTA[kind]
         now = time.time() if now is None else now
         with db.write_transaction(self.engine) as conn:
-            copy_index = conn.execute(
+            cap = conn.execute(
                 grants.update()
                 .where(grants.c.grant_id == grant_id)
                 .where(used < limit)
                 .values({used: used + 1, issued: issued + 1})
-                .returning(issued)
+                .returning(limit)
             ).scalar_one_or_none()
-            if copy_index is None:
+            if cap is None:
                 return None
+            held = set(
+                conn.execute(
+                    sa.select(reservations.c.copy_index)
+                    .where(reservations.c.grant_id == grant_id)
+                    .where(reservations.c.kind == kind)
+                    .where(reservations.c.state.in_(HOLDING_STATES))
+                ).scalars()
+            )
+            copy_index = next(i for i in range(1, cap + 1) if i not in held)
             rid = conn.execute(
                 reservations.insert()
                 .values(
@@ -387,6 +406,45 @@ class Ledger:
         chain.append(conn, event, payload)
         return stored
 
+    def burn(
+        self,
+        reservation: Reservation,
+        reason: str,
+        *,
+        disk: DiskRecord | None = None,
+        now: float | None = None,
+    ) -> DiskRecord | None:
+        """The disk failed after its licence may have reached it: the copy stays counted.
+
+        Used when partial files could not be removed (the disk was pulled while its licence
+        was being written): a playable disk may exist, so its index is never handed out again.
+        """
+        with db.write_transaction(self.engine) as conn:
+            return self._burn(conn, reservation, reason, disk, now, "burned")
+
+    def _burn(
+        self,
+        conn: Connection,
+        reservation: Reservation,
+        reason: str,
+        disk: DiskRecord | None,
+        now: float | None,
+        event: str,
+    ) -> DiskRecord | None:
+        self._settle(conn, reservation, "burned", reason, now)
+        stored = self._insert_disk(conn, disk, reservation) if disk is not None else None
+        payload: dict[str, Any] = {
+            "reservation": reservation.id,
+            "grant": reservation.grant_id,
+            "kind": reservation.kind,
+            "copy_index": reservation.copy_index,
+            "reason": reason,
+        }
+        if stored is not None:
+            payload.update(_disk_event(stored))
+        chain.append(conn, event, payload)
+        return stored
+
     def _settle(
         self,
         conn: Connection,
@@ -435,7 +493,7 @@ class Ledger:
     def reconcile(
         self,
         reservation: Reservation,
-        outcome: Literal["commit", "release"],
+        outcome: Literal["commit", "release", "burn"],
         *,
         disk: DiskRecord | None = None,
         reason: str = "",
@@ -459,6 +517,15 @@ class Ledger:
                     disk,
                     now,
                     "reconciled-release",
+                )
+            if outcome == "burn":
+                return self._burn(
+                    conn,
+                    reservation,
+                    reason or "interrupted: kept counted after a crash",
+                    disk,
+                    now,
+                    "reconciled-burn",
                 )
             raise ValueError(f"unknown reconcile outcome {outcome!r}")
 

@@ -99,9 +99,17 @@ def _create_ledger_tables() -> None:
         sa.Column("reason", sa.Text),
         sa.Column("created_at", sa.Float, nullable=False),
         sa.Column("updated_at", sa.Float, nullable=False),
-        sa.UniqueConstraint("grant_id", "kind", "copy_index", name="uq_reservations_copy"),
     )
     op.create_index("ix_reservations_state", "reservations", ["state"])
+    held = sa.text("state IN ('reserved', 'committed', 'burned')")
+    op.create_index(
+        "uq_reservations_held_copy",
+        "reservations",
+        ["grant_id", "kind", "copy_index"],
+        unique=True,
+        sqlite_where=held,
+        postgresql_where=held,
+    )
     op.create_table(
         "disks",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
