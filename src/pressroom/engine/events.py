@@ -10,10 +10,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Stage(str, Enum):
+class Stage(StrEnum):
     WAITING = "waiting"  # attached, not (yet) part of the run
     IDENTIFY = "identify"
     CHECK_SPACE = "check-space"
@@ -44,7 +44,7 @@ _LABELS = {
 }
 
 
-class DiskState(str, Enum):
+class DiskState(StrEnum):
     IDLE = "idle"  # attached, not started
     RUNNING = "running"
     PASS = "pass"
@@ -81,7 +81,7 @@ class DiskProgress:
         return self.state in (DiskState.PASS, DiskState.FAIL, DiskState.CANCELLED)
 
 
-class RunState(str, Enum):
+class RunState(StrEnum):
     RUNNING = "running"
     STOPPING = "stopping"  # cancel requested or target reached; waiting for workers
     FINISHED = "finished"

@@ -444,7 +444,6 @@ class DiskPipeline:
 
     def record(self, result: str, reason: str) -> DiskRecord:
         d = self.drive
-        secs = self.write_seconds + self.verify_seconds
         payload = self.bytes_total // 2
         return DiskRecord(
             result=result,  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ Retry on that disk runs it again, its partial files removed first.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -93,10 +94,8 @@ class Run:
                 self.disks[event.drive_id] = event
             if not self._throttle.allow(event):
                 return
-        try:
+        with contextlib.suppress(Exception):  # a listener's bug must not break a disk
             self._listener(event)
-        except Exception:  # a listener's bug must not break a disk being written
-            pass
 
     def _run_progress(self, message: str = "") -> None:
         with self._lock:
@@ -154,14 +153,14 @@ class Run:
     def _fill(self) -> None:
         """Start workers on eligible disks while copies are still needed."""
         with self._lock:
-            if self.state != RunState.RUNNING or self.cancel_event.is_set():
-                return
-            verdicts = self.judge(list(self._attached.values()))
-            for drive_id, drive in sorted(self._attached.items(), key=lambda kv: kv[1].port_path):
-                if self._needed() <= 0 or self.exhausted:
-                    break
-                if self._eligible(drive_id):
-                    self._start_worker(drive, verdicts.get(drive_id))
+            if self.state == RunState.RUNNING and not self.cancel_event.is_set():
+                verdicts = self.judge(list(self._attached.values()))
+                by_port = sorted(self._attached.items(), key=lambda kv: kv[1].port_path)
+                for drive_id, drive in by_port:
+                    if self._needed() <= 0 or self.exhausted:
+                        break
+                    if self._eligible(drive_id):
+                        self._start_worker(drive, verdicts.get(drive_id))
             self._maybe_finish()
 
     def _bus_slot(self, drive: Drive) -> threading.BoundedSemaphore:

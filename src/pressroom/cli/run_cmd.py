@@ -1,0 +1,93 @@
+"""`pressroom run`: make N verified copies of some tracks on the attached disks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rich.console import Console
+
+from pressroom.app import App
+from pressroom.cli.run_view import RunBoard, disk_json, follow, summary_table
+from pressroom.engine import DiskState, Run, RunSummary, Station
+from pressroom.engine.job import Job
+from pressroom.errors import EXIT_FAILED
+from pressroom.secure.rights import PRESETS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="write, verify and license N copies on the attached disks")
+    p.add_argument("--tracks", nargs="+", required=True, metavar="ID|PATH", help="catalog tracks")
+    p.add_argument("--copies", type=int, required=True, help="how many verified disks to make")
+    p.add_argument(
+        "--rights",
+        default="standard",
+        help=f"rights for every track: {', '.join(PRESETS)} "
+        "or plays=N,days=N,preview=S,export=yes|no",
+    )
+    p.add_argument("--grant", help="grant id or prefix (default: the best one covering the tracks)")
+    p.add_argument(
+        "--drives", nargs="+", metavar="ID", help="only these disks (see pressroom drives)"
+    )
+    p.add_argument(
+        "--no-wait", action="store_true", help="use the disks attached now; do not wait for more"
+    )
+    p.add_argument("--eject", action="store_true", help="eject each disk once it verified")
+    p.add_argument("--demo", action="store_true", help="simulated demo disks only")
+    p.add_argument("--json", action="store_true", help="one JSON result object per disk")
+    p.set_defaults(func=cmd_run)
+
+
+def execute(app: App, job: Job, *, json_out: bool, console: Console) -> RunSummary:
+    """Run a job with live progress (or silently for JSON); Ctrl-C cancels cleanly."""
+    station = Station(app)
+    for line in station.reconcile():
+        console.print(f"recovered: {line}")
+    board = RunBoard()
+    run: Run = station.start(job, board)
+    try:
+        if json_out or not console.is_terminal:
+            run.wait()
+        else:
+            follow(board, lambda: run.done, console)
+    except KeyboardInterrupt:
+        console.print("stopping: removing partial files and releasing reservations...")
+        run.cancel()
+    return run.wait()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    with App.from_args(args) as app:
+        app.demo = args.demo
+        station = Station(app)
+        job = station.plan(
+            args.tracks,
+            copies=args.copies,
+            rights=args.rights,
+            grant_id=args.grant,
+            drives=args.drives,
+            insert_and_go=not args.no_wait,
+            eject_when_done=args.eject,
+        )
+        console = Console(stderr=True)
+        summary = execute(app, job, json_out=args.json, console=console)
+        return report(summary, json_out=args.json)
+
+
+def report(summary: RunSummary, *, json_out: bool) -> int:
+    disks = sorted(
+        (d for d in summary.disks.values() if d.state != DiskState.IDLE),
+        key=lambda d: (d.port, d.label),
+    )
+    if json_out:
+        for d in disks:
+            print(json.dumps(disk_json(d)))
+    else:
+        out = Console(file=sys.stdout)
+        out.print(summary_table(disks))
+        out.print(
+            f"{summary.passed} of {summary.target} copies verified and recorded; "
+            f"{summary.failed} disk(s) failed; run {summary.run_id[:12]} {summary.state.value}."
+        )
+    return 0 if summary.passed >= summary.target else EXIT_FAILED
