@@ -2,69 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
-from pressroom.app import App
-from pressroom.catalog import import_paths
-from pressroom.cli.keys_cmd import ensure_keys
-from pressroom.config import load_config
-from pressroom.drives.simulated import SimFaults, _read_spec, _write_spec, add_sim_disk
+from pressroom.bench.station import ThrowawayStation
+from pressroom.drives.simulated import SimFaults, _read_spec, _write_spec
 from pressroom.engine import Station
 from pressroom.engine.events import DiskState
-from pressroom.secure.grant import create_grant
-from pressroom.secure.rights import RightsLimits
 
 
-class Env:
+class Env(ThrowawayStation):
     def __init__(self, root: Path, *, track_sizes=(300_000, 450_000, 120_000), copies=50):
-        self.root = root
-        self.app = App(load_config(root / "data"))
-        self.app.demo = False
-        ensure_keys(self.app, demo=True)
-        src = root / "tracks"
-        src.mkdir()
-        for i, size in enumerate(track_sizes):
-            (src / f"track{i}.bin").write_bytes(os.urandom(size))
-        report = import_paths(sorted(src.iterdir()), self.app.catalog, other=True)
-        self.tracks = sorted(t.content_hash for t in report.imported)
-        self.grant_id = self.make_grant(copies)
+        super().__init__(root, track_sizes=track_sizes, copies=copies)
         self.station = Station(self.app)
         self.events: list = []
-
-    @property
-    def sim_dir(self) -> Path:
-        return self.app.config.sim_dir
-
-    def make_grant(self, copies: int, limits: RightsLimits | None = None) -> str:
-        now = int(time.time())
-        ks = self.app.keystore
-        grant = create_grant(
-            ks.publisher_key(),
-            title=f"test grant {copies}",
-            tracks=[bytes.fromhex(h) for h in self.tracks],
-            copies=copies,
-            replacements=2,
-            limits=limits or RightsLimits(export=True),
-            station=ks.station_id(),
-            not_before=now - 60,
-            not_after=now + 86400,
-            issued_at=now,
-        )
-        self.app.ledger.import_grant(grant.raw, ks.trusted_publishers(), now)
-        return grant.id_hex
-
-    def disk(self, serial: str, *, mbps: float = 200, size="1G", **faults) -> str:
-        spec = add_sim_disk(
-            self.sim_dir,
-            serial=serial,
-            size=size,
-            write_mbps=mbps,
-            read_mbps=mbps * 2,
-            faults=SimFaults(**faults),
-        )
-        return spec.name
 
     def set_faults(self, name: str, **faults) -> None:
         disk_dir = self.sim_dir / name
@@ -94,6 +44,3 @@ class Env:
             for d in summary.disks.values()
             if d.state not in (DiskState.IDLE,)
         }
-
-    def close(self) -> None:
-        self.app.close()

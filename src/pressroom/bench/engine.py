@@ -1,0 +1,218 @@
+"""`pressroom bench engine`: does the station keep every disk at its own speed limit?
+
+For 1, 4 and 16 simulated disks paced at a realistic USB 2.0 rate, one run of the real
+engine (encrypt, write, fsync, uncached read-back, licence, ledger) is measured against,
+in the same process on fresh disks with the same pacing, a plain copy of the same tracks
+(no encryption, no verification). Reported per disk count:
+
+- ``write_mbps``: payload bytes over the wall time of the write phases (first write
+  event to last verify event), summed over disks;
+- ``pace_ratio``: that over the sum of the disks' pace limits (target >= 0.95 at 16);
+- ``plain_copy_ratio``: that over the plain copy's aggregate rate (target >= 0.9);
+- ``cpu_s_per_gb``: process CPU seconds per GB written+verified (how cost grows).
+
+Memory: a child process runs 16 disks with big tracks unpaced, and its peak RSS (VmHWM)
+is compared for two track sizes: bounded memory means it does not grow with the track.
+The host's own fsync'd write rate is measured first, and the pace is capped below it so
+the benchmark measures the station, not this machine's disk.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from pressroom.bench.station import ThrowawayStation, write_random_file
+from pressroom.engine import Station
+from pressroom.engine.events import DiskProgress, DiskState, Stage
+
+MB = 1_000_000
+MiB = 1 << 20
+
+
+def host_write_mbps(directory: Path, size: int = 256 * MiB) -> float:
+    """Plain sequential write + fdatasync on the host, for context and pacing sanity."""
+    path = directory / "host-probe.bin"
+    block = os.urandom(4 * MiB)
+    t0 = time.perf_counter()
+    with open(path, "wb", buffering=0) as fh:
+        for _ in range(size // len(block)):
+            fh.write(block)
+        os.fdatasync(fh.fileno())
+    elapsed = time.perf_counter() - t0
+    path.unlink()
+    return size / elapsed / MB
+
+
+def _engine_run(st: ThrowawayStation, names: list[str]) -> dict:
+    station = Station(st.app)
+    ids = [d.id for d in st.app.drive_provider.list_drives() if d.label in names]
+    job = station.plan(
+        st.tracks, copies=len(ids), grant_id=st.grant_id, drives=ids, insert_and_go=False
+    )
+    first_write: dict[str, float] = {}
+    write_end: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def listen(ev) -> None:
+        if not isinstance(ev, DiskProgress):
+            return
+        with lock:
+            if ev.stage == Stage.WRITE:
+                first_write.setdefault(ev.drive_id, ev.at)
+            elif ev.stage == Stage.VERIFY:
+                write_end.setdefault(ev.drive_id, ev.at)
+
+    cpu0, t0 = time.process_time(), time.monotonic()
+    run = station.start(job, listen)
+    summary = run.wait()
+    wall, cpu = time.monotonic() - t0, time.process_time() - cpu0
+    passed = [d for d in summary.disks.values() if d.state == DiskState.PASS]
+    payload = sum(d.bytes_total // 2 for d in passed)
+    span = max(write_end.values()) - min(first_write.values())
+    return {
+        "disks_passed": len(passed),
+        "failures": [d.reason for d in summary.disks.values() if d.state == DiskState.FAIL],
+        "payload_mb": round(payload / MB, 1),
+        "write_mbps": round(payload / span / MB, 2),
+        "wall_s": round(wall, 2),
+        "cpu_s_per_gb": round(cpu / (2 * payload / 1e9), 2) if payload else None,
+    }
+
+
+def _plain_copy(st: ThrowawayStation, names: list[str]) -> float:
+    """The same tracks copied to the same kind of disks, through the same paced volumes."""
+    drives = [d for d in st.app.drive_provider.list_drives() if d.label in names]
+    sources = [Path(st.app.catalog.get(h).path) for h in st.tracks]
+    total = sum(p.stat().st_size for p in sources) * len(drives)
+
+    def copy(drive) -> None:
+        vol = st.app.drive_provider.open_volume(drive)
+        buf = bytearray(256 << 10)
+        for i, src in enumerate(sources):
+            with open(src, "rb", buffering=0) as fin, vol.open_write(f"plain{i}.bin") as out:
+                while n := fin.readinto(buf):
+                    out.write(memoryview(buf)[:n])
+                out.sync()
+
+    threads = [threading.Thread(target=copy, args=(d,)) for d in drives]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return total / (time.monotonic() - t0) / MB
+
+
+def scenario(base: Path, n: int, *, mbps: float, track_mb: float) -> dict:
+    with tempfile.TemporaryDirectory(dir=base) as tmp:
+        sizes = (int(track_mb * MB * 0.6), int(track_mb * MB * 0.4))
+        st = ThrowawayStation(Path(tmp), track_sizes=sizes)
+        try:
+            engine_disks = [
+                st.disk(f"BENCHE{n:02d}{i:06d}", mbps=mbps, read_mbps=3 * mbps) for i in range(n)
+            ]
+            plain_disks = [
+                st.disk(f"BENCHP{n:02d}{i:06d}", mbps=mbps, read_mbps=3 * mbps) for i in range(n)
+            ]
+            plain = _plain_copy(st, plain_disks)
+            result = _engine_run(st, engine_disks)
+        finally:
+            st.close()
+    limit = n * mbps
+    result.update(
+        disks=n,
+        pace_limit_mbps=limit,
+        pace_ratio=round(result["write_mbps"] / limit, 3),
+        plain_copy_mbps=round(plain, 2),
+        plain_copy_ratio=round(result["write_mbps"] / plain, 3),
+    )
+    return result
+
+
+_MEMORY_CHILD = """
+import json, sys, tempfile
+from pathlib import Path
+from pressroom.bench.engine import _engine_run
+from pressroom.bench.station import ThrowawayStation
+n, size, base = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+with tempfile.TemporaryDirectory(dir=base) as tmp:
+    st = ThrowawayStation(Path(tmp), track_sizes=(size,))
+    names = [st.disk(f"MEMDISK{i:06d}", mbps=100000, size="64G") for i in range(n)]
+    result = _engine_run(st, names)
+    st.close()
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
+result["peak_rss_mib"] = round(int(hwm.split()[1]) / 1024, 1)
+print(json.dumps(result))
+"""
+
+
+def peak_rss(base: Path, disks: int, track_bytes: int) -> dict:
+    import json
+
+    out = subprocess.run(
+        [sys.executable, "-c", _MEMORY_CHILD, str(disks), str(track_bytes), str(base)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run(
+    *,
+    counts: tuple[int, ...] = (1, 4, 16),
+    mbps: float = 10.0,
+    track_mb: float = 60.0,
+    memory_disks: int = 16,
+    memory_track_mb: tuple[int, int] = (64, 256),
+    base: str | None = None,
+) -> dict:
+    root = Path(base or tempfile.gettempdir())
+    host = host_write_mbps(root)
+    pace = min(mbps, host * 0.5 / max(counts))  # keep the sum of paces under the host's rate
+    scenarios = [scenario(root, n, mbps=pace, track_mb=track_mb) for n in counts]
+    small, big = (peak_rss(root, memory_disks, mb * MiB) for mb in memory_track_mb)
+    at16 = scenarios[-1]
+    grows = (
+        round(at16["cpu_s_per_gb"] / scenarios[0]["cpu_s_per_gb"], 2)
+        if scenarios[0]["cpu_s_per_gb"]
+        else None
+    )
+    return {
+        "suite": "engine",
+        "host_fsync_write_mbps": round(host, 1),
+        "pace_mbps_per_disk": round(pace, 2),
+        "scenarios": scenarios,
+        "pace_ratio_at_max_disks": at16["pace_ratio"],
+        "target_pace_ratio": 0.95,
+        "plain_copy_ratio_at_max_disks": at16["plain_copy_ratio"],
+        "target_plain_copy_ratio": 0.9,
+        "cpu_per_gb_growth_1_to_max": grows,
+        "memory": {
+            "disks": memory_disks,
+            "track_mib": list(memory_track_mb),
+            "peak_rss_mib": [small["peak_rss_mib"], big["peak_rss_mib"]],
+            "target_peak_rss_mib": 300,
+        },
+        "pass": (
+            at16["pace_ratio"] >= 0.95
+            and at16["plain_copy_ratio"] >= 0.9
+            and big["peak_rss_mib"] < 300
+            and all(s["disks_passed"] == s["disks"] for s in scenarios)
+        ),
+    }
+
+
+QUICK = {
+    "counts": (1, 4),
+    "mbps": 10.0,
+    "track_mb": 8,
+    "memory_disks": 4,
+    "memory_track_mb": (8, 32),
+}
