@@ -75,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:  # bare `pressroom` starts the station window
-        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "gui"])
+    if args.command is None:
+        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), *_default_command()])
     try:
         return int(args.func(args) or 0)
     except PressroomError as exc:
@@ -95,6 +95,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+
+
+def _default_command() -> list[str]:
+    """Bare `pressroom`: the station window, on demo disks when no real disk is attached;
+    with no display at all, the headless demo run (the station's main job)."""
+    from pressroom.config import load_config
+    from pressroom.drives import real_disks_attached
+    from pressroom.gui.display import has_display  # Qt-free: answers without importing Qt
+
+    if not has_display():
+        print(
+            "pressroom: no display to open the station window on; "
+            "running the headless demo instead (pressroom demo).",
+            file=sys.stderr,
+        )
+        return ["demo"]
+    try:
+        real = real_disks_attached(load_config())
+    except PressroomError:
+        real = False
+    return ["gui"] if real else ["gui", "--demo"]
 
 
 def _write_crash_report(args: argparse.Namespace) -> str:

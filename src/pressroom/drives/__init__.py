@@ -118,3 +118,21 @@ def default_provider(config: Config, *, demo: bool = False) -> DriveProvider:
     if len(providers) == 1:
         return providers[0]
     return CombinedProvider(providers)
+
+
+def real_disks_attached(config: Config) -> bool:
+    """Whether any real removable disk is attached (so bare `pressroom` skips demo disks)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        from pressroom.drives.linux import LinuxProvider
+
+        provider = LinuxProvider(protect=[config.data_dir, Path(config.sim_dir)])
+    except (ImportError, OSError):
+        return False
+    try:
+        return bool(provider.list_drives())
+    except OSError:
+        return False
+    finally:
+        provider.close()
