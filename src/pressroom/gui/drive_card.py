@@ -1,0 +1,241 @@
+"""One card per disk: who it is, what it is doing, and a big PASS / FAIL with the reason.
+
+State is carried by words and icons first (PASS, FAIL, Writing 42 %), colour second, so
+the card reads the same to a colour-blind operator and on a grey-scale screenshot.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+)
+
+from pressroom.cli.drives_cmd import mask_serial
+from pressroom.drives.base import Drive, format_size
+from pressroom.engine.events import DiskProgress, DiskState, Stage
+from pressroom.gui import theme
+
+_STATE_TEXT = {
+    DiskState.IDLE: ("Ready", "idle"),
+    DiskState.RUNNING: ("Working", "running"),
+    DiskState.PASS: ("PASS", "pass"),
+    DiskState.FAIL: ("FAIL", "fail"),
+    DiskState.CANCELLED: ("Stopped", "cancelled"),
+    DiskState.REMOVED: ("Removed", "removed"),
+}
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+
+
+class DriveCard(QFrame):
+    """A disk's card. Feed it :meth:`set_drive` (hotplug) and :meth:`update_progress`."""
+
+    retry_clicked = Signal(str)
+    eject_clicked = Signal(str)
+    details_clicked = Signal(str)
+
+    def __init__(self, drive_id: str, parent=None):
+        super().__init__(parent)
+        self.drive_id = drive_id
+        self.progress: DiskProgress | None = None
+        self.drive: Drive | None = None
+        self.state = DiskState.IDLE
+        self.verdict_ok = True
+        self.setObjectName("driveCard")
+        self.setProperty("state", "idle")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(250)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+
+        self.title = QLabel(drive_id)
+        self.title.setObjectName("cardTitle")
+        self.port = QLabel()
+        self.port.setObjectName("muted")
+        self.state_icon = QLabel()
+        self.state_icon.setFixedSize(28, 28)
+        self.state_label = QLabel("Ready")
+        self.state_label.setObjectName("cardState")
+        self.state_label.setProperty("state", "idle")
+
+        self.identity = QLabel()
+        self.identity.setObjectName("muted")
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.stage = QLabel("Waiting")
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(True)
+        self.bar.setFormat("")
+        self.speed = QLabel("")
+        self.speed.setObjectName("muted")
+        self.reason = QLabel()
+        self.reason.setObjectName("cardReason")
+        self.reason.setWordWrap(True)
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reason.hide()
+
+        self.retry_btn = QPushButton(theme.icon("retry"), "Retry")
+        self.eject_btn = QPushButton(theme.icon("eject"), "Eject")
+        self.details_btn = QPushButton(theme.icon("details"), "Details")
+        for btn, sig in (
+            (self.retry_btn, self.retry_clicked),
+            (self.eject_btn, self.eject_clicked),
+            (self.details_btn, self.details_clicked),
+        ):
+            btn.setIconSize(QSize(16, 16))
+            btn.clicked.connect(lambda _=False, s=sig: s.emit(self.drive_id))
+        self.retry_btn.setToolTip("Write this disk again (its old files are removed first)")
+        self.eject_btn.setToolTip("Safely remove this disk")
+        self.details_btn.setToolTip("Show this disk's log")
+        self.retry_btn.hide()
+
+        head = QGridLayout()
+        head.addWidget(self.title, 0, 0)
+        head.addWidget(self.port, 1, 0)
+        state_box = QHBoxLayout()
+        state_box.addWidget(self.state_icon)
+        state_box.addWidget(self.state_label)
+        head.addLayout(state_box, 0, 1, 2, 1, Qt.AlignmentFlag.AlignRight)
+        head.setColumnStretch(0, 1)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.retry_btn)
+        buttons.addWidget(self.eject_btn)
+        buttons.addWidget(self.details_btn)
+        buttons.addStretch(1)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 8, 10, 8)
+        lay.setSpacing(4)
+        lay.addLayout(head)
+        lay.addWidget(self.identity)
+        lay.addWidget(self.verdict)
+        lay.addWidget(self.stage)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.speed)
+        lay.addWidget(self.reason)
+        lay.addLayout(buttons)
+        self._apply_state(DiskState.IDLE)
+
+    # --- inputs ----------------------------------------------------------------------------
+
+    def set_drive(self, drive: Drive, verdict=None) -> None:
+        """Hotplug facts: label, port, masked serial, capacity, identity verdict."""
+        self.drive = drive
+        self.title.setText(drive.label)
+        self.port.setText(f"USB port {drive.port_path}")
+        who = " ".join(x for x in (drive.vendor, drive.product) if x) or "Unknown disk"
+        self.identity.setText(
+            f"{who} · serial {mask_serial(drive.serial)} · {format_size(drive.capacity)}"
+        )
+        if verdict is not None:
+            self.set_verdict(verdict.ok, verdict.warning, verdict.reason)
+        self._update_accessible()
+
+    def set_verdict(self, ok: bool, warning: bool, reason: str) -> None:
+        self.verdict_ok = ok
+        if ok and not warning:
+            self.verdict.setText("✔ Identity OK")
+            self.verdict.setToolTip(reason)
+        elif ok:
+            self.verdict.setText(f"⚠ Identity warning: {reason}")
+        else:
+            self.verdict.setText(f"✖ Identity refused: {reason}")
+        self._update_accessible()
+
+    def update_progress(self, ev: DiskProgress) -> None:
+        self.progress = ev
+        if ev.label:
+            self.title.setText(ev.label)
+        if ev.port and self.drive is None:
+            self.port.setText(f"USB port {ev.port}")
+        if ev.serial_masked and self.drive is None:
+            self.identity.setText(f"serial {ev.serial_masked}")
+        stage = ev.stage.label if isinstance(ev.stage, Stage) else str(ev.stage)
+        if ev.state == DiskState.RUNNING:
+            pct = int(ev.fraction * 100)
+            self.stage.setText(f"{stage} · {pct} %" if ev.bytes_total else stage)
+            self.speed.setText(
+                f"{ev.mbps:.1f} MB/s · ETA {format_eta(ev.eta_seconds)}" if ev.mbps else ""
+            )
+            self.bar.setValue(int(ev.fraction * 1000))
+            self.bar.setFormat(f"{pct} %")
+        elif ev.state == DiskState.PASS:
+            copy = f" · copy #{ev.copy_index}" if ev.copy_index is not None else ""
+            self.stage.setText(f"Done: written and verified{copy}")
+            self.speed.setText("")
+            self.bar.setValue(1000)
+            self.bar.setFormat("Verified")
+        elif ev.state == DiskState.FAIL:
+            self.stage.setText(f"Failed during: {stage}")
+            self.speed.setText("")
+            self.bar.setFormat("Failed")
+        elif ev.state == DiskState.IDLE:
+            self.stage.setText("Waiting for Start")
+            self.bar.setValue(0)
+            self.bar.setFormat("")
+        if ev.verdict and ev.state == DiskState.IDLE and ev.reason:
+            self.set_verdict(ev.verdict == "ok", True, ev.reason)
+        self._apply_state(ev.state, ev.reason)
+
+    def mark_removed(self) -> None:
+        """The disk was pulled out; a failed card stays (dimmed) so its reason is not lost."""
+        self._apply_state(DiskState.REMOVED, self.reason.text())
+        self.stage.setText("Disk removed")
+
+    # --- look ------------------------------------------------------------------------------
+
+    def _apply_state(self, state: DiskState, reason: str = "") -> None:
+        previous_fail = self.state == DiskState.FAIL
+        self.state = state
+        text, key = _STATE_TEXT[state]
+        if state == DiskState.REMOVED and previous_fail:
+            text, key = "FAIL · removed", "fail"
+        self.state_label.setText(text)
+        icon_name = {
+            "pass": "pass",
+            "fail": "fail",
+            "running": "running",
+            "removed": "removed",
+            "cancelled": "cancelled",
+        }.get(key, "idle")
+        self.state_icon.setPixmap(theme.icon(icon_name).pixmap(QSize(28, 28)))
+        for w in (self, self.state_label, self.bar):
+            w.setProperty("state", key)
+            theme.repolish(w)
+        show_reason = bool(reason) and state in (
+            DiskState.FAIL,
+            DiskState.REMOVED,
+            DiskState.CANCELLED,
+        )
+        if show_reason:
+            self.reason.setText(reason if reason.startswith("Reason: ") else f"Reason: {reason}")
+        self.reason.setVisible(show_reason)
+        self.retry_btn.setVisible(state in (DiskState.FAIL, DiskState.CANCELLED))
+        self.eject_btn.setEnabled(state not in (DiskState.RUNNING, DiskState.REMOVED))
+        self.retry_btn.setEnabled(state != DiskState.REMOVED)
+        self._update_accessible()
+
+    def _update_accessible(self) -> None:
+        title = self.title.text()
+        status = self.state_label.text()
+        extra = f"; {self.reason.text()}" if self.reason.isVisible() else ""
+        self.setAccessibleName(f"Disk {title}: {status}")
+        self.setAccessibleDescription(f"{self.stage.text()}{extra}")
+        self.retry_btn.setAccessibleName(f"Retry {title}")
+        self.eject_btn.setAccessibleName(f"Eject {title}")
+        self.details_btn.setAccessibleName(f"Details of {title}")
+        self.bar.setAccessibleName(f"Progress of {title}")

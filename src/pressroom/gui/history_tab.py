@@ -1,0 +1,241 @@
+"""History from the ledger: runs, the disks of the chosen run, reports, chain status.
+
+Everything is read in the pool; the chain check walks every ledger row, so it never runs
+on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pressroom.gui import tasks, theme
+
+RUN_COLUMNS = ("Started", "Run", "Operator", "Copies wanted", "Passed", "Failed", "Status")
+DISK_COLUMNS = ("Result", "Copy", "Slot", "Serial", "Disk", "MB/s", "Reason")
+
+
+def _when(ts: float | None) -> str:
+    return "—" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _item(text: str, sort: object | None = None) -> QTableWidgetItem:
+    it = QTableWidgetItem(text)
+    it.setFlags(it.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    if sort is not None:
+        it.setData(Qt.ItemDataRole.UserRole, sort)
+    return it
+
+
+class HistoryTab(QWidget):
+    exported = Signal(str)  # path of a written report
+
+    def __init__(self, hub, parent=None):
+        super().__init__(parent)
+        self.hub = hub
+        self.runs: list = []
+        self.disks_by_run: dict[str | None, list] = {}
+
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter runs: id, operator, status, date…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setAccessibleName("Filter runs")
+        self.filter.textChanged.connect(self._apply_filter)
+        self.refresh_btn = QPushButton(theme.icon("history"), "Refresh")
+        self.refresh_btn.clicked.connect(self.reload)
+        self.csv_btn = QPushButton(theme.icon("report"), "Export CSV…")
+        self.pdf_btn = QPushButton(theme.icon("report"), "Export PDF…")
+        self.csv_btn.setToolTip("Report of the selected run (or of all runs if none is selected)")
+        self.pdf_btn.setToolTip(self.csv_btn.toolTip())
+        self.csv_btn.clicked.connect(lambda: self.export("csv"))
+        self.pdf_btn.clicked.connect(lambda: self.export("pdf"))
+        self.chain = QLabel("Ledger chain: not checked yet")
+        self.chain.setAccessibleName("Ledger chain status")
+        self.verify_btn = QPushButton("Check ledger")
+        self.verify_btn.setToolTip("Walk the hash chain of the ledger and report any edited row")
+        self.verify_btn.clicked.connect(self.verify_chain)
+
+        self.run_table = QTableWidget(0, len(RUN_COLUMNS))
+        self.run_table.setHorizontalHeaderLabels(RUN_COLUMNS)
+        self.run_table.setAccessibleName("Runs")
+        self.disk_table = QTableWidget(0, len(DISK_COLUMNS))
+        self.disk_table.setHorizontalHeaderLabels(DISK_COLUMNS)
+        self.disk_table.setAccessibleName("Disks of the selected run")
+        for t in (self.run_table, self.disk_table):
+            t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            t.setAlternatingRowColors(True)
+            t.verticalHeader().setVisible(False)
+            t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            t.horizontalHeader().setStretchLastSection(True)
+        self.run_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.run_table.itemSelectionChanged.connect(self._show_disks)
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.refresh_btn)
+        top.addWidget(self.csv_btn)
+        top.addWidget(self.pdf_btn)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.chain, 1)
+        bottom.addWidget(self.verify_btn)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.run_table)
+        split.addWidget(self.disk_table)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(split, 1)
+        lay.addLayout(bottom)
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        ledger = self.hub.app.ledger
+
+        def work():
+            runs = ledger.runs()
+            disks: dict[str | None, list] = {}
+            for d in ledger.disks():
+                disks.setdefault(d.run_id, []).append(d)
+            return runs, disks
+
+        tasks.submit(work, self._loaded, self.hub._report, context=self)
+
+    def _loaded(self, result) -> None:
+        runs, disks = result
+        selected = self.selected_run()
+        self.runs = sorted(runs, key=lambda r: r.started_at, reverse=True)
+        self.disks_by_run = disks
+        self.run_table.setSortingEnabled(False)
+        self.run_table.setRowCount(len(self.runs))
+        for row, r in enumerate(self.runs):
+            ds = disks.get(r.run_id, [])
+            passed = sum(d.result == "pass" for d in ds)
+            cells = (
+                _when(r.started_at),
+                r.run_id[:12],
+                r.operator or "—",
+                str(r.copies_wanted),
+                str(passed),
+                str(len(ds) - passed),
+                r.status,
+            )
+            for col, text in enumerate(cells):
+                self.run_table.setItem(row, col, _item(text, r.run_id))
+        self._apply_filter(self.filter.text())
+        if selected:
+            self.select_run(selected)
+        elif self.runs:
+            self.run_table.selectRow(0)
+
+    def select_run(self, run_id: str) -> None:
+        for row in range(self.run_table.rowCount()):
+            if self.run_table.item(row, 0).data(Qt.ItemDataRole.UserRole) == run_id:
+                self.run_table.selectRow(row)
+                return
+
+    def selected_run(self) -> str | None:
+        rows = self.run_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.run_table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+
+    def _show_disks(self) -> None:
+        disks = sorted(
+            self.disks_by_run.get(self.selected_run(), []),
+            key=lambda d: (d.copy_index is None, d.copy_index or 0, d.started_at),
+        )
+        self.disk_table.setRowCount(len(disks))
+        for row, d in enumerate(disks):
+            cells = (
+                "✔ PASS" if d.result == "pass" else "✖ FAIL",
+                "—" if d.copy_index is None else str(d.copy_index),
+                d.slot or d.drive_id,
+                d.serial_masked or "—",
+                " ".join(x for x in (d.vendor, d.product) if x) or "—",
+                "—" if not d.mb_per_s else f"{d.mb_per_s:.1f}",
+                d.reason or "",
+            )
+            for col, text in enumerate(cells):
+                self.disk_table.setItem(row, col, _item(text))
+
+    def _apply_filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for row in range(self.run_table.rowCount()):
+            hay = " ".join(
+                self.run_table.item(row, c).text().lower() for c in range(len(RUN_COLUMNS))
+            )
+            run_id = self.run_table.item(row, 0).data(Qt.ItemDataRole.UserRole) or ""
+            self.run_table.setRowHidden(row, bool(needle) and needle not in hay + run_id)
+
+    # --- chain and reports -----------------------------------------------------------------
+
+    def verify_chain(self) -> None:
+        self.chain.setText("Ledger chain: checking…")
+        tasks.submit(
+            self.hub.app.ledger.verify_chain, self._chain_done, self.hub._report, context=self
+        )
+
+    def _chain_done(self, report) -> None:
+        if report.ok:
+            self.chain.setText(
+                f"✔ Ledger chain intact: {report.rows} events, head {report.head[:16]}…"
+            )
+        else:
+            self.chain.setText(f"✖ Ledger chain BROKEN: {report.reason}")
+
+    def export(self, fmt: str, path: str | None = None) -> None:
+        run_id = self.selected_run()
+        if path is None:
+            name = f"pressroom-{run_id[:8] if run_id else 'all'}.{fmt}"
+            path, _ = QFileDialog.getSaveFileName(
+                self, f"Export {fmt.upper()} report", str(Path.home() / name), f"*.{fmt}"
+            )
+            if not path:
+                return
+        tasks.submit(
+            lambda: write_report(self.hub.app, fmt, Path(path), run_id),
+            lambda p: self.exported.emit(str(p)),
+            self.hub._report,
+            context=self,
+        )
+
+
+def write_report(app, fmt: str, path: Path, run_id: str | None) -> Path:
+    """Gather and write one report (pool thread); one-sentence error if it cannot."""
+    from pressroom.errors import UsageError
+    from pressroom.ledger import reports
+
+    ks = app.keystore
+    data = reports.gather(
+        app.ledger,
+        run_id=run_id,
+        station_label=app.config.settings.station_label,
+        station_id=ks.station_id().hex() if ks.has_station() else "",
+        now=time.time(),
+    )
+    try:
+        if fmt == "pdf":
+            reports.write_pdf(data, path)
+        else:
+            with path.open("w", encoding="utf-8", newline="") as fh:
+                reports.write_csv(data, fh)
+    except OSError as exc:
+        raise UsageError(f"Cannot write {path}: {exc.strerror}.") from None
+    return path

@@ -1,0 +1,518 @@
+"""The station window: catalog, job bar and drive grid on one tab, history on another.
+
+The window only arranges widgets and routes signals between them and the
+:class:`~pressroom.gui.application.StationHub`; it decides one thing itself: whether Start
+may be pressed, and says why not in words.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pressroom.engine.events import DiskProgress, LogLine, RunProgress, RunState
+from pressroom.gui import tasks, theme
+from pressroom.gui.application import StationHub
+from pressroom.gui.catalog_pane import CatalogPane
+from pressroom.gui.drive_grid import DriveGrid
+from pressroom.gui.history_tab import HistoryTab, write_report
+from pressroom.gui.job_bar import JobBar
+
+LOG_LIMIT = 500  # lines kept per disk for Details
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, hub: StationHub, *, demo: bool = False):
+        super().__init__()
+        self.hub = hub
+        self.demo = demo
+        self.has_keys = hub.app.keystore.has_station()
+        self.logs: dict[str, list[str]] = defaultdict(list)
+        self._last_stage: dict[str, tuple] = {}
+        self._close_when_stopped = False
+        self.last_run_id: str | None = None
+        self.setWindowTitle("Pressroom station" + (" — demo" if demo else ""))
+        self.setWindowIcon(theme.icon("app"))
+
+        # widgets
+        self.banner = QLabel()
+        self.banner.setObjectName("bannerError")
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Message")
+        self.banner.hide()
+        self.catalog = CatalogPane(cover_loader=hub.app.catalog.cover)
+        self.job_bar = JobBar()
+        self.grid = DriveGrid()
+        self.run_summary = QLabel("No run yet: select tracks, set copies, press Start.")
+        self.run_summary.setObjectName("runSummary")
+        self.run_summary.setAccessibleName("Run summary")
+        self.report_btn = QPushButton(theme.icon("report"), "Save report (PDF)…")
+        self.report_btn.setAccessibleName("Save the report of the last run")
+        self.report_btn.setEnabled(False)
+        self.report_btn.clicked.connect(self.save_run_report)
+        self.history = HistoryTab(hub)
+
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        rlay.addWidget(self.job_bar)
+        head = QHBoxLayout()
+        head.addWidget(self.run_summary, 1)
+        head.addWidget(self.report_btn)
+        rlay.addLayout(head)
+        rlay.addWidget(self.grid, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.catalog)
+        self.split.addWidget(right)
+        self.split.setStretchFactor(0, 4)
+        self.split.setStretchFactor(1, 6)
+        self.split.setChildrenCollapsible(False)
+
+        station = QWidget()
+        slay = QVBoxLayout(station)
+        slay.addWidget(self.banner)
+        slay.addWidget(self.split, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(station, theme.icon("station"), "&Station")
+        self.tabs.addTab(self.history, theme.icon("history"), "&History")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.setCentralWidget(self.tabs)
+        self.statusBar().showMessage("Starting…")
+        self._build_menus()
+
+        # wiring
+        self.catalog.import_requested.connect(self.import_paths)
+        self.catalog.selection_changed.connect(self.refresh_start)
+        self.catalog.rights_changed.connect(self._rights_changed)
+        self.job_bar.rights_for_all.connect(self._rights_for_all)
+        self.job_bar.changed.connect(self.refresh_start)
+        self.job_bar.start_clicked.connect(self.start_run)
+        self.job_bar.stop_clicked.connect(self.stop_run)
+        self.grid.retry_clicked.connect(self.retry)
+        self.grid.eject_clicked.connect(hub.eject)
+        self.grid.details_clicked.connect(self.show_details)
+        self.history.exported.connect(self._report_written)
+        hub.drives_changed.connect(self._drives_changed)
+        hub.grants_changed.connect(self._grants_changed)
+        hub.error.connect(self.show_error)
+        hub.notice.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        hub.run_finished.connect(self._run_finished)
+        hub.ledger_changed.connect(self.history.reload)
+        hub.bridge.disk_progress.connect(self._disk_progress)
+        hub.bridge.run_progress.connect(self._run_progress)
+        hub.bridge.log_line.connect(self._log_line)
+        self.refresh_start()
+
+    # --- menus -----------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        m = self.menuBar().addMenu("&File")
+        self._action(m, "Import &files…", self.catalog.choose_files, "import", QKeySequence.Open)
+        self._action(m, "Import f&older…", self.catalog.choose_folder, "import")
+        self._action(m, "Import &grant…", self.import_grant, "report")
+        m.addSeparator()
+        self._action(m, "Save run &report (PDF)…", self.save_run_report, "report", "Ctrl+P")
+        m.addSeparator()
+        self._action(m, "&Quit", self.close, None, QKeySequence.Quit)
+        m = self.menuBar().addMenu("S&tation")
+        self._action(m, "&Settings…", self.open_settings, "settings", "Ctrl+,")
+        self._action(m, "Setup &wizard…", self.open_wizard, "settings")
+        self._action(
+            m, "&History", lambda: self.tabs.setCurrentWidget(self.history), "history", "Ctrl+H"
+        )
+        if self.demo:
+            m = self.menuBar().addMenu("&Demo")
+            self._action(m, "Plug in a new disk", lambda: self._demo_add(False))
+            self._action(m, "Plug in a failing disk", lambda: self._demo_add(True))
+        m = self.menuBar().addMenu("&Help")
+        self._action(m, "&About Pressroom", self._about)
+
+    def _action(self, menu, text, slot, icon=None, shortcut=None) -> QAction:
+        act = QAction(theme.icon(icon) if icon else QIcon(), text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
+
+    # --- startup ---------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Load catalog, drives and grants in the pool; the window is usable meanwhile."""
+        self.reload_catalog()
+        self.hub.start(on_ready=lambda: self.statusBar().showMessage("Ready", 5000))
+        self.history.reload()
+
+    def reload_catalog(self) -> None:
+        tasks.submit(self.hub.app.catalog.all, self._catalog_loaded, self.hub._report, context=self)
+
+    def _catalog_loaded(self, tracks) -> None:
+        self.catalog.set_tracks(tracks)
+        self.catalog.model.set_grants(self.hub.grants)
+        self.refresh_start()
+
+    def _grants_changed(self, grants) -> None:
+        self.catalog.model.set_grants(grants)
+        self.refresh_start()
+
+    def _drives_changed(self, drives, verdicts) -> None:
+        if not self.hub.running:
+            self.grid.sync_drives(drives, verdicts)
+        else:  # the run's own events drive the cards; only add/remove here
+            for drive_id in [d for d in self.grid.cards if d not in drives]:
+                self.grid.drive_removed(drive_id)
+            for drive_id, drive in drives.items():
+                card = self.grid.card(drive_id)
+                if card is not None:
+                    card.set_drive(drive, verdicts.get(drive_id))
+        self.refresh_start()
+
+    # --- Start readiness -------------------------------------------------------------------
+
+    def start_blocker(self) -> str | None:
+        """Why Start cannot be pressed now, in words; None if it can."""
+        hashes = self.catalog.selected_hashes()
+        if not self.has_keys:
+            return "this station has no keys yet (Station › Setup wizard)."
+        if not hashes:
+            return "select at least one track in the catalog."
+        now = time.time()
+        wanted = {bytes.fromhex(h) for h in hashes}
+        grants = [
+            s
+            for s in self.hub.grants
+            if wanted <= set(s.grant.tracks) and s.grant.not_before <= now <= s.grant.not_after
+        ]
+        if not grants:
+            return "no valid rights grant covers all the selected tracks (File › Import grant)."
+        if max(s.copies_remaining for s in grants) <= 0:
+            return "the rights grant for these tracks has no copies left."
+        payload = sum(t.size for t in self.catalog.selected_tracks())
+        usable = [
+            d
+            for d in self.hub.drives.values()
+            if getattr(self.hub.verdicts.get(d.id), "ok", False)
+            and not d.read_only
+            and d.free > payload
+        ]
+        if not self.hub.drives:
+            return "no disk is attached; insert a USB stick or card."
+        if not usable:
+            return "no attached disk is usable (refused identity, read-only or too small)."
+        return None
+
+    def refresh_start(self) -> None:
+        why = self.start_blocker()
+        self.job_bar.set_ready(why is None, why or "", self.hub.running)
+        tracks = self.catalog.selected_tracks()
+        payload = sum(t.size for t in tracks)
+        drives = list(self.hub.drives.values())
+        smallest = min(drives, key=lambda d: d.free) if drives else None
+        self.job_bar.set_sizes(payload, (smallest.label, smallest.free) if smallest else None)
+
+    def _rights_for_all(self, preset: str) -> None:
+        self.catalog.model.set_rights_all(preset)
+
+    def _rights_changed(self) -> None:
+        values = set(self.catalog.model.rights.values())
+        if len(values) > 1:
+            self.job_bar.show_per_track()
+
+    # --- run -------------------------------------------------------------------------------
+
+    def start_run(self) -> None:
+        why = self.start_blocker()
+        if why is not None:
+            self.show_error(f"Cannot start: {why}")
+            return
+        hashes = self.catalog.selected_hashes()
+        self.banner.hide()
+        self.grid.clear_removed()
+        self.logs.clear()
+        self._last_stage.clear()
+        self.job_bar.set_ready(False, "starting…", True)
+        self.run_summary.setText("Starting the run…")
+        self.hub.start_run(
+            hashes,
+            self.job_bar.copies.value(),
+            self.catalog.rights_for(hashes),
+            insert_and_go=self.job_bar.insert_and_go.isChecked(),
+            on_started=self._run_started,
+            on_error=lambda exc: self.refresh_start(),
+        )
+
+    def _run_started(self, run) -> None:
+        self.last_run_id = run.id
+        self.report_btn.setEnabled(False)
+        self.refresh_start()
+        self.statusBar().showMessage(f"Run {run.id[:8]} started", 5000)
+
+    def stop_run(self) -> None:
+        self.run_summary.setText("Stopping: cleaning up the disks being written…")
+        self.hub.stop_run()
+
+    def retry(self, drive_id: str) -> None:
+        if not self.hub.running:
+            self.show_error(
+                "Retry works during a run; press Start to write this disk again in a new run."
+            )
+            return
+        self._log(drive_id, "operator pressed Retry")
+        self.hub.retry(drive_id)
+
+    def _disk_progress(self, ev: DiskProgress) -> None:
+        self.grid.update_progress(ev)
+        key = (ev.state, ev.stage)
+        if self._last_stage.get(ev.drive_id) != key:
+            self._last_stage[ev.drive_id] = key
+            line = f"{ev.state.value}: {ev.stage.label}"
+            if ev.reason:
+                line += f" — {ev.reason}"
+            self._log(ev.drive_id, line)
+
+    def _log_line(self, ev: LogLine) -> None:
+        self._log(ev.drive_id or "run", ev.text)
+
+    def _log(self, drive_id: str, text: str) -> None:
+        lines = self.logs[drive_id]
+        lines.append(f"{time.strftime('%H:%M:%S')}  {text}")
+        del lines[:-LOG_LIMIT]
+
+    def _run_progress(self, ev: RunProgress) -> None:
+        if self.hub.run is None or ev.run_id != self.hub.run.id:
+            return
+        words = {
+            RunState.RUNNING: "Running",
+            RunState.STOPPING: "Stopping",
+            RunState.FINISHED: "Finished",
+            RunState.CANCELLED: "Stopped",
+            RunState.EXHAUSTED: "Grant used up",
+        }[ev.state]
+        text = f"{words}: {ev.passed} of {ev.target} passed"
+        if ev.failed:
+            text += f", {ev.failed} failed"
+        if ev.in_flight:
+            text += f", {ev.in_flight} writing"
+        if ev.state == RunState.FINISHED and ev.passed < ev.target:
+            text += " — not enough disks passed; insert more and Retry, or start again"
+        self.run_summary.setText(text)
+        self.run_summary.setAccessibleDescription(text)
+
+    def _run_finished(self, summary) -> None:
+        self.report_btn.setEnabled(True)
+        self.refresh_start()
+        if self._close_when_stopped:
+            self.close()
+
+    # --- disks -----------------------------------------------------------------------------
+
+    def show_details(self, drive_id: str) -> None:
+        card = self.grid.card(drive_id)
+        dlg = QDialog(self)
+        dlg.setWindowTitle(f"Details — {card.title.text() if card else drive_id}")
+        text = QPlainTextEdit()
+        text.setReadOnly(True)
+        text.setAccessibleName("Disk log")
+        lines = []
+        if card is not None and card.drive is not None:
+            d = card.drive
+            lines += [
+                f"Disk:      {d.vendor} {d.product}",
+                f"Port:      {d.port_path}   Kind: {d.kind}",
+                f"Capacity:  {d.capacity:,} bytes   Free: {d.free:,} bytes",
+                f"Verdict:   {card.verdict.text()}",
+                "",
+            ]
+        if card is not None and card.reason.isVisible():
+            lines += [card.reason.text(), ""]
+        lines += self.logs.get(drive_id) or ["(nothing has happened on this disk yet)"]
+        text.setPlainText("\n".join(lines))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dlg.reject)
+        lay = QVBoxLayout(dlg)
+        lay.addWidget(text)
+        lay.addWidget(buttons)
+        dlg.resize(640, 380)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        self.details_dialog = dlg
+
+    # --- catalog import, grants, reports ---------------------------------------------------
+
+    def import_paths(self, paths: list[str]) -> None:
+        from pressroom.catalog import import_paths
+
+        app = self.hub.app
+        self.catalog.status.setText(f"Importing {len(paths)} item(s)…")
+        tasks.submit(
+            lambda: import_paths(paths, app.catalog, exclude=[app.config.data_dir]),
+            self._imported,
+            self.hub._report,
+            context=self,
+        )
+
+    def _imported(self, report) -> None:
+        self.catalog.show_import_result(report)
+        tasks.submit(self.hub.app.catalog.all, self._catalog_loaded, self.hub._report, context=self)
+
+    def import_grant(self, path: str | None = None) -> None:
+        from pressroom.gui.setup_actions import import_grant_file
+
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Import a rights grant")
+            if not path:
+                return
+        tasks.submit(
+            lambda: import_grant_file(self.hub.app, path),
+            lambda gid: (
+                self.statusBar().showMessage(f"Grant {gid[:12]} recorded", 8000),
+                self.hub.reload_grants(),
+            ),
+            self.hub._report,
+            context=self,
+        )
+
+    def save_run_report(self, path: str | None = None) -> None:
+        """Write the last run's PDF; chosen in a dialog, it then opens for printing."""
+        open_after = not path
+        run_id = self.last_run_id or self.history.selected_run()
+        if run_id is None:
+            self.show_error("There is no run to report yet.")
+            return
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                "Save the run report",
+                str(Path.home() / f"pressroom-{run_id[:8]}.pdf"),
+                "PDF (*.pdf)",
+            )
+            if not path:
+                return
+        tasks.submit(
+            lambda: write_report(self.hub.app, "pdf", Path(path), run_id),
+            lambda p: self._report_written(p, open_after),
+            self.hub._report,
+            context=self,
+        )
+
+    def _report_written(self, path, open_after: bool = False) -> None:
+        self.statusBar().showMessage(f"Report written to {path}", 15_000)
+        self.last_report = str(path)
+        if open_after:  # the system viewer prints it
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    # --- dialogs ---------------------------------------------------------------------------
+
+    def show_error(self, text: str) -> None:
+        self.banner.setText(f"✖ {text}")
+        self.banner.show()
+        QTimer.singleShot(0, self.refresh_start)
+
+    def open_settings(self) -> None:
+        from pressroom.gui.settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(self.hub.app.config, self)
+        if dlg.exec():
+            self.statusBar().showMessage(
+                "Settings saved; some take effect at the next start.", 8000
+            )
+
+    def open_wizard(self) -> None:
+        from pressroom.gui.setup_wizard import SetupWizard
+
+        wiz = SetupWizard(self.hub.app, self)
+        wiz.finished.connect(lambda _: self.after_setup())
+        wiz.open()
+        self.wizard = wiz
+
+    def after_setup(self) -> None:
+        self.has_keys = self.hub.app.keystore.has_station()
+        self.reload_catalog()
+        self.hub.reload_grants()
+
+    def _demo_add(self, failing: bool) -> None:
+        from pressroom.drives.simulated import add_sim_disk, parse_fault
+
+        sim_dir = self.hub.app.config.sim_dir
+        serial = f"PRHOT{time.time_ns() % 10**10:010d}"
+
+        def work():
+            return add_sim_disk(
+                sim_dir,
+                serial=serial,
+                product="Demo Stick",
+                size="4G",
+                write_mbps=0.1,
+                read_mbps=0.6,
+                faults=parse_fault("fail-after=100K") if failing else None,
+            )
+
+        tasks.submit(
+            work,
+            lambda spec: self.statusBar().showMessage(
+                f"Plugged in {spec.name} on port {spec.port_path}", 5000
+            ),
+            self.hub._report,
+            context=self,
+        )
+
+    def _about(self) -> None:
+        from pressroom import __version__
+
+        QMessageBox.about(
+            self,
+            "About Pressroom",
+            f"<b>Pressroom {__version__}</b><br>Duplication station for secured music: every "
+            "copy is bound to the hardware serial of the disk it is written to.",
+        )
+
+    def show_history(self) -> None:
+        self.tabs.setCurrentWidget(self.history)
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.history:
+            self.history.reload()
+
+    # --- closing ---------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:
+        if self.hub.running and not self._close_when_stopped:
+            answer = QMessageBox.question(
+                self,
+                "Stop the run?",
+                "Disks are being written. Stop the run and close? Disks being written are "
+                "cleaned up and their copies are not counted.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self._close_when_stopped = True
+            self.stop_run()
+            event.ignore()
+            return
+        if self.hub.running:  # still stopping: wait for the run's last event
+            event.ignore()
+            return
+        self.hub.shutdown()
+        event.accept()

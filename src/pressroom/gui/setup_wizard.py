@@ -1,0 +1,148 @@
+"""First start: create or import keys and a grant, or set up the demo, in two pages.
+
+The work itself is :mod:`pressroom.gui.setup_actions` (Qt-free), run in the pool.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWizard,
+    QWizardPage,
+)
+
+from pressroom.gui import setup_actions, tasks
+
+DEMO, NEW_KEYS, IMPORT = 0, 1, 2
+
+
+class ChoicePage(QWizardPage):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setTitle("Welcome to Pressroom")
+        self.setSubTitle("This station needs keys and a rights grant before it can make disks.")
+        self.group = QButtonGroup(self)
+        options = (
+            (DEMO, "Start the &demo", "Demo keys, sample tracks, a grant and 8 virtual disks."),
+            (NEW_KEYS, "Create station &keys", "A new station key; the grant comes from your "
+                                              "rights holder (import it on the next page)."),
+            (IMPORT, "&Import a grant", "Keys already exist; add the grant file you received."),
+        )  # fmt: skip
+        lay = QVBoxLayout(self)
+        for ident, text, help_text in options:
+            radio = QRadioButton(text)
+            radio.setAccessibleDescription(help_text)
+            self.group.addButton(radio, ident)
+            note = QLabel(help_text)
+            note.setObjectName("muted")
+            note.setWordWrap(True)
+            note.setContentsMargins(24, 0, 0, 8)
+            lay.addWidget(radio)
+            lay.addWidget(note)
+        self.group.button(DEMO).setChecked(True)
+        lay.addStretch(1)
+
+    def choice(self) -> int:
+        return self.group.checkedId()
+
+
+class WorkPage(QWizardPage):
+    def __init__(self, app, choice_page: ChoicePage, parent=None):
+        super().__init__(parent)
+        self.app = app
+        self.choice_page = choice_page
+        self.done_ok = False
+        self.busy = False
+        self.setTitle("Setting up")
+        self.grant_path = QLineEdit()
+        self.grant_path.setPlaceholderText("Grant file (optional)")
+        self.grant_path.setAccessibleName("Grant file")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        self.grant_row = QHBoxLayout()
+        self.grant_row.addWidget(self.grant_path, 1)
+        self.grant_row.addWidget(browse)
+        self.run_btn = QPushButton("Do it")
+        self.run_btn.clicked.connect(self.run_setup)
+        self.log = QLabel("")
+        self.log.setWordWrap(True)
+        self.log.setAccessibleName("Setup result")
+        lay = QVBoxLayout(self)
+        lay.addLayout(self.grant_row)
+        lay.addWidget(self.run_btn)
+        lay.addWidget(self.log, 1)
+
+    def initializePage(self) -> None:
+        choice = self.choice_page.choice()
+        self.done_ok = False
+        self.setSubTitle(
+            {
+                DEMO: "Press 'Do it' to create the demo station.",
+                NEW_KEYS: "Press 'Do it' to create this station's key; add a grant file if "
+                "you have one.",
+                IMPORT: "Choose the grant file, then press 'Do it'.",
+            }[choice]
+        )
+        for i in range(self.grant_row.count()):
+            self.grant_row.itemAt(i).widget().setVisible(choice != DEMO)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Rights grant file")
+        if path:
+            self.grant_path.setText(path)
+
+    def run_setup(self) -> None:
+        choice = self.choice_page.choice()
+        grant = self.grant_path.text().strip()
+        app = self.app
+
+        def work() -> list[str]:
+            if choice == DEMO:
+                return setup_actions.prepare_demo(app)
+            steps = setup_actions.create_keys(app, demo=False) if choice == NEW_KEYS else []
+            if grant:
+                steps.append(f"recorded grant {setup_actions.import_grant_file(app, grant)[:12]}")
+            elif choice == IMPORT:
+                from pressroom.errors import UsageError
+
+                raise UsageError("Choose a grant file first.")
+            return steps
+
+        self.busy = True
+        self.run_btn.setEnabled(False)
+        self.log.setText("Working…")
+        tasks.submit(work, self._done, self._failed, context=self)
+
+    def _done(self, steps: list[str]) -> None:
+        self.busy = False
+        self.done_ok = True
+        self.run_btn.setEnabled(True)
+        self.log.setText("✔ Done.\n" + "\n".join(f"• {s}" for s in steps))
+        self.completeChanged.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self.run_btn.setEnabled(True)
+        self.log.setText(f"✖ {exc}")
+
+    def isComplete(self) -> bool:
+        return self.done_ok and not self.busy
+
+
+class SetupWizard(QWizard):
+    def __init__(self, app, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Pressroom setup")
+        self.choice_page = ChoicePage()
+        self.work_page = WorkPage(app, self.choice_page)
+        self.addPage(self.choice_page)
+        self.addPage(self.work_page)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
+        self.resize(560, 400)

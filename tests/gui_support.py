@@ -1,0 +1,81 @@
+"""Shared pieces of the GUI tests: a ready station on simulated disks, leak checks."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+import shiboken6
+from PySide6.QtCore import QThread, QThreadPool, QTimer
+
+from pressroom.app import App
+from pressroom.config import load_config
+from pressroom.drives.simulated import add_sim_disk, parse_fault
+
+
+def live_qt_objects() -> tuple[list[QTimer], list[QThread]]:
+    timers, threads = [], []
+    for obj in gc.get_objects():
+        if isinstance(obj, QTimer) and shiboken6.isValid(obj) and obj.isActive():
+            timers.append(obj)
+        elif isinstance(obj, QThread) and shiboken6.isValid(obj) and obj.isRunning():
+            threads.append(obj)
+    return timers, threads
+
+
+@pytest.fixture
+def no_qt_leaks(qapp):
+    """Fail a test that leaves an active QTimer, a running QThread or a pool task behind."""
+    before_timers, before_threads = (set(map(id, x)) for x in live_qt_objects())
+    yield
+    QThreadPool.globalInstance().waitForDone(10_000)
+    qapp.processEvents()
+    timers, threads = live_qt_objects()
+    leaked_t = [t for t in timers if id(t) not in before_timers]
+    leaked_q = [t for t in threads if id(t) not in before_threads]
+    assert QThreadPool.globalInstance().activeThreadCount() == 0, "pool tasks still running"
+    assert not leaked_t, f"test leaked active QTimers: {leaked_t}"
+    assert not leaked_q, f"test leaked running QThreads: {leaked_q}"
+
+
+def make_core(*, disks: int = 4, faulty: dict[int, str] | None = None, mbps: float = 4.0) -> App:
+    """A station with demo keys, the demo catalog, a grant and ``disks`` simulated disks."""
+    from pressroom.gui.setup_actions import prepare_demo
+
+    core = App(load_config())
+    faulty = faulty or {}
+    for i in range(1, disks + 1):
+        add_sim_disk(
+            core.config.sim_dir,
+            serial=f"TST{7100000 + i * 7919:09d}",
+            size="1G",
+            write_mbps=mbps,
+            read_mbps=mbps * 4,
+            faults=parse_fault(faulty[i]) if i in faulty else None,
+        )
+    prepare_demo(core, disks=disks)
+    return core
+
+
+def open_window(qtbot, core, *, demo: bool = False):
+    from pressroom.gui.launch import build_window, qapp
+
+    qapp()
+    window = build_window(core, demo=demo)
+    window.hub.bridge._timer.setInterval(20)
+    qtbot.addWidget(window)
+    window.show()
+    window.load()
+    qtbot.waitUntil(
+        lambda: bool(window.grid.cards) and bool(window.catalog.model.tracks), timeout=10_000
+    )
+    return window
+
+
+def close_window(qtbot, window) -> None:
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20_000)
