@@ -567,3 +567,16 @@ def test_bios_placeholder_serial_is_refused():
 
     with pytest.raises(PressroomError):
         DiskIdentity.of(VID, PID, "To Be Filled By O.E.M.", CAPACITY)
+
+
+def test_security_md_names_every_attack_test_and_only_tests_that_exist():
+    text = (ROOT / "docs" / "SECURITY.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(?:tests/\w+\.py::)?(test_\w+)`", text))
+    defined: dict[str, set[str]] = {}
+    for path in (ROOT / "tests").glob("test_*.py"):
+        for name in re.findall(r"^def (test_\w+)\(", path.read_text(encoding="utf-8"), re.M):
+            defined.setdefault(name, set()).add(path.name)
+    assert not named - set(defined), "SECURITY.md names tests that do not exist"
+    for module in ("test_secure_attacks.py", "test_secure_mutations.py"):
+        attacks = {n for n, files in defined.items() if module in files}
+        assert attacks and not attacks - named, f"SECURITY.md omits tests of {module}"
