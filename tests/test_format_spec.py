@@ -48,9 +48,19 @@ VID, PID, CAPACITY = 0x0781, 0x5583, 16_000_000_000
 
 
 def parse_header(data: bytes) -> dict:
-    names = ("magic", "version", "flags", "hlen", "chunk", "plain_len", "prefix", "lid", "tid")
-    values = HEADER.unpack(data[:HEADER_LEN])
-    return dict(zip((*names, "ih"), values, strict=True))
+    names = (
+        "magic",
+        "version",
+        "flags",
+        "hlen",
+        "chunk",
+        "plain_len",
+        "prefix",
+        "lid",
+        "tid",
+        "ih",
+    )
+    return dict(zip(names, HEADER.unpack(data[:HEADER_LEN]), strict=True))
 
 
 def chunk_count(plain_len: int, chunk: int) -> int:
@@ -445,7 +455,7 @@ def test_worked_example_is_what_the_code_produces():
     from pressroom.secure import binding, container, keys
     from pressroom.secure.identity import DiskIdentity
 
-    ex = {k: v for k, v in worked_example().items()}
+    ex = worked_example()
     b = {k: bytes.fromhex(v) for k, v in ex.items() if re.fullmatch(r"([0-9a-f]{2})+", v)}
     ident = DiskIdentity.of(VID, PID, SERIAL, CAPACITY)
     assert ident.canonical_bytes() == b["identity_bytes"] and ident.hash() == b["identity_hash"]
