@@ -566,11 +566,6 @@ def test_highest_numbered_revocation_list_wins(tmp_path):
     assert world.verify(root, ident, revocations=(rl(3, set()),)).ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="code bug (FORMAT.md 6.1): the placeholder list holds the un-normalised "
-    "'TO BE FILLED BY O.E.M.', which a normalised serial never equals",
-)
 def test_bios_placeholder_serial_is_refused():
     from pressroom.errors import PressroomError
     from pressroom.secure.identity import DiskIdentity

@@ -317,3 +317,18 @@ def test_other_player_cannot_open(world):
 def test_blank_or_placeholder_serial_refused_at_binding(serial):
     with pytest.raises(IdentityRefused):
         DiskIdentity.of(0x0781, 0x5583, serial, 8 * 10**9)
+
+
+def test_signed_but_malformed_licence_is_a_format_error_not_a_crash(world):
+    """Even the certified station cannot crash a player with a malformed licence."""
+    from pressroom.secure import canonical
+    from pressroom.secure.keys import Envelope, sign
+
+    disk = world.make_disk("a", A)
+    env = Envelope.from_bytes((disk / LICENCE_FILE).read_bytes(), "licence", "licence")
+    body = canonical.decode(env.body, "licence")
+    body["tracks"][0]["duration_ms"] = "long"
+    resigned = sign(world.station, "licence", canonical.encode(body)).to_bytes()
+    (disk / LICENCE_FILE).write_bytes(resigned)
+    report = world.verify(disk, A)
+    assert not report.ok and report.code == "format"

@@ -41,7 +41,7 @@ class Settings:
 
     ledger_url: str = ""  # empty: SQLite file in the data directory
     identity_policy: str = "refuse"  # refuse | warn
-    concurrency_per_bus: int = 8
+    concurrency_per_bus: int = 16  # a cap for slow hubs; the sim disks share bus 1
     verify_mode: str = "auto"  # auto | direct | fadvise
     station_label: str = "Pressroom station"
     operator: str = ""

@@ -318,7 +318,8 @@ class DiskPipeline:
                 duration=track.duration,
                 format=track.format,
             )
-            self.read_back(rel + PART, entry, key, meter)
+            # decrypt with the key a player will unwrap, not the one kept in memory
+            self.read_back(rel + PART, entry, binder.unwrap(entry), meter)
             entries.append(entry)
         for _track, rel, _key, _result in sealed:
             self.volume.rename(rel + PART, rel)

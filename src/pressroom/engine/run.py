@@ -55,7 +55,7 @@ class Run:
         journal: Journal,
         judge: Judge,
         listener: Listener,
-        bus_cap: int = 8,
+        bus_cap: int = 16,
         verify_uncached: bool = True,
         chunk_size: int = 256 << 10,
     ):

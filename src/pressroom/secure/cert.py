@@ -133,6 +133,8 @@ def load_revocations(data: bytes, trusted: dict[bytes, Ed25519PublicKey]) -> Rev
         "revocation list",
         ("v", "number", "publisher", "issued_at", "stations", "licences"),
     )
+    if m["v"] != 1 or m["publisher"] != env.kid:
+        raise FormatError("The revocation list's version or publisher does not match its signer.")
     return RevocationList(
         number=canonical.expect(m["number"], int, "revocation number"),
         publisher=env.kid,

@@ -35,11 +35,18 @@ _PLACEHOLDERS = {
 }
 
 
+def _normalised_placeholders() -> frozenset[str]:
+    return frozenset(normalise_serial(p) for p in _PLACEHOLDERS)
+
+
 def normalise_serial(serial: str) -> str:
     """NFKC, strip, uppercase, drop whitespace and control characters."""
     s = unicodedata.normalize("NFKC", serial)
     s = "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch)[0] != "C")
     return s.upper()
+
+
+_NORMALISED_PLACEHOLDERS = _normalised_placeholders()
 
 
 def placeholder_reason(serial: str | None) -> str | None:
@@ -53,7 +60,7 @@ def placeholder_reason(serial: str | None) -> str | None:
         return "the disk's serial number is all zeros"
     if len(set(norm)) == 1:
         return f"the disk's serial number is one repeated character ({norm[0]!r})"
-    if norm in _PLACEHOLDERS:
+    if norm in _NORMALISED_PLACEHOLDERS:
         return f"the disk's serial number {norm!r} is a known placeholder"
     if len(norm) < 4:
         return f"the disk's serial number {norm!r} is too short to be unique"

@@ -65,6 +65,8 @@ class Envelope:
         )
         if env.type != expected_type:
             raise FormatError(f"{what} is a {env.type!r} object, not a {expected_type!r}.")
+        if len(env.kid) != KEY_ID_LEN or len(env.sig) != 64:
+            raise FormatError(f"{what} has a key id or signature of the wrong length.")
         return env
 
     def verify(self, public: Ed25519PublicKey, what: str) -> None:

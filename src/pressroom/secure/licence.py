@@ -20,6 +20,7 @@ from pressroom.secure.binding import (
     WrappedMediaKey,
     binding_key,
     random_key,
+    unwrap_track_key,
     wrap_media_key,
     wrap_track_key,
 )
@@ -34,6 +35,14 @@ DISK_DIR = "PRESSROOM"
 LICENCE_FILE = f"{DISK_DIR}/licence.prl"
 TRACKS_DIR = f"{DISK_DIR}/tracks"
 KINDS = ("sale", "replacement")
+
+
+def _optional(value: Any, kind: type, what: str) -> Any:
+    return None if value is None else canonical.expect(value, kind, what)
+
+
+def _optional_ms(value: Any) -> float | None:
+    return None if value is None else canonical.expect(value, int, "track duration") / 1000
 
 
 def track_file(index: int) -> str:
@@ -106,8 +115,8 @@ class TrackEntry:
             title=canonical.expect(m["title"], str, "track title"),
             artist=canonical.expect(m["artist"], str, "track artist"),
             album=canonical.expect(m["album"], str, "track album"),
-            number=m["number"] if m["number"] is None else canonical.expect(m["number"], int, "n"),
-            duration=None if m["duration_ms"] is None else m["duration_ms"] / 1000,
+            number=_optional(m["number"], int, "track number"),
+            duration=_optional_ms(m["duration_ms"]),
             format=canonical.expect(m["format"], str, "track format"),
             rights=Rights.from_cbor(m["rights"]),
             plain_len=canonical.expect(m["plain_len"], int, "track length"),
@@ -240,11 +249,11 @@ def parse_licence(data: bytes) -> tuple[Envelope, Licence]:
         grant=canonical.expect(m["grant"], bytes, "grant"),
         copy_index=canonical.expect(m["copy_index"], int, "copy index"),
         kind=m["kind"],
-        replaces=m["replaces"],
+        replaces=_optional(m["replaces"], bytes, "replaced licence id"),
         identity_hash=canonical.expect(m["identity_hash"], bytes, "identity hash"),
         made_for=MadeFor.from_cbor(m["made_for"]),
         media_key=WrappedMediaKey.from_cbor(m["media_key"]),
-        revocations=m["revocations"],
+        revocations=_optional(m["revocations"], bytes, "revocation list"),
         tracks=tracks,
         signer=env.kid,
         raw=data,
@@ -317,6 +326,20 @@ class DiskBinder:
             wrapped_key=wrap_track_key(
                 track_key, self._binding, licence_id=self.licence_id, track_id=track_id
             ),
+        )
+
+    def unwrap(self, entry: TrackEntry) -> bytes:
+        """The track key as a player will get it: unwrapped from the licence entry.
+
+        The station reads each track back with this key, not the one it kept in memory,
+        so a fault in key wrapping fails the disk before it counts.
+        """
+        return unwrap_track_key(
+            entry.wrapped_key,
+            self._binding,
+            licence_id=self.licence_id,
+            track_id=entry.track_id,
+            file=entry.file,
         )
 
     def seal_licence(
