@@ -6,13 +6,14 @@ import os
 from pathlib import Path
 
 from pressroom.errors import SetupError
+from pressroom.resources import resource
 
 
 def demo_dir() -> Path:
-    """The demo tracks: ``$PRESSROOM_DEMO_DIR``, else ``resources/demo`` of a source tree."""
+    """The demo tracks: ``$PRESSROOM_DEMO_DIR``, else ``demo`` in :mod:`pressroom.resources`."""
     env = os.environ.get("PRESSROOM_DEMO_DIR")
     candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[3] / "resources" / "demo")
+    candidates.append(resource("demo"))
     for candidate in candidates:
         if candidate.is_dir():
             return candidate

@@ -7,12 +7,13 @@ installed build. A missing file degrades to Qt's defaults, never to a crash.
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
+
+from pressroom import resources as _resources
 
 PASS = "#1b7f3b"
 FAIL = "#b3261e"
@@ -21,8 +22,8 @@ MUTED = "#5f6b7a"
 
 
 def resources_dir() -> Path:
-    env = os.environ.get("PRESSROOM_RESOURCES")
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "resources"
+    """One lookup for checkout, wheel and bundle: see :mod:`pressroom.resources`."""
+    return _resources.resources_dir()
 
 
 @cache
