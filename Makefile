@@ -32,3 +32,14 @@ bench: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Packaging (packaging/INSTALL.md): `make wheel` builds the sdist and wheel and checks
+# them with twine; `make dist` builds the PyInstaller bundle dist/pressroom/ and
+# smoke-tests it (minutes, ~300 MB: not part of `make test`).
+.PHONY: wheel
+wheel: $(STAMP)
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*.whl dist/*.tar.gz
+
+dist: $(STAMP)
+	PY=$(PY) bash packaging/build-and-smoke.sh
