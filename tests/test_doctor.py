@@ -306,3 +306,23 @@ def test_cli_json_and_text(capsys, monkeypatch):
     assert len(lines) == len(doctor.CHECKS) + 1
     assert re.fullmatch(r"\d+ problems? to fix, \d+ warnings?\.", lines[-1])
     assert all(line.split()[0] in ("OK", "WARN", "FAIL") for line in lines[:-1])
+
+
+def test_missing_dependency(app, tmp_path, monkeypatch):
+    real = doctor.importlib.metadata.version
+
+    def version(dist):
+        if dist == "pyusb":
+            raise doctor.importlib.metadata.PackageNotFoundError(dist)
+        return real(dist)
+
+    monkeypatch.setattr(doctor.importlib.metadata, "version", version)
+    check = _run(app, tmp_path)["python"]
+    assert check.status == "fail" and "pyusb is not installed" in check.message
+
+
+def test_line_keeps_a_multiline_driver_error_on_one_line():
+    check = doctor.Check("ledger", "fail", "cannot be opened (refused\n\tIs it running?).", "Do X.")
+    assert check.line() == (
+        "FAIL  ledger      cannot be opened (refused Is it running?). Fix: Do X."
+    )
