@@ -22,7 +22,11 @@ from pressroom.secure.grant import create_grant
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.rights import Rights, RightsLimits
 
-DEMO = ("02-serial-number.flac", "01-first-light.mp3", "02-quota.wav")
+DEMO = {
+    "02-serial-number.flac": "The Test Tones",
+    "01-first-light.mp3": "The Test Tones",
+    "02-quota.wav": "Duplicator Ensemble",
+}
 DAY = 86400
 
 
@@ -33,14 +37,15 @@ class Station:
         self.now = now if now is not None else int(time.time())
         self.app = App(load_config(data_dir))
         ensure_keys(self.app, demo=True)
-        self.sources = [self._source(name) for name in DEMO]
+        self.sources = [self._source(name, artist) for name, artist in DEMO.items()]
 
-    def _source(self, name: str) -> SourceTrack:
+    def _source(self, name: str, artist: str) -> SourceTrack:
         path = demo_dir() / name
         return SourceTrack(
             path,
             hashlib.sha256(path.read_bytes()).digest(),
             title=path.stem.split("-", 1)[1].replace("-", " ").title(),
+            artist=artist,
             format=path.suffix[1:],
             duration=8.0,
         )
@@ -71,7 +76,9 @@ class Station:
         ks = self.app.keystore
         rights = rights or [Rights()] * len(self.sources)
         sources = [
-            SourceTrack(s.path, s.track_id, s.title, r, format=s.format, duration=s.duration)
+            SourceTrack(
+                s.path, s.track_id, s.title, r, s.artist, format=s.format, duration=s.duration
+            )
             for s, r in zip(self.sources, rights, strict=True)
         ]
         write_disk_to_directory(

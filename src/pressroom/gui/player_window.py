@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer, QUrl
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -68,6 +69,7 @@ class PlayerWindow(QMainWindow):
         self._buffer: QBuffer | None = None
         self.setWindowTitle("Pressroom player")
         self.setWindowIcon(theme.icon("music"))
+        self.setStyleSheet(theme.style_sheet())  # the station's look, without touching qApp
         self.resize(820, 480)
         self._build()
         self._backstop = QTimer(self, singleShot=True, timeout=self._preview_reached)
@@ -114,6 +116,10 @@ class PlayerWindow(QMainWindow):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.doubleClicked.connect(lambda _: self.play_selected())
         col.addWidget(self.table, 1)
+        self.filler = QWidget()  # keeps the banner at the top when the list is hidden
+        self.filler.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.filler.hide()
+        col.addWidget(self.filler, 1)
 
         controls = QHBoxLayout()
         self.play_button = QPushButton(theme.icon("start"), "Play")
@@ -172,6 +178,7 @@ class PlayerWindow(QMainWindow):
             f"{_esc(grant)}; {_esc(source)}."
         )
         self.verdict.show()
+        self.filler.hide()
         self.table.show()
         self.refresh_tracks()
         if self.table.rowCount():
@@ -188,6 +195,7 @@ class PlayerWindow(QMainWindow):
         self.verdict.show()
         self.table.setRowCount(0)
         self.table.hide()
+        self.filler.show()
         self.status.setText("Nothing on this disk will play.")
         self._update_buttons()
 
@@ -252,7 +260,8 @@ class PlayerWindow(QMainWindow):
         self._backstop.stop()
         if hasattr(self, "player"):
             self.player.stop()
-            self.player.setSourceDevice(None)
+            # setSourceDevice(None) deadlocks Qt 6's FFmpeg backend; an empty URL releases it.
+            self.player.setSource(QUrl())
         if self._buffer is not None:
             self._buffer.close()
             self._buffer.setData(QByteArray())
