@@ -276,3 +276,15 @@ def test_decrypted_audio_never_reaches_a_file(world, tmp_path, _isolated_data_di
         for p in files:
             blob = p.read_bytes()
             assert not any(probe in blob for probe in probes), p
+
+
+def test_two_open_handles_do_not_lose_a_play(world):
+    root = world.make_disk(
+        "a", identity(SERIAL_A), sources=with_rights(world, *[Rights(plays=2)] * 3)
+    )
+    first, second = play(world, root), play(world, root)
+    first.record_play(0)
+    second.record_play(0)  # re-reads the disk: sees the first play, counts the second
+    assert play(world, root).tracks[0].plays_left == 0
+    with pytest.raises(PlayRefused, match="all 2 plays"):
+        first.record_play(0)

@@ -282,6 +282,15 @@ class PlayerDisk:
         """Count one play of ``index`` on the disk (atomically) and in the player's memory."""
         self._permit(index)
         assert self.licence is not None and self._store is not None and self.state is not None
+        # Another window or process may have played this disk since it was opened.
+        current = open_state(self._store.read(), self._state_key, self.licence.licence_id)
+        if current.seq < self.state.seq:
+            raise PlayRefused(
+                "The play state on the disk went back while it was open; refusing to play.",
+                code="state-rollback",
+            )
+        self.state = current
+        self._permit(index)
         entry = self.licence.tracks[index]
         state = self.state.after_play(entry.file, self.now())
         self._store.write(seal_state(state, self._state_key))
