@@ -35,6 +35,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report",
     "bench",
     "doctor",
+    "reissue",
+    "revoke",
 )
 
 

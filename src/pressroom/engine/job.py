@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pressroom.secure.rights import Rights
 
@@ -48,15 +48,21 @@ class Job:
     tracks: tuple[JobTrack, ...]
     copies: int
     drives: tuple[str, ...] | None = None  # only these drive ids; None: any attached disk
+    exclude: tuple[str, ...] = ()  # never these drive ids (a reissue's old disk, if attached)
     insert_and_go: bool = True  # disks that arrive during the run start at once
     eject_when_done: bool = False
     operator: str = ""
     kind: Literal["sale", "replacement"] = "sale"
     replaces: bytes | None = None
+    # A revocation list to carry instead of the station's stored one (a reissue carries the
+    # list revoking the licence it replaces; the station stores it only once the disk passed).
+    revocations: bytes | None = None
 
     @property
     def payload_bytes(self) -> int:
         return sum(t.size for t in self.tracks)
 
-    def rights_summary(self) -> dict[str, str]:
-        return {t.content_hash: t.rights.describe() for t in self.tracks}
+    def rights_summary(self) -> dict[str, dict[str, Any]]:
+        """Per-track rights, machine-readable (``Rights.to_cbor``), keyed by content hash:
+        the ledger keeps them so a lost disk can be reissued with the same rights."""
+        return {t.content_hash: t.rights.to_cbor() for t in self.tracks}

@@ -143,6 +143,8 @@ class Run:
     def _eligible(self, drive_id: str) -> bool:
         if self.job.drives is not None and drive_id not in self.job.drives:
             return False
+        if drive_id in self.job.exclude:
+            return False
         if drive_id in self._workers:
             return False
         return drive_id in self._retry or drive_id not in self._handled

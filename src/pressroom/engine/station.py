@@ -144,6 +144,8 @@ class Station:
         ledger = self.app.ledger
         grant = ledger.get_grant(job.grant_id)
         material = self.material(grant.grant.raw)
+        if job.revocations is not None:
+            material.revocations = job.revocations
         run_id = uuid.uuid4().hex
         ledger.start_run(
             run_id=run_id,

@@ -178,3 +178,39 @@ class Sightings:
     def serial_clash(self) -> bool:
         """The same serial was seen on a disk with another vendor, product or capacity."""
         return any(not m.same_identity for m in self.matches)
+
+
+@dataclass(frozen=True)
+class RevocationRecord:
+    """One licence or station revoked, as this station learned of it.
+
+    ``source``: ``local`` (this station issued the list), ``imported`` (from the
+    publisher's list), ``requested`` (asked of the publisher; not in any list here yet).
+    """
+
+    target_kind: Literal["licence", "station"]
+    target: str
+    reason: str
+    operator: str
+    station_id: str
+    list_number: int | None
+    source: Literal["local", "imported", "requested"]
+    at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ReplacementRecord:
+    """``new_licence`` was made to replace the lost or failed disk ``old_licence``."""
+
+    old_licence: str
+    new_licence: str
+    run_id: str | None
+    operator: str
+    plays_carried: bool
+    at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

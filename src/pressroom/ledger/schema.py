@@ -142,3 +142,31 @@ chain_head = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )
+
+# Revision 0002: after the sale.
+revocations = sa.Table(
+    "revocations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("target_kind", sa.String(16), nullable=False),  # licence | station
+    sa.Column("target", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("operator", sa.Text, nullable=False, server_default=""),
+    sa.Column("station_id", sa.String(32), nullable=False, server_default=""),
+    sa.Column("list_number", sa.Integer),  # None: requested from the publisher only
+    sa.Column("source", sa.String(16), nullable=False),  # local | imported | requested
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Index("ix_revocations_target", "target"),
+)
+
+# A licence is replaced at most once; a replacement's own licence may be replaced later.
+replacements = sa.Table(
+    "replacements",
+    metadata,
+    sa.Column("old_licence", sa.String(32), primary_key=True),
+    sa.Column("new_licence", sa.String(32), nullable=False, unique=True),
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.run_id")),
+    sa.Column("operator", sa.Text, nullable=False, server_default=""),
+    sa.Column("plays_carried", sa.Boolean, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+)

@@ -30,12 +30,21 @@ from pressroom.ledger.models import (
     DiskRecord,
     DiskSighting,
     GrantStatus,
+    ReplacementRecord,
     Reservation,
     ReservationKind,
+    RevocationRecord,
     RunRecord,
     Sightings,
 )
-from pressroom.ledger.schema import disks, grants, reservations, runs
+from pressroom.ledger.schema import (
+    disks,
+    grants,
+    replacements,
+    reservations,
+    revocations,
+    runs,
+)
 from pressroom.secure.errors import GrantError
 from pressroom.secure.grant import Grant, load_grant, parse_grant_body
 from pressroom.secure.keys import Envelope
@@ -557,6 +566,60 @@ class Ledger:
             query = query.where(disks.c.finished_at >= since)
         with self.engine.connect() as conn:
             return [_disk(r) for r in conn.execute(query)]
+
+    def find_disk(self, licence_ref: str) -> DiskRecord:
+        """The disk made with this licence id (or unique prefix of at least 6 digits)."""
+        prefix = licence_ref.strip().lower()
+        if len(prefix) < 6 or any(c not in "0123456789abcdef" for c in prefix):
+            raise UsageError(
+                f"{licence_ref!r} is not a licence id (at least 6 hexadecimal digits)."
+            )
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(disks).where(disks.c.licence_id.startswith(prefix)).limit(2)
+            ).all()
+        if not rows:
+            raise UsageError(
+                f"No disk with licence {prefix} was made at this station; "
+                "'pressroom report' lists the disks made."
+            )
+        if len(rows) > 1:
+            raise UsageError(f"Several licences start with {prefix}; give more of the id.")
+        return _disk(rows[0])
+
+    # --- after the sale ----------------------------------------------------------------
+
+    def record_revocations(self, entries: Iterable[RevocationRecord]) -> None:
+        """Who revoked what and why, in one transaction with its audit events."""
+        with db.write_transaction(self.engine) as conn:
+            for e in entries:
+                conn.execute(revocations.insert().values(e.to_json()))
+                chain.append(conn, "revoked", e.to_json())
+
+    def revocations(self) -> list[RevocationRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(revocations).order_by(revocations.c.id)).all()
+        return [
+            RevocationRecord(**{k: v for k, v in r._mapping.items() if k != "id"}) for r in rows
+        ]
+
+    def record_replacement(self, link: ReplacementRecord) -> None:
+        """Link a licence to its replacement; a licence is replaced at most once."""
+        with db.write_transaction(self.engine) as conn:
+            if self._replacement(conn, link.old_licence) is not None:
+                raise LedgerError(f"Licence {link.old_licence[:12]} was already replaced.")
+            conn.execute(replacements.insert().values(link.to_json()))
+            chain.append(conn, "reissued", link.to_json())
+
+    def replacement_of(self, licence_id: str) -> ReplacementRecord | None:
+        with self.engine.connect() as conn:
+            return self._replacement(conn, licence_id)
+
+    def _replacement(self, conn: Connection, licence_id: str) -> ReplacementRecord | None:
+        row = conn.execute(
+            sa.select(replacements).where(replacements.c.old_licence == licence_id)
+        ).one_or_none()
+        return None if row is None else ReplacementRecord(**row._mapping)
 
     def known_identity(
         self, identity_hash: str | None = None, serial_hash: str | None = None

@@ -367,5 +367,28 @@ def _authenticate(
     rollback = memory.rollback_reason(disk.state)
     if rollback:
         return Refusal("state-rollback", f"Refusing to play: {rollback}.")
+    _raise_clock_mark(disk)
     memory.note_state(disk.state)
     return None
+
+
+def _raise_clock_mark(disk: PlayerDisk) -> None:
+    """Carry this player's trusted time onto a disk with time-limited rights.
+
+    Opening is enough: a disk seen after its expiry by an honest player must stay expired
+    on a player whose clock was set back, even if nothing was played. Disks without an
+    expiry are not written to. A read-only disk keeps its old mark (the player's own
+    memory still holds the time).
+    """
+    assert disk.licence is not None and disk.state is not None and disk._store is not None
+    if all(e.rights.expires is None for e in disk.licence.tracks):
+        return
+    now = disk.now()
+    if now <= disk.state.clock:
+        return
+    state = disk.state.with_clock(now)
+    try:
+        disk._store.write(seal_state(state, disk._state_key))
+    except OSError:
+        return
+    disk.state = state

@@ -91,6 +91,10 @@ class PlayState:
         plays[file] = plays.get(file, 0) + 1
         return replace(self, seq=self.seq + 1, clock=max(self.clock, now), plays=plays)
 
+    def with_clock(self, now: int) -> PlayState:
+        """The same counts with the clock mark raised to ``now`` (a new write)."""
+        return replace(self, seq=self.seq + 1, clock=max(self.clock, now))
+
     def body(self) -> bytes:
         return canonical.encode(
             {
