@@ -46,6 +46,13 @@ QUOTED = [
     "Private key files readable by other users",
     "its audit chain breaks at row",
     "No rights grant is imported yet",
+    "replacement(s) and all are used; ask the publisher for a grant with more replacements.",
+    "was made at this station; 'pressroom report' lists the disks made.",
+    "was already replaced by",
+    "was not revoked and no replacement was counted; insert another disk and try again.",
+    "was recorded as a request: only the publisher can sign revocation lists and this",
+    "Only the publisher can revoke a station, and this station has no publisher key;",
+    "which this station already has; the newer list was kept.",
 ]
 
 
