@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -71,6 +72,16 @@ class HistoryTab(QWidget):
         self.verify_btn = QPushButton("Check ledger")
         self.verify_btn.setToolTip("Walk the hash chain of the ledger and report any edited row")
         self.verify_btn.clicked.connect(self.verify_chain)
+        self.replace_btn = QPushButton("Replace lost disk…")
+        self.replace_btn.setToolTip(
+            "Make a replacement for the selected disk on a blank disk attached now, counted "
+            "against the grant's replacements; the old disk's licence is revoked"
+        )
+        self.replace_btn.setEnabled(False)
+        self.replace_btn.clicked.connect(lambda: self.replace_selected())
+        self.aftercare = QLabel("")
+        self.aftercare.setWordWrap(True)
+        self.aftercare.setAccessibleName("Replacement status")
 
         self.run_table = QTableWidget(0, len(RUN_COLUMNS))
         self.run_table.setHorizontalHeaderLabels(RUN_COLUMNS)
@@ -86,6 +97,9 @@ class HistoryTab(QWidget):
             t.horizontalHeader().setStretchLastSection(True)
         self.run_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.run_table.itemSelectionChanged.connect(self._show_disks)
+        self.disk_table.itemSelectionChanged.connect(
+            lambda: self.replace_btn.setEnabled(self.selected_licence() is not None)
+        )
 
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
@@ -95,6 +109,8 @@ class HistoryTab(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(self.chain, 1)
         bottom.addWidget(self.verify_btn)
+        bottom.addWidget(self.aftercare, 1)
+        bottom.addWidget(self.replace_btn)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.run_table)
         split.addWidget(self.disk_table)
@@ -173,7 +189,7 @@ class HistoryTab(QWidget):
                 d.reason or "",
             )
             for col, text in enumerate(cells):
-                self.disk_table.setItem(row, col, _item(text))
+                self.disk_table.setItem(row, col, _item(text, d.licence_id if col == 0 else None))
 
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
@@ -183,6 +199,50 @@ class HistoryTab(QWidget):
             )
             run_id = self.run_table.item(row, 0).data(Qt.ItemDataRole.UserRole) or ""
             self.run_table.setRowHidden(row, bool(needle) and needle not in hay + run_id)
+
+    # --- replacing a lost disk ------------------------------------------------------------
+
+    def selected_licence(self) -> str | None:
+        rows = self.disk_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.disk_table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+
+    def replace_selected(self, *, confirm: bool = True) -> None:
+        """Reissue the selected disk on a disk attached now (the same call as the CLI)."""
+        licence = self.selected_licence()
+        if licence is None:
+            return
+        if confirm and (
+            QMessageBox.question(
+                self,
+                "Replace lost disk",
+                f"Make a replacement for licence {licence[:12]} on a blank disk attached now "
+                "and revoke the old licence?",
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
+            return
+        from pressroom.aftercare import plan_reissue, reissue
+
+        app = self.hub.app
+
+        def work():
+            plan = plan_reissue(app, licence, insert_and_go=False)
+            return reissue(app, plan, reason="replaced from the History tab")
+
+        self.replace_btn.setEnabled(False)
+        self.aftercare.setText(f"Replacing {licence[:12]}… (writing and verifying)")
+        tasks.submit(work, self._reissued, self._reissue_failed, context=self)
+
+    def _reissued(self, outcome) -> None:
+        self.aftercare.setText(("✔ " if outcome.ok else "✖ ") + outcome.sentence())
+        self.reload()
+
+    def _reissue_failed(self, exc: BaseException) -> None:
+        self.aftercare.setText("")
+        self.replace_btn.setEnabled(self.selected_licence() is not None)
+        self.hub._report(exc)
 
     # --- chain and reports -----------------------------------------------------------------
 
