@@ -191,3 +191,25 @@ def test_revoked_station_and_the_publisher_key_rule(env, capsys):
     assert "recorded as a request" in capsys.readouterr().out
     assert main([*data, "revoke", "show"]) == 0
     assert f"requested from the publisher: licence {lic_a} - refund" in capsys.readouterr().out
+
+
+def test_a_refused_disk_still_teaches_the_player_its_newer_list(tmp_path):
+    from pressroom.secure.keys import key_id, raw_public
+    from secure_world import World, identity
+
+    world = World(tmp_path)
+    disk_a = world.make_disk("a", identity("AFTERCAREWORLD01"))
+    station = key_id(raw_public(world.station.public_key()))
+    rl = issue_revocations(
+        world.publisher, number=4, issued_at=world.now, stations={station}, licences=set()
+    )
+    disk_b = world.make_disk("b", identity("AFTERCAREWORLD02"), revocations=rl)
+    memory = PlayerMemory.load(tmp_path / "player", world.player)
+    b = open_disk(
+        DirectoryMedium(disk_b), identity("AFTERCAREWORLD02"), world.trust(), memory=memory
+    )
+    assert b.refusal.code == "station-revoked" and memory.revocation_number == 4
+    a = open_disk(
+        DirectoryMedium(disk_a), identity("AFTERCAREWORLD01"), world.trust(), memory=memory
+    )
+    assert a.refusal.code == "station-revoked"

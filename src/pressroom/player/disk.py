@@ -27,7 +27,7 @@ from pressroom.secure.container import iter_plaintext, read_header
 from pressroom.secure.errors import IntegrityError, SecureError
 from pressroom.secure.grant import Grant
 from pressroom.secure.identity import DiskIdentity
-from pressroom.secure.licence import Licence, TrackEntry
+from pressroom.secure.licence import LICENCE_FILE, Licence, TrackEntry, parse_licence
 from pressroom.secure.rights import Rights
 from pressroom.secure.verifier import Medium, Trust, load_licence, track_key_for
 
@@ -361,6 +361,7 @@ def _authenticate(
         disk._state_key = play_state_key(binding, lic.licence_id)
         disk.state = open_state(disk._store.read(), disk._state_key, lic.licence_id)
     except SecureError as exc:
+        _note_carried_list(medium, trust, memory)
         return Refusal.of(exc)
     except OSError as exc:
         return Refusal("io-error", f"The disk could not be read ({exc.strerror or exc}).")
@@ -370,6 +371,18 @@ def _authenticate(
     _raise_clock_mark(disk)
     memory.note_state(disk.state)
     return None
+
+
+def _note_carried_list(medium: Medium, trust: Trust, memory: PlayerMemory) -> None:
+    """Remember a newer revocation list even from a disk that is itself refused.
+
+    The list is publisher-signed and checked by ``newest``; the licence around it need not
+    be believed (a revoked disk may well carry the list that revokes others).
+    """
+    with contextlib.suppress(OSError, SecureError):
+        with medium.open(LICENCE_FILE) as fh:
+            _, lic = parse_licence(fh.read(16 << 20))  # type: ignore[attr-defined]
+        memory.note_revocations(newest([lic.revocations], trust.publishers))
 
 
 def _raise_clock_mark(disk: PlayerDisk) -> None:
