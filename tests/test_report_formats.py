@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -145,8 +146,9 @@ def test_pdf_report_renders(tmp_path):
     )  # fmt: skip
     png = tmp_path / "page.png"
     assert png.stat().st_size > 10_000
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(png, SCREENSHOT)
+    if os.environ.get("PRESSROOM_SCREENSHOTS") == "1":  # refresh docs/ only when asked
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, SCREENSHOT)
 
 
 def test_pdf_without_unicode_fonts_falls_back_to_ascii(tmp_path, monkeypatch):
