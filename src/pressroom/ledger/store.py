@@ -402,6 +402,17 @@ class Ledger:
             .where(grants.c.grant_id == reservation.grant_id)
             .values({used: used - 1})
         )
+        return self._record_settlement(conn, reservation, reason, disk, event)
+
+    def _record_settlement(
+        self,
+        conn: Connection,
+        reservation: Reservation,
+        reason: str,
+        disk: DiskRecord | None,
+        event: str,
+    ) -> DiskRecord | None:
+        """The disk row (if any) and the chain event for a released or burned copy."""
         stored = self._insert_disk(conn, disk, reservation) if disk is not None else None
         payload: dict[str, Any] = {
             "reservation": reservation.id,
@@ -441,18 +452,7 @@ class Ledger:
         event: str,
     ) -> DiskRecord | None:
         self._settle(conn, reservation, "burned", reason, now)
-        stored = self._insert_disk(conn, disk, reservation) if disk is not None else None
-        payload: dict[str, Any] = {
-            "reservation": reservation.id,
-            "grant": reservation.grant_id,
-            "kind": reservation.kind,
-            "copy_index": reservation.copy_index,
-            "reason": reason,
-        }
-        if stored is not None:
-            payload.update(_disk_event(stored))
-        chain.append(conn, event, payload)
-        return stored
+        return self._record_settlement(conn, reservation, reason, disk, event)
 
     def _settle(
         self,
