@@ -1,0 +1,414 @@
+"""The kiosk window: one customer, one album, one disk, from the shelf to "Take your disk".
+
+The station's :class:`~pressroom.gui.application.StationHub` provides the engine, the
+one event bridge and hotplug; this window adds the customer's flow on top. While a
+customer is served only the first disk that arrives on the Insert screen is used (one
+run, ``copies=1``, ``drives=[that disk]``), so other slots are ignored. Engine work and
+PIN checks run in the task pool; the event loop never waits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from enum import StrEnum
+from html import escape
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from pressroom.drives.base import DriveEvent
+from pressroom.engine.events import DiskProgress, DiskState
+from pressroom.gui import tasks, theme
+from pressroom.gui.application import StationHub
+from pressroom.gui.kiosk import pin as pins
+from pressroom.gui.kiosk.albums import Album, group_albums, sellable
+from pressroom.gui.kiosk.screens import (
+    AlbumScreen,
+    DoneScreen,
+    InsertScreen,
+    PinScreen,
+    ProblemScreen,
+    ProgressScreen,
+    StartScreen,
+    button,
+    label,
+)
+from pressroom.gui.kiosk.style import KIOSK_QSS
+from pressroom.gui.kiosk.words import STAGE_WORDS, problem_for
+
+INPUT_EVENTS = {
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.KeyPress,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.TouchUpdate,
+    QEvent.Type.Wheel,
+}
+
+
+class Mode(StrEnum):
+    START = "start"
+    ALBUM = "album"
+    INSERT = "insert"
+    WRITING = "writing"
+    DONE = "done"
+    PROBLEM = "problem"
+    PIN = "pin"
+
+
+class _SoldOut(Exception):
+    """The album became unsellable between the shelf and the Buy button."""
+
+
+class _InputWatch(QObject):
+    """Application-wide event filter: any touch, click or key restarts the idle timer."""
+
+    touched = Signal()
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() in INPUT_EVENTS:
+            self.touched.emit()
+        return False
+
+
+class KioskWindow(QWidget):
+    exited = Signal()  # the operator left kiosk mode with the right PIN
+
+    def __init__(self, hub: StationHub, *, demo: bool = False):
+        super().__init__()
+        self.hub = hub
+        self.app = hub.app
+        self.demo = demo
+        self.settings = self.app.config.settings
+        self.setObjectName("kiosk")
+        self.setWindowTitle("Pressroom")
+        self.setStyleSheet(KIOSK_QSS)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+
+        self.mode = Mode.START
+        self.albums: list[Album] = []
+        self.covers: dict[str | None, bytes | None] = {}
+        self.available: dict[str, bool] = {}
+        self.album: Album | None = None
+        self.drive_id: str | None = None
+        self.run = None
+        self.last_licence: str | None = None
+        self._unlocked = False
+        self._pin_first: str | None = None  # while choosing a new PIN: the first entry
+
+        self.start = StartScreen()
+        self.album_view = AlbumScreen()
+        self.insert = InsertScreen(demo=demo)
+        self.progress = ProgressScreen()
+        self.done = DoneScreen()
+        self.problem = ProblemScreen()
+        self.pin = PinScreen()
+        self.stack = QStackedWidget()
+        self.screens = {
+            Mode.START: self.start,
+            Mode.ALBUM: self.album_view,
+            Mode.INSERT: self.insert,
+            Mode.WRITING: self.progress,
+            Mode.DONE: self.done,
+            Mode.PROBLEM: self.problem,
+            Mode.PIN: self.pin,
+        }
+        for w in self.screens.values():
+            self.stack.addWidget(w)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(24, 12, 12, 0)
+        top.addWidget(label(self.settings.station_label or "Pressroom", "shop", wrap=False))
+        top.addStretch(1)
+        self.corner = button("")
+        self.corner.setObjectName("corner")
+        self.corner.setIcon(theme.icon("settings"))
+        self.corner.setToolTip("Operator")
+        self.corner.setAccessibleName("Operator")
+        self.corner.clicked.connect(self.ask_operator_pin)
+        top.addWidget(self.corner)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(top)
+        lay.addWidget(self.stack, 1)
+
+        self.start.picked.connect(self.show_album)
+        self.album_view.back.connect(self.go_start)
+        self.album_view.buy.connect(self.begin_insert)
+        self.insert.cancel.connect(self.go_start)
+        self.insert.demo_insert.connect(self.insert_demo_disk)
+        self.done.finished.connect(self.go_start)
+        self.problem.back.connect(self.go_start)
+        self.problem.retry.connect(self.begin_insert)
+        self.pin.entered.connect(self._pin_entered)
+        self.pin.cancel.connect(self.go_start)
+        hub.bridge.drive_event.connect(self._on_drive_event)
+        hub.bridge.disk_progress.connect(self._on_disk_progress)
+        hub.error.connect(self._on_hub_error)
+
+        self.idle = QTimer(self)
+        self.idle.setSingleShot(True)
+        self.idle.setInterval(max(1, int(float(self.settings.kiosk_idle_seconds) * 1000)))
+        self.idle.timeout.connect(self._on_idle)
+        self._input = _InputWatch(self)
+        self._input.touched.connect(self.touch)
+        QApplication.instance().installEventFilter(self._input)
+        self.start.set_price(self.settings.kiosk_price_text)
+
+    # --- startup and shutdown ----------------------------------------------------------
+
+    def load(self) -> None:
+        """Start hotplug and fill the shelf; a station without a PIN asks for one first."""
+        self.hub.start(on_ready=self.reload_shelf)
+        if not self.settings.kiosk_pin_hash:
+            self._pin_first = None
+            self._show(Mode.PIN)
+            self.pin.ask("Choose an operator PIN", "At least 4 digits.", can_cancel=False)
+        else:
+            self._show(Mode.START)
+
+    def present(self) -> None:
+        """Full screen, frameless, on top: nothing of the desktop shows."""
+        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        self.showFullScreen()
+
+    def exit_kiosk(self) -> None:
+        """Leave kiosk mode: stop the idle timer, the input filter, hotplug and the hub."""
+        if self._unlocked:
+            return
+        self._unlocked = True
+        self.idle.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._input)
+        run = self.run
+        if run is not None and not run.done:
+            run.cancel()
+        self.hub.shutdown()
+        self.close()
+        self.exited.emit()
+
+    def closeEvent(self, event) -> None:
+        if self._unlocked:
+            event.accept()
+        else:
+            event.ignore()  # Alt+F4 and the like do not leave kiosk mode; the PIN does
+
+    def keyPressEvent(self, event) -> None:
+        event.accept()  # Esc and every other key do nothing here
+
+    # --- navigation ----------------------------------------------------------------------
+
+    def _show(self, mode: Mode) -> None:
+        self.mode = mode
+        self.stack.setCurrentWidget(self.screens[mode])
+        self.corner.setVisible(mode in (Mode.START, Mode.ALBUM))
+        self.touch()
+
+    def touch(self) -> None:
+        if not self._unlocked:
+            self.idle.start()
+
+    def _on_idle(self) -> None:
+        if self.mode == Mode.WRITING:
+            self.idle.start()  # never leave a disk that is being written
+        elif self.mode == Mode.PIN and not self.settings.kiosk_pin_hash:
+            self.idle.start()  # the operator is still choosing the first PIN
+        elif self.mode != Mode.START:
+            self.go_start()
+
+    def go_start(self) -> None:
+        if self.mode == Mode.WRITING:
+            return
+        self.album = None
+        self.drive_id = None
+        self.run = None
+        self._show(Mode.START)
+
+    def show_album(self, album: Album) -> None:
+        self.album = album
+        self.album_view.show_album(
+            album,
+            self.covers.get(album.cover_hash),
+            self.available.get(album.title, False),
+            self.settings.kiosk_price_text,
+        )
+        self._show(Mode.ALBUM)
+
+    def begin_insert(self) -> None:
+        if self.album is None:
+            self.go_start()
+            return
+        self.drive_id = None
+        self.run = None
+        self.insert.show_for(self.album)
+        self._show(Mode.INSERT)
+
+    # --- the shelf -----------------------------------------------------------------------
+
+    def reload_shelf(self) -> None:
+        catalog, ledger = self.app.catalog, self.app.ledger
+
+        def work():
+            albums = group_albums(catalog.all())
+            grants = ledger.grants()
+            now = int(time.time())
+            available = {a.title: sellable(a, grants, now) for a in albums}
+            covers = {a.cover_hash: catalog.cover(a.cover_hash) for a in albums if a.cover_hash}
+            return albums, covers, available
+
+        tasks.submit(work, self._set_shelf, self._on_hub_error, context=self)
+
+    def _set_shelf(self, result) -> None:
+        self.albums, self.covers, self.available = result
+        self.start.set_albums(self.albums, self.covers, self.available)
+        if self.mode == Mode.ALBUM and self.album is not None:
+            self.show_album(self.album)
+
+    # --- one disk ------------------------------------------------------------------------
+
+    def _on_drive_event(self, ev: DriveEvent) -> None:
+        if self.mode != Mode.INSERT or ev.kind != "added" or self.drive_id is not None:
+            return  # one disk per customer; other slots are ignored meanwhile
+        self.drive_id = ev.drive.id
+        self.start_copy(ev.drive.id)
+
+    def start_copy(self, drive_id: str) -> None:
+        album = self.album
+        assert album is not None
+        station, ledger, post = self.hub.station, self.app.ledger, self.hub.bridge.post
+        self.progress.begin(album)
+        self._show(Mode.WRITING)
+
+        def work():
+            if not sellable(album, ledger.grants()):
+                raise _SoldOut()
+            job = station.plan(
+                album.track_hashes,
+                copies=1,
+                drives=[drive_id],
+                insert_and_go=False,
+                eject_when_done=True,
+                operator="kiosk",
+            )
+            return station.start(job, post)
+
+        tasks.submit(work, self._started, self._start_failed, context=self)
+
+    def _started(self, run) -> None:
+        self.run = run
+
+    def _start_failed(self, exc: BaseException) -> None:
+        self.mode = Mode.PROBLEM  # leave WRITING so the problem screen may show
+        sold_out = isinstance(exc, _SoldOut)
+        self._problem("grant-exhausted" if sold_out else "start-failed", eject=True)
+
+    def _on_disk_progress(self, ev: DiskProgress) -> None:
+        if self.mode != Mode.WRITING or ev.drive_id != self.drive_id:
+            return
+        if ev.state == DiskState.RUNNING:
+            self.progress.show_progress(ev.fraction, STAGE_WORDS.get(ev.stage, "Working"))
+        elif ev.state == DiskState.PASS:
+            self.last_licence = ev.licence_id
+            self.progress.show_progress(1.0, "Done")
+            self.done.show_receipt(self.album, self._receipt(ev))
+            self._show(Mode.DONE)
+        elif ev.state in (DiskState.FAIL, DiskState.CANCELLED, DiskState.REMOVED):
+            self._problem(ev.reason_code or "removed", eject=ev.reason_code != "removed")
+
+    def _problem(self, code: str, *, eject: bool = False) -> None:
+        album = self.album
+        problem = problem_for(code, needed_bytes=int(album.size * 1.05) if album else 0)
+        if eject and self.drive_id is not None:
+            self._eject(self.drive_id)
+        if problem.sold_out:
+            self.reload_shelf()
+        self.problem.show_problem(problem.title, problem.text, can_retry=problem.can_retry)
+        self.mode = Mode.PROBLEM
+        self._show(Mode.PROBLEM)
+
+    def _eject(self, drive_id: str) -> None:
+        """Hand a refused disk back; a disk already gone is fine."""
+        provider = self.app.drive_provider
+
+        def work():
+            drive = next((d for d in provider.list_drives() if d.id == drive_id), None)
+            if drive is not None:
+                with contextlib.suppress(Exception):
+                    provider.eject(drive)
+
+        tasks.submit(work, None, None, context=self)
+
+    def _receipt(self, ev: DiskProgress) -> str:
+        album = self.album
+        assert album is not None
+        rows = [
+            ("Album", album.title),
+            ("Artist", album.artist),
+            ("Songs", str(len(album.tracks))),
+            ("Date", time.strftime("%Y-%m-%d %H:%M")),
+        ]
+        if ev.licence_id:
+            rows.append(("Receipt no.", ev.licence_id[:12].upper()))
+        cells = "".join(
+            f"<tr><td style='color:#5f6b7a; padding:3px 24px 3px 0'>{k}</td>"
+            f"<td style='padding:3px 0'>{escape(v)}</td></tr>"
+            for k, v in rows
+            if v
+        )
+        price = self.settings.kiosk_price_text
+        tail = f"<p style='font-weight:600'>{escape(price)}</p>" if price else ""
+        return f"<table>{cells}</table>{tail}"
+
+    def _on_hub_error(self, message) -> None:
+        if self.mode == Mode.WRITING:
+            self._problem("start-failed")
+
+    # --- demo ----------------------------------------------------------------------------
+
+    def insert_demo_disk(self) -> None:
+        """Demo only: plug in an unplugged simulated disk, emptied as a customer's would be."""
+        from pressroom.gui.kiosk.demo import plug_demo_disk
+
+        tasks.submit(lambda: plug_demo_disk(self.app.config.sim_dir), None, None, context=self)
+
+    # --- operator ------------------------------------------------------------------------
+
+    def ask_operator_pin(self) -> None:
+        self._show(Mode.PIN)
+        self.pin.ask("Operator PIN", "")
+
+    def _pin_entered(self, entered: str) -> None:
+        stored = self.settings.kiosk_pin_hash
+        if not stored:
+            self._choose_pin(entered)
+            return
+        self.pin.set_busy(True)
+
+        def checked(ok: bool) -> None:
+            if ok:
+                self.exit_kiosk()
+            else:
+                self.pin.ask("Operator PIN", "That PIN is not right.")
+
+        tasks.submit(lambda: pins.check_pin(entered, stored), checked, None, context=self)
+
+    def _choose_pin(self, entered: str) -> None:
+        if len(entered) < pins.MIN_DIGITS:
+            self.pin.ask("Choose an operator PIN", "At least 4 digits.", can_cancel=False)
+        elif self._pin_first is None:
+            self._pin_first = entered
+            self.pin.ask("Enter the same PIN again", "", can_cancel=False)
+        elif entered != self._pin_first:
+            self._pin_first = None
+            self.pin.ask("Choose an operator PIN", "The two PINs differ.", can_cancel=False)
+        else:
+            self.pin.set_busy(True)
+            config = self.app.config
+
+            def store() -> None:
+                config.settings.kiosk_pin_hash = pins.hash_pin(entered)
+                config.save_settings()
+
+            tasks.submit(store, lambda _: self.go_start(), None, context=self)

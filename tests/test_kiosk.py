@@ -1,0 +1,282 @@
+"""Kiosk mode clicked through offscreen on simulated disks, one customer at a time.
+
+With PRESSROOM_SCREENSHOTS=1 each screen is also saved to docs/screenshots/kiosk-*.png
+at 1366x768; without it the same states are driven and checked, just not saved.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from tests.gui_support import no_qt_leaks  # noqa: F401
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from pressroom.app import App
+from pressroom.config import load_config
+from pressroom.drives.simulated import add_sim_disk, is_plugged, parse_fault, set_plugged
+from pressroom.gui.kiosk.pin import check_pin, hash_pin
+
+SAVE = os.environ.get("PRESSROOM_SCREENSHOTS") == "1"
+OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+PIN = "2468"
+LEFT = Qt.MouseButton.LeftButton
+
+
+def shot(window, name: str) -> None:
+    if SAVE:
+        OUT.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(OUT / f"kiosk-{name}.png"))
+
+
+def make_shop(*, copies: int = 50, pin: str | None = PIN, idle: float = 90) -> App:
+    """Keys, the demo catalog and a grant, but no disk in any slot yet."""
+    from pressroom.catalog import demo_dir, import_paths
+    from pressroom.gui import setup_actions
+
+    core = App(load_config())
+    setup_actions.create_keys(core, demo=True)
+    import_paths([demo_dir()], core.catalog)
+    core.grant_id = setup_actions.create_demo_grant(core, copies=copies)
+    s = core.config.settings
+    s.kiosk_pin_hash = hash_pin(pin) if pin else ""
+    s.kiosk_price_text = "€9.90 incl. VAT · pay at the counter"
+    s.kiosk_idle_seconds = idle
+    s.station_label = "Corner Records"
+    # an unplugged spare makes the station watch its sim directory (slots start empty)
+    add_sim_disk(core.config.sim_dir, "spare", serial="SPARE00042424", size="1G")
+    set_plugged(core.config.sim_dir, "spare", False)
+    return core
+
+
+@pytest.fixture
+def kiosk(qtbot, no_qt_leaks):  # noqa: F811
+    from pressroom.gui.application import StationHub
+    from pressroom.gui.kiosk.window import KioskWindow
+    from pressroom.gui.launch import qapp
+
+    windows = []
+
+    def open_kiosk(core: App):
+        qapp()
+        window = KioskWindow(StationHub(core, bridge_interval_ms=20))
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        window.load()
+        if core.config.settings.kiosk_pin_hash:
+            qtbot.waitUntil(lambda: len(window.start.tiles) == 2, timeout=10_000)
+        qtbot.waitUntil(lambda: window.hub._watcher is not None, timeout=10_000)
+        windows.append(window)
+        return window
+
+    yield open_kiosk
+    for window in windows:
+        window.exit_kiosk()
+
+
+def used(core: App) -> int:
+    return next(s for s in core.ledger.grants() if s.grant_id == core.grant_id).copies_used
+
+
+def pick_and_buy(qtbot, window, index: int = 0):
+    qtbot.mouseClick(window.start.tiles[index], LEFT)
+    assert window.mode == "album"
+    qtbot.mouseClick(window.album_view.buy_btn, LEFT)
+    assert window.mode == "insert"
+
+
+def insert(core: App, name: str, **kw):
+    kw.setdefault("size", "1G")
+    kw.setdefault("write_mbps", 8)
+    kw.setdefault("serial", f"KIOSK{abs(hash(name)) % 10**10:010d}")
+    return add_sim_disk(core.config.sim_dir, name, **kw)
+
+
+def test_album_to_take_your_disk_verified_and_ejected(qtbot, kiosk):
+    from pressroom.secure.identity import DiskIdentity
+    from pressroom.secure.verifier import DirectoryMedium, verify_disk
+
+    core = make_shop()
+    window = kiosk(core)
+    assert window.start.price.text().startswith("€9.90")
+    assert window.minimumSizeHint().height() <= 768 and window.size().height() == 768
+    assert all(t.height() >= 64 and t.width() >= 64 for t in window.start.tiles)
+    shot(window, "start")
+    qtbot.mouseClick(window.start.tiles[0], LEFT)
+    album = window.album
+    assert window.album_view.buy_btn.isEnabled() and window.album_view.buy_btn.height() >= 64
+    assert album.tracks[0].title in window.album_view.tracks.text()
+    shot(window, "album")
+    before = used(core)
+    qtbot.mouseClick(window.album_view.buy_btn, LEFT)
+    assert window.mode == "insert" and window.insert.headline.isVisible()
+    assert window.insert.headline.text() == "Insert a USB stick or SD card"
+    shot(window, "insert")
+
+    spec = insert(core, "customer", write_mbps=1.5)
+    qtbot.waitUntil(lambda: window.mode == "writing", timeout=5000)
+    second = insert(core, "other-slot")  # another slot: ignored while this customer is served
+    qtbot.waitUntil(lambda: window.progress.bar.value() >= 250, timeout=8000)
+    assert window.progress.percent.text().endswith("%")
+    shot(window, "progress")
+    qtbot.waitUntil(lambda: window.mode == "done", timeout=15_000)
+    assert window.done.headline.text() == "Take your disk" and window.done.headline.isVisible()
+    assert album.title in window.done.receipt.text() and "€9.90" in window.done.receipt.text()
+    assert "Receipt no." in window.done.receipt.text()
+    shot(window, "done")
+
+    sim = core.config.sim_dir
+    qtbot.waitUntil(lambda: not is_plugged(sim, "customer"), timeout=5000)
+    assert (sim / "customer" / "unplugged").read_text() == "ejected"
+    assert used(core) == before + 1
+    ident = DiskIdentity.of(spec.vendor_id, spec.product_id, spec.serial, spec.size)
+    report = verify_disk(DirectoryMedium(sim / "customer" / "media"), ident, core.trust())
+    assert report.ok, report
+    assert len(report.tracks) == len(album.tracks)
+    assert is_plugged(sim, second.name) and not any((sim / second.name / "media").iterdir())
+
+    qtbot.mouseClick(window.done.done_btn, LEFT)
+    assert window.mode == "start"
+
+
+def test_too_small_disk_is_handed_back_in_plain_words(qtbot, kiosk):
+    core = make_shop()
+    window = kiosk(core)
+    pick_and_buy(qtbot, window)
+    insert(core, "tiny", size="100K")
+    qtbot.waitUntil(lambda: window.mode == "problem", timeout=8000)
+    assert window.problem.title.text() == "This disk is too small"
+    assert "MB free" in window.problem.text.text()
+    assert window.problem.retry_btn.isVisible()
+    qtbot.waitUntil(lambda: not is_plugged(core.config.sim_dir, "tiny"), timeout=5000)
+    assert used(core) == 0
+
+
+def test_disk_without_serial_is_refused(qtbot, kiosk):
+    core = make_shop()
+    window = kiosk(core)
+    pick_and_buy(qtbot, window, 1)
+    insert(core, "noserial", serial="")
+    qtbot.waitUntil(lambda: window.mode == "problem", timeout=8000)
+    assert window.problem.title.text() == "This disk cannot be used"
+    assert "try another one" in window.problem.text.text()
+    assert used(core) == 0
+
+
+def test_pulled_early_offers_try_again_and_counts_nothing(qtbot, kiosk):
+    core = make_shop()
+    window = kiosk(core)
+    pick_and_buy(qtbot, window)
+    insert(core, "pulled", write_mbps=2, faults=parse_fault("unplug-after=150K"))
+    qtbot.waitUntil(lambda: window.mode == "problem", timeout=8000)
+    assert window.problem.title.text() == "The disk was taken out too early"
+    assert "Nothing was charged" in window.problem.text.text()
+    assert window.problem.retry_btn.isVisible()
+    assert used(core) == 0
+    shot(window, "problem")
+
+    qtbot.mouseClick(window.problem.retry_btn, LEFT)
+    assert window.mode == "insert"
+    insert(core, "again")
+    qtbot.waitUntil(lambda: window.mode == "done", timeout=10_000)
+    assert used(core) == 1
+
+
+def test_grant_exhausted_shows_album_unavailable(qtbot, kiosk):
+    core = make_shop(copies=1)
+    window = kiosk(core)
+    qtbot.mouseClick(window.start.tiles[0], LEFT)
+    assert window.album_view.buy_btn.isEnabled()
+    core.ledger.reserve(core.grant_id, run_id=None, drive_id="elsewhere")  # another till sold it
+    qtbot.mouseClick(window.album_view.buy_btn, LEFT)
+    insert(core, "late")
+    qtbot.waitUntil(lambda: window.mode == "problem", timeout=8000)
+    assert window.problem.title.text() == "Sorry, this album is sold out"
+    assert not window.problem.retry_btn.isVisible()
+    qtbot.mouseClick(window.problem.back_btn, LEFT)
+    qtbot.waitUntil(lambda: "Not available" in window.start.tiles[0].text(), timeout=5000)
+    assert all(t.property("available") == "false" for t in window.start.tiles)
+    shot(window, "unavailable-start")
+    qtbot.mouseClick(window.start.tiles[0], LEFT)
+    assert not window.album_view.buy_btn.isEnabled()
+    assert window.album_view.unavailable.isVisible()
+    shot(window, "unavailable")
+
+
+def press(qtbot, window, digits: str) -> None:
+    for d in digits:
+        qtbot.mouseClick(window.pin.keys[d], LEFT)
+    qtbot.mouseClick(window.pin.keys["OK"], LEFT)
+
+
+def test_wrong_pin_stays_right_pin_exits_and_escape_does_nothing(qtbot, kiosk):
+    core = make_shop()
+    window = kiosk(core)
+    window.present()
+    assert window.windowState() & Qt.WindowState.WindowFullScreen
+    assert window.windowFlags() & Qt.WindowType.FramelessWindowHint
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    window.close()  # Alt+F4 and the like
+    assert window.isVisible() and window.mode == "start"
+    assert window.corner.width() >= 64 and window.corner.height() >= 64
+
+    qtbot.mouseClick(window.corner, LEFT)
+    assert window.mode == "pin"
+    press(qtbot, window, "1111")
+    qtbot.waitUntil(lambda: window.pin.message.text() == "That PIN is not right.", timeout=5000)
+    assert window.isVisible() and window.mode == "pin" and window.pin.field.text() == ""
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    assert window.mode == "pin"
+    window.showNormal()
+    window.resize(1366, 768)
+    shot(window, "pin")
+    with qtbot.waitSignal(window.exited, timeout=5000):
+        press(qtbot, window, PIN)
+    assert not window.isVisible()
+    assert core.config.settings.kiosk_pin_hash.startswith("scrypt$")
+    assert PIN not in core.config.settings.kiosk_pin_hash
+
+
+def test_first_start_chooses_a_pin_that_is_stored_hashed(qtbot, kiosk):
+    core = make_shop(pin=None)
+    window = kiosk(core)
+    assert window.mode == "pin" and not window.pin.cancel_btn.isVisible()
+    press(qtbot, window, "97531")
+    press(qtbot, window, "97531")
+    qtbot.waitUntil(lambda: window.mode == "start", timeout=5000)
+    stored = load_config(core.config.data_dir).settings.kiosk_pin_hash
+    assert check_pin("97531", stored) and not check_pin("97530", stored)
+
+
+def test_idle_returns_to_start_but_not_while_writing(qtbot, kiosk):
+    core = make_shop(idle=0.4)
+    window = kiosk(core)
+    qtbot.mouseClick(window.start.tiles[1], LEFT)
+    assert window.mode == "album"
+    qtbot.waitUntil(lambda: window.mode == "start", timeout=3000)
+
+    pick_and_buy(qtbot, window)
+    insert(core, "slow", write_mbps=0.25)
+    qtbot.waitUntil(lambda: window.mode == "writing", timeout=3000)
+    qtbot.wait(1000)  # more than two idle periods, well within the copy
+    assert window.mode == "writing"
+    qtbot.waitUntil(lambda: window.mode == "done", timeout=10_000)
+    qtbot.waitUntil(lambda: window.mode == "start", timeout=3000)
+
+
+def test_pin_hash_format():
+    stored = hash_pin("0000")
+    scheme, n, r, p, salt, digest = stored.split("$")
+    assert (scheme, n, r, p) == ("scrypt", "16384", "8", "1")
+    assert len(salt) == 22 and len(digest) == 43  # 16 and 32 bytes, base64 unpadded
+    assert check_pin("0000", stored) and not check_pin("0001", stored)
+    assert hash_pin("0000") != stored  # a fresh salt each time
+    assert not check_pin("0000", "") and not check_pin("0000", "plain$0000")
+    with pytest.raises(ValueError):
+        hash_pin("12")
