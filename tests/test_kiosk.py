@@ -21,6 +21,7 @@ from pressroom.app import App
 from pressroom.config import load_config
 from pressroom.drives.simulated import add_sim_disk, is_plugged, parse_fault, set_plugged
 from pressroom.gui.kiosk.pin import check_pin, hash_pin
+from pressroom.secure.licence import DISK_DIR
 
 SAVE = os.environ.get("PRESSROOM_SCREENSHOTS") == "1"
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -280,3 +281,87 @@ def test_pin_hash_format():
     assert not check_pin("0000", "") and not check_pin("0000", "plain$0000")
     with pytest.raises(ValueError):
         hash_pin("12")
+
+
+def test_run_kiosk_demo_entry_point(qtbot, no_qt_leaks):  # noqa: F811
+    """`pressroom gui --kiosk --demo`: full screen, a demo disk button, one sale, PIN exit."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from pressroom.gui.kiosk import run_kiosk
+    from pressroom.gui.kiosk.window import KioskWindow
+
+    core = App(load_config())
+    add_sim_disk(core.config.sim_dir, "fast", serial="FASTDEMO0001", size="1G", write_mbps=8)
+    core.config.settings.kiosk_pin_hash = hash_pin(PIN)
+    seen: list[str] = []
+
+    def drive() -> None:  # the customer and the operator, one step per tick
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, KioskWindow))
+        if not seen:
+            assert window.isFullScreen() and not window.insert.demo_btn.isHidden()
+            assert not is_plugged(core.config.sim_dir, "fast")  # slots start empty
+        if window.mode not in seen[-1:]:
+            seen.append(window.mode)
+        if window.mode == "problem":
+            window.exit_kiosk()  # the assertions below say what went wrong
+            return
+        if window.mode == "start" and window.start.tiles and "done" not in seen:
+            window.start.tiles[0].click()
+            window.album_view.buy_btn.click()
+            window.insert.demo_btn.click()
+        elif window.mode == "done":
+            window.done.done_btn.click()
+            window.corner.click()
+        elif window.mode == "pin" and window.pin.keys["OK"].isEnabled():
+            for d in PIN:
+                window.pin.keys[d].click()
+            window.pin.keys["OK"].click()
+
+    timer = QTimer()
+    timer.setInterval(100)
+    timer.timeout.connect(drive)
+    timer.start()
+    try:
+        assert run_kiosk(core, demo=True) == 0
+    finally:
+        timer.stop()
+    assert seen == ["start", "insert", "writing", "done", "pin"], seen
+    sim = core.config.sim_dir
+    assert (sim / "fast" / "unplugged").read_text() == "ejected"
+    assert (sim / "fast" / "media" / DISK_DIR).is_dir()
+
+
+def test_albums_grouped_and_sellable_only_under_one_covering_grant():
+    from types import SimpleNamespace as NS
+
+    from pressroom.gui.kiosk.albums import group_albums, sellable
+
+    def track(h, album, n, artist="A", cover=None):
+        return NS(
+            content_hash=h,
+            album=album,
+            track_number=n,
+            title=f"t{h}",
+            artist=artist,
+            cover_mime=cover,
+            size=10,
+            duration=60.0,
+        )
+
+    albums = group_albums(
+        [track("02", "B", 2), track("01", "B", 1, "Z", "image/png"), track("03", None, None)]
+    )
+    assert [a.title for a in albums] == ["B", "Singles"]
+    b = albums[0]
+    assert b.track_hashes == ["01", "02"] and b.artist == "Various artists"
+    assert b.cover_hash == "01" and b.size == 20
+
+    def grant(tracks, left=5, nb=0, na=100):
+        g = NS(not_before=nb, not_after=na, covers_track=lambda t: t.hex() in tracks)
+        return NS(grant=g, copies_remaining=left)
+
+    assert sellable(b, [grant({"01", "02"})], now=50)
+    assert not sellable(b, [grant({"01"}), grant({"02"})], now=50)  # no single grant covers it
+    assert not sellable(b, [grant({"01", "02"}, left=0)], now=50)
+    assert not sellable(b, [grant({"01", "02"})], now=200)  # expired

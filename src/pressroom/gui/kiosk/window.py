@@ -127,6 +127,9 @@ class KioskWindow(QWidget):
         self.corner.setToolTip("Operator")
         self.corner.setAccessibleName("Operator")
         self.corner.clicked.connect(self.ask_operator_pin)
+        keep = self.corner.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # the screens do not jump when it hides
+        self.corner.setSizePolicy(keep)
         top.addWidget(self.corner)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
