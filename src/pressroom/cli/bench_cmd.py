@@ -9,7 +9,11 @@ import json
 from pressroom.errors import EXIT_FAILED
 
 # suite name -> module with run(**kw) -> dict (each dict has "pass")
-SUITES = {"crypto": "pressroom.bench.crypto", "engine": "pressroom.bench.engine"}
+SUITES = {
+    "crypto": "pressroom.bench.crypto",
+    "engine": "pressroom.bench.engine",
+    "gui": "pressroom.gui.bench_gui",
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

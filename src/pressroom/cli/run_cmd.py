@@ -12,6 +12,7 @@ from pressroom.app import App
 from pressroom.cli.run_view import RunBoard, disk_json, follow, summary_table
 from pressroom.engine import DiskState, Run, RunSummary, Station
 from pressroom.engine.job import Job
+from pressroom.engine.run import port_key
 from pressroom.errors import EXIT_FAILED
 from pressroom.secure.rights import PRESETS
 
@@ -78,7 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def report(summary: RunSummary, *, json_out: bool) -> int:
     disks = sorted(
         (d for d in summary.disks.values() if d.state != DiskState.IDLE),
-        key=lambda d: (d.port, d.label),
+        key=lambda d: (port_key(d.port), d.label),
     )
     if json_out:
         for d in disks:

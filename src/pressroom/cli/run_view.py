@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pressroom.engine.events import DiskProgress, DiskState, Event, RunProgress
+from pressroom.engine.run import port_key
 
 _STATE_STYLE = {
     DiskState.PASS: ("PASS", "bold green"),
@@ -41,7 +42,7 @@ class RunBoard:
 
     def snapshot(self) -> tuple[list[DiskProgress], RunProgress | None]:
         with self._lock:
-            return sorted(self.disks.values(), key=lambda d: (d.port, d.label)), self.run
+            return sorted(self.disks.values(), key=lambda d: (port_key(d.port), d.label)), self.run
 
 
 def _eta(seconds: float | None) -> str:
@@ -73,7 +74,9 @@ def live_table(board: RunBoard) -> Group:
             d.label,
             d.port,
             d.stage.label if d.state == DiskState.RUNNING else "",
-            ProgressBar(total=max(1, d.bytes_total), completed=d.bytes_done, width=None),
+            ProgressBar(total=d.bytes_total, completed=d.bytes_done, width=None)
+            if d.bytes_total and d.state != DiskState.IDLE
+            else "",
             f"{d.mbps:5.1f}" if d.state == DiskState.RUNNING else "",
             _eta(d.eta_seconds) if d.state == DiskState.RUNNING else "",
             result,

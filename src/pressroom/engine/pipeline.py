@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import re
 import threading
 import time
 import uuid
@@ -330,21 +331,36 @@ class DiskPipeline:
     def read_back(self, rel: str, entry: TrackEntry, key: bytes, meter: _Meter) -> None:
         """Authenticate every chunk from the media, as a player would."""
         assert self.volume is not None
+        name = entry.file.rsplit("/", 1)[-1]
         digest = hashlib.sha256()
         chunks = 0
-        with self.volume.open_read(rel, uncached=self.ctx.verify_uncached) as fh:
-            self.cache_mode = getattr(fh, "cache_mode", "cached")
-            header, hbytes = read_header(fh, rel)
-            if hashlib.sha256(hbytes).digest() != entry.header_sha256:
-                raise DiskFailed("verify-header", f"{rel}: the header read back differs.")
-            for plain in iter_plaintext(fh, key, header, hbytes, rel):
-                digest.update(plain)
-                chunks += 1
-                meter(len(plain))
+        try:
+            with self.volume.open_read(rel, uncached=self.ctx.verify_uncached) as fh:
+                self.cache_mode = getattr(fh, "cache_mode", "cached")
+                header, hbytes = read_header(fh, rel)
+                if hashlib.sha256(hbytes).digest() != entry.header_sha256:
+                    raise DiskFailed(
+                        "verify-header",
+                        f"Read-back check failed: the header of track {name} came back "
+                        "different from what was written; the disk may be faulty or counterfeit.",
+                    )
+                for plain in iter_plaintext(fh, key, header, hbytes, rel):
+                    digest.update(plain)
+                    chunks += 1
+                    meter(len(plain))
+        except SecureError as exc:
+            chunk = re.search(r"chunk \d+ of \d+", str(exc))
+            where = f"{name}, {chunk.group(0)}" if chunk else name
+            raise DiskFailed(
+                exc.code,
+                f"Read-back check failed ({where}): the disk returned other data than was "
+                "written; it may be faulty or counterfeit.",
+            ) from None
         if digest.digest() != entry.plain_sha256 or chunks != entry.chunks:
             raise DiskFailed(
                 "verify-hash",
-                f"{rel}: the track read back does not match its source (changed source file?).",
+                f"Track {name} read back does not match its catalog source "
+                "(was the source file changed since it was imported?).",
             )
 
     def write_licence(self, binder: DiskBinder, entries: list[TrackEntry]) -> None:

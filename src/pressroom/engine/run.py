@@ -9,8 +9,8 @@ Retry on that disk runs it again, its partial files removed first.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -127,6 +127,8 @@ class Run:
     def _show_idle(self, drives: list[Drive]) -> None:
         verdicts = self.judge(list(self._attached.values()))
         for d in drives:
+            if self.job.drives is not None and d.id not in self.job.drives:
+                continue  # not part of this run: the operator did not choose it
             v = verdicts.get(d.id)
             self.emit(
                 DiskProgress(
@@ -157,7 +159,7 @@ class Run:
         with self._lock:
             if self.state == RunState.RUNNING and not self.cancel_event.is_set():
                 verdicts = self.judge(list(self._attached.values()))
-                by_port = sorted(self._attached.items(), key=lambda kv: kv[1].port_path)
+                by_port = sorted(self._attached.items(), key=lambda kv: port_key(kv[1].port_path))
                 for drive_id, drive in by_port:
                     if self._needed() <= 0 or self.exhausted:
                         break
@@ -317,10 +319,6 @@ class Run:
             )
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
+def port_key(port_path: str) -> tuple:
+    """Sort "1-1.2" before "1-1.10": numbers compare as numbers."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[-.:]", port_path))
