@@ -77,5 +77,9 @@ def open_window(qtbot, core, *, demo: bool = False):
 
 
 def close_window(qtbot, window) -> None:
+    """Close as an operator would; a run still going is stopped first (no modal question)."""
+    if window.hub.running:
+        window.hub.stop_run()
+        qtbot.waitUntil(lambda: not window.hub.running, timeout=20_000)
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=20_000)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from tests.gui_support import close_window, make_core, no_qt_leaks, open_window  # noqa: F401
-
-pytest.importorskip("PySide6")
-
 from PySide6.QtCore import Qt
+from tests.gui_support import close_window, make_core, no_qt_leaks, open_window  # noqa: F401
 
 from pressroom.engine.events import DiskState
 
+pytestmark = pytest.mark.usefixtures("no_qt_leaks")
 
-def test_full_job_clicked_through_to_pass(qtbot, no_qt_leaks):  # noqa: F811
+
+def test_full_job_clicked_through_to_pass(qtbot):
     core = make_core(disks=4)
     window = open_window(qtbot, core)
     qtbot.waitUntil(lambda: len(window.grid.cards) == 4, timeout=10_000)
@@ -25,11 +24,129 @@ def test_full_job_clicked_through_to_pass(qtbot, no_qt_leaks):  # noqa: F811
     qtbot.mouseClick(window.job_bar.start, Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(lambda: window.hub.run is not None and window.hub.run.done, timeout=30_000)
-    qtbot.waitUntil(window.report_btn.isEnabled, timeout=5000)
+    qtbot.waitUntil(lambda: "Finished: 3 of 3 passed" in window.run_summary.text(), timeout=5000)
+    assert window.report_btn.isEnabled()
     states = [c.state for c in window.grid.cards.values()]
     assert states.count(DiskState.PASS) == 3
-    assert "3 of 3 passed" in window.run_summary.text()
     passed = [c for c in window.grid.cards.values() if c.state == DiskState.PASS]
     assert all(c.state_label.text() == "PASS" for c in passed)
     assert all(c.bar.value() == 1000 for c in passed)
+    close_window(qtbot, window)
+
+
+def _start(qtbot, window, rows, copies):
+    window.catalog.select_rows(rows)
+    window.job_bar.copies.setValue(copies)
+    qtbot.waitUntil(window.job_bar.start.isEnabled, timeout=5000)
+    qtbot.mouseClick(window.job_bar.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.hub.run is not None, timeout=5000)
+
+
+def test_fault_shown_on_its_card_while_others_pass_then_retry(qtbot):
+    core = make_core(disks=4, faulty={2: "fail-after=40K"})
+    window = open_window(qtbot, core)
+    qtbot.waitUntil(lambda: len(window.grid.cards) == 4, timeout=10_000)
+    _start(qtbot, window, [0, 1, 2], copies=4)
+    bad = window.grid.card("sim:disk2")
+    qtbot.waitUntil(lambda: bad.state == DiskState.FAIL, timeout=30_000)
+    others = [c for d, c in window.grid.cards.items() if d != "sim:disk2"]
+    qtbot.waitUntil(lambda: all(c.state == DiskState.PASS for c in others), timeout=30_000)
+    assert bad.state_label.text() == "FAIL"
+    assert bad.reason.isVisible() and "Reason:" in bad.reason.text()
+    assert "write error" in bad.reason.text().lower() or "fail" in bad.reason.text().lower()
+    assert bad.retry_btn.isVisible()
+    assert not window.hub.run.done  # 3 of 4: the run waits for another disk
+    assert "3 of 4 passed, 1 failed" in window.run_summary.text()
+
+    qtbot.mouseClick(bad.retry_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.hub.run.failed == 2, timeout=30_000)
+    qtbot.waitUntil(lambda: bad.state == DiskState.FAIL, timeout=5000)
+    assert any("Retry" in line for line in window.logs["sim:disk2"])
+    window.show_details("sim:disk2")
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    log = window.details_dialog.findChild(QPlainTextEdit).toPlainText()
+    assert "Reason:" in log and "operator pressed Retry" in log
+    qtbot.mouseClick(window.job_bar.stop, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.hub.run.done, timeout=20_000)
+    close_window(qtbot, window)
+
+
+def test_hotplug_during_a_run_adds_and_removes_cards(qtbot):
+    from pressroom.drives.simulated import add_sim_disk, set_plugged
+
+    core = make_core(disks=2, mbps=1.0)
+    window = open_window(qtbot, core)
+    qtbot.waitUntil(lambda: len(window.grid.cards) == 2, timeout=10_000)
+    _start(qtbot, window, [0], copies=3)
+    first = window.grid.card("sim:disk1")
+    add_sim_disk(core.config.sim_dir, name="late", serial="LATE00017733", size="1G", write_mbps=4)
+    qtbot.waitUntil(lambda: window.grid.card("sim:late") is not None, timeout=10_000)
+    assert window.grid.card("sim:disk1") is first  # the others were not rebuilt
+    assert window.grid.ordered_ids() == ["sim:disk1", "sim:disk2", "sim:late"]
+    qtbot.waitUntil(lambda: window.hub.run.done, timeout=30_000)
+    assert window.hub.run.passed == 3
+    set_plugged(core.config.sim_dir, "disk2", False)
+    qtbot.waitUntil(lambda: window.grid.card("sim:disk2") is None, timeout=10_000)
+    assert window.grid.card("sim:disk1") is first
+    close_window(qtbot, window)
+
+
+def test_start_disabled_says_why(qtbot, tmp_path):
+    from pressroom.app import App
+    from pressroom.config import load_config
+    from pressroom.drives.simulated import set_plugged
+
+    core = make_core(disks=1)
+    window = open_window(qtbot, core)
+    tip = window.job_bar.start.toolTip
+    assert not window.job_bar.start.isEnabled() and "select at least one track" in tip()
+    window.catalog.select_rows([0])
+    qtbot.waitUntil(window.job_bar.start.isEnabled, timeout=5000)
+    set_plugged(core.config.sim_dir, "disk1", False)
+    qtbot.waitUntil(lambda: not window.job_bar.start.isEnabled(), timeout=10_000)
+    assert "no disk is attached" in tip()
+    close_window(qtbot, window)
+
+    bare = App(load_config(tmp_path / "bare"))  # no keys, no grant, no tracks, no disks
+    window = build_bare(qtbot, bare)
+    assert not window.job_bar.start.isEnabled()
+    assert "no keys" in tip_of(window)
+    assert "Start is off: this station has no keys" in window.job_bar.why.text()
+    close_window(qtbot, window)
+
+
+def build_bare(qtbot, core):
+    from pressroom.gui.launch import build_window, qapp
+
+    qapp()
+    window = build_window(core, demo=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.load()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Ready", timeout=10_000)
+    return window
+
+
+def tip_of(window) -> str:
+    window.refresh_start()
+    return window.job_bar.start.toolTip()
+
+
+def test_start_disabled_without_grant_left(qtbot):
+    from pressroom.app import App
+    from pressroom.catalog import demo_dir, import_paths
+    from pressroom.config import load_config
+    from pressroom.drives.simulated import add_sim_disk
+    from pressroom.gui import setup_actions
+
+    core = App(load_config())
+    setup_actions.create_keys(core, demo=True)
+    import_paths([demo_dir()], core.catalog)
+    grant_id = setup_actions.create_demo_grant(core, copies=1)
+    core.ledger.reserve(grant_id, run_id=None, drive_id="elsewhere")
+    add_sim_disk(core.config.sim_dir, serial="NOGRANT99123", size="1G")
+    window = open_window(qtbot, core)
+    window.catalog.select_rows([0])
+    assert "no copies left" in tip_of(window)
     close_window(qtbot, window)

@@ -38,7 +38,7 @@ from pressroom.catalog import TrackInfo
 from pressroom.gui import theme
 from pressroom.secure.rights import PRESETS
 
-COLUMNS = ("", "Title", "Artist", "Album", "Duration", "Format", "Copies left", "Rights")
+COLUMNS = ("", "Track", "Artist", "Album", "Duration", "Format", "Copies left", "Rights")
 COVER, TITLE, ARTIST, ALBUM, DURATION, FORMAT, LEFT, RIGHTS = range(len(COLUMNS))
 THUMB = 36
 
@@ -125,7 +125,9 @@ class CatalogModel(QAbstractTableModel):
             return t.content_hash
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if col == TITLE:
-                return t.title or Path(t.path).stem
+                title = t.title or Path(t.path).stem
+                by = " — ".join(x for x in (t.artist, t.album) if x)
+                return f"{title}\n{by}" if by and role == Qt.ItemDataRole.DisplayRole else title
             if col == ARTIST:
                 return t.artist or ""
             if col == ALBUM:
@@ -241,9 +243,13 @@ class CatalogPane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COVER, THUMB + 12), (ARTIST, 110), (ALBUM, 110), (DURATION, 64),
-                           (FORMAT, 70), (LEFT, 86), (RIGHTS, 96)):  # fmt: skip
+        for col, width in ((COVER, THUMB + 12), (DURATION, 72), (FORMAT, 62), (LEFT, 84),
+                           (RIGHTS, 100)):  # fmt: skip
             header.resizeSection(col, width)
+        # Artist and album show under the title (two lines); their own columns stay in the
+        # model for search and for a wider window's header menu.
+        self.table.setColumnHidden(ARTIST, True)
+        self.table.setColumnHidden(ALBUM, True)
         self.table.selectionModel().selectionChanged.connect(
             lambda *_: self.selection_changed.emit()
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -57,7 +56,7 @@ class DriveCard(QFrame):
         self.setObjectName("driveCard")
         self.setProperty("state", "idle")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.setMinimumWidth(250)
+        self.setMinimumWidth(240)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
         self.title = QLabel(drive_id)
@@ -79,8 +78,6 @@ class DriveCard(QFrame):
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(True)
         self.bar.setFormat("")
-        self.speed = QLabel("")
-        self.speed.setObjectName("muted")
         self.reason = QLabel()
         self.reason.setObjectName("cardReason")
         self.reason.setWordWrap(True)
@@ -102,14 +99,10 @@ class DriveCard(QFrame):
         self.details_btn.setToolTip("Show this disk's log")
         self.retry_btn.hide()
 
-        head = QGridLayout()
-        head.addWidget(self.title, 0, 0)
-        head.addWidget(self.port, 1, 0)
-        state_box = QHBoxLayout()
-        state_box.addWidget(self.state_icon)
-        state_box.addWidget(self.state_label)
-        head.addLayout(state_box, 0, 1, 2, 1, Qt.AlignmentFlag.AlignRight)
-        head.setColumnStretch(0, 1)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.state_icon)
+        head.addWidget(self.state_label)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.retry_btn)
@@ -121,11 +114,11 @@ class DriveCard(QFrame):
         lay.setContentsMargins(10, 8, 10, 8)
         lay.setSpacing(4)
         lay.addLayout(head)
+        lay.addWidget(self.port)
         lay.addWidget(self.identity)
         lay.addWidget(self.verdict)
         lay.addWidget(self.stage)
         lay.addWidget(self.bar)
-        lay.addWidget(self.speed)
         lay.addWidget(self.reason)
         lay.addLayout(buttons)
         self._apply_state(DiskState.IDLE)
@@ -136,20 +129,21 @@ class DriveCard(QFrame):
         """Hotplug facts: label, port, masked serial, capacity, identity verdict."""
         self.drive = drive
         self.title.setText(drive.label)
-        self.port.setText(f"USB port {drive.port_path}")
+        self.port.setText(f"USB port {drive.port_path} · {format_size(drive.capacity)}")
         who = " ".join(x for x in (drive.vendor, drive.product) if x) or "Unknown disk"
-        self.identity.setText(
-            f"{who} · serial {mask_serial(drive.serial)} · {format_size(drive.capacity)}"
-        )
+        self.identity.setText(f"serial {mask_serial(drive.serial)} · {who}")
+        self.identity.setToolTip(self.identity.text())
         if verdict is not None:
             self.set_verdict(verdict.ok, verdict.warning, verdict.reason)
         self._update_accessible()
 
     def set_verdict(self, ok: bool, warning: bool, reason: str) -> None:
         self.verdict_ok = ok
+        self.verdict.setVisible(not ok or warning)
         if ok and not warning:
+            self.port.setText(self.port.text().removesuffix(" · ✔ ID OK") + " · ✔ ID OK")
             self.verdict.setText("✔ Identity OK")
-            self.verdict.setToolTip(reason)
+            self.identity.setToolTip(reason)
         elif ok:
             self.verdict.setText(f"⚠ Identity warning: {reason}")
         else:
@@ -167,21 +161,17 @@ class DriveCard(QFrame):
         stage = ev.stage.label if isinstance(ev.stage, Stage) else str(ev.stage)
         if ev.state == DiskState.RUNNING:
             pct = int(ev.fraction * 100)
-            self.stage.setText(f"{stage} · {pct} %" if ev.bytes_total else stage)
-            self.speed.setText(
-                f"{ev.mbps:.1f} MB/s · ETA {format_eta(ev.eta_seconds)}" if ev.mbps else ""
-            )
+            speed = f" · {ev.mbps:.1f} MB/s · ETA {format_eta(ev.eta_seconds)}" if ev.mbps else ""
+            self.stage.setText(f"{stage}{speed}")
             self.bar.setValue(int(ev.fraction * 1000))
             self.bar.setFormat(f"{pct} %")
         elif ev.state == DiskState.PASS:
             copy = f" · copy #{ev.copy_index}" if ev.copy_index is not None else ""
-            self.stage.setText(f"Done: written and verified{copy}")
-            self.speed.setText("")
+            self.stage.setText(f"Written and verified{copy}")
             self.bar.setValue(1000)
             self.bar.setFormat("Verified")
         elif ev.state == DiskState.FAIL:
-            self.stage.setText(f"Failed during: {stage}")
-            self.speed.setText("")
+            self.stage.setText(f"Failed while: {stage}")
             self.bar.setFormat("Failed")
         elif ev.state == DiskState.IDLE:
             self.stage.setText("Waiting for Start")
@@ -223,6 +213,7 @@ class DriveCard(QFrame):
         )
         if show_reason:
             self.reason.setText(reason if reason.startswith("Reason: ") else f"Reason: {reason}")
+            self.reason.setMinimumHeight(self.reason.fontMetrics().lineSpacing() * 3 + 2)
         self.reason.setVisible(show_reason)
         self.retry_btn.setVisible(state in (DiskState.FAIL, DiskState.CANCELLED))
         self.eject_btn.setEnabled(state not in (DiskState.RUNNING, DiskState.REMOVED))

@@ -16,7 +16,7 @@ from pressroom.drives.base import Drive
 from pressroom.engine.events import DiskProgress, DiskState, Stage
 from pressroom.gui.drive_card import DriveCard
 
-CARD_WIDTH = 300  # a column per this many pixels of width
+CARD_WIDTH = 255  # a column per this many pixels of width
 
 
 def port_key(port: str, label: str = "") -> tuple:

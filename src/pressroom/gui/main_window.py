@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self.split.setStretchFactor(0, 4)
         self.split.setStretchFactor(1, 6)
         self.split.setChildrenCollapsible(False)
+        self.split.setSizes([560, 800])
 
         station = QWidget()
         slay = QVBoxLayout(station)
@@ -262,7 +263,8 @@ class MainWindow(QMainWindow):
 
     def _run_started(self, run) -> None:
         self.last_run_id = run.id
-        self.report_btn.setEnabled(False)
+        self.report_btn.setEnabled(True)
+        self.report_btn.setToolTip("PDF report of this run: every disk recorded so far")
         self.refresh_start()
         self.statusBar().showMessage(f"Run {run.id[:8]} started", 5000)
 

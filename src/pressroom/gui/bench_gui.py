@@ -1,0 +1,113 @@
+"""`pressroom bench gui`: the longest event-loop stall of the real window during a run.
+
+Offscreen, in a throwaway data directory: the station window drives 16 simulated disks
+at a fast pace while a 10 ms QTimer measures how late each of its ticks fires. The worst
+lateness is the longest time the GUI could not react (target: at most 50 ms).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+STALL_LIMIT_MS = 50.0
+TICK_MS = 10
+QUICK = {"disks": 8, "mbps": 2.0}
+
+
+def run(*, disks: int = 16, mbps: float = 0.5, timeout_s: float = 120.0) -> dict:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from pressroom.app import App
+    from pressroom.config import load_config
+    from pressroom.drives.simulated import add_sim_disk
+    from pressroom.gui import setup_actions, tasks
+    from pressroom.gui.launch import build_window, qapp
+
+    app = qapp()
+    with tempfile.TemporaryDirectory(prefix="pressroom-bench-gui-") as tmp:
+        core = App(load_config(Path(tmp) / "data"))
+        for i in range(1, disks + 1):
+            add_sim_disk(
+                core.config.sim_dir,
+                serial=f"BENCH{i * 104729:010d}",
+                size="1G",
+                write_mbps=mbps,
+                read_mbps=mbps * 4,
+                bus=1 + (i - 1) // 8,
+            )
+        setup_actions.prepare_demo(core, disks=disks)
+        window = build_window(core, demo=False)
+        window.show()
+        window.load()
+        _spin(app, lambda: len(window.grid.cards) == disks and window.catalog.model.tracks, 30)
+        window.catalog.select_rows(list(range(min(3, len(window.catalog.model.tracks)))))
+        window.job_bar.copies.setValue(disks)
+        window.refresh_start()
+        blocker = window.start_blocker()
+        if blocker:
+            window.hub.shutdown()
+            return {"suite": "gui", "pass": False, "error": f"cannot start: {blocker}"}
+
+        stalls: list[float] = []
+        clock = QElapsedTimer()
+        ticker = QTimer()
+        ticker.setInterval(TICK_MS)
+
+        def tick() -> None:
+            elapsed = clock.restart()
+            stalls.append(max(0.0, elapsed - TICK_MS))
+
+        ticker.timeout.connect(tick)
+        started = time.perf_counter()
+        clock.start()
+        ticker.start()
+        window.start_run()
+        done = _spin(app, lambda: window.hub.run is not None and window.hub.run.done, timeout_s)
+        ticker.stop()
+        seconds = time.perf_counter() - started
+        run_ = window.hub.run
+        passed = run_.passed if run_ else 0
+        delivered = window.hub.bridge.delivered
+        received = window.hub.bridge.received
+        window.close()
+        _spin(app, lambda: not window.isVisible(), 30)
+        tasks.wait_all()
+        window.deleteLater()
+        app.processEvents()
+    stalls.sort()
+    worst = stalls[-1] if stalls else 0.0
+    return {
+        "suite": "gui",
+        "disks": disks,
+        "disk_write_mbps": mbps,
+        "run_finished": done,
+        "passed_disks": passed,
+        "run_seconds": round(seconds, 2),
+        "ticks": len(stalls),
+        "max_stall_ms": round(worst, 1),
+        "p99_stall_ms": round(stalls[int(len(stalls) * 0.99) - 1], 1) if stalls else 0.0,
+        "events_received": received,
+        "events_delivered": delivered,
+        "stall_limit_ms": STALL_LIMIT_MS,
+        "pass": bool(done and passed == disks and worst <= STALL_LIMIT_MS),
+    }
+
+
+def _spin(app, predicate, timeout_s: float) -> bool:
+    """Run the real event loop until ``predicate()`` holds or the time is up."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    check = QTimer()
+    check.setInterval(20)
+    check.timeout.connect(lambda: predicate() and loop.quit())
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    check.start()
+    if not predicate():
+        loop.exec()
+    check.stop()
+    return bool(predicate())
