@@ -150,3 +150,37 @@ def test_start_disabled_without_grant_left(qtbot):
     window.catalog.select_rows([0])
     assert "no copies left" in tip_of(window)
     close_window(qtbot, window)
+
+
+def test_closing_during_a_run_asks_then_cancels_cleanly(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from pressroom.engine.events import RunState
+
+    asked = []
+
+    def answer(*args, **kw):
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    core = make_core(disks=2, mbps=0.2)
+    window = open_window(qtbot, core)
+    qtbot.waitUntil(lambda: len(window.grid.cards) == 2, timeout=10_000)
+    _start(qtbot, window, [0, 1, 2], copies=2)
+    qtbot.waitUntil(lambda: bool(window.hub.run.summary().disks), timeout=5000)
+    window.close()
+    assert asked and "Stop the run" in asked[0]
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20_000)
+    assert window.hub.run.state == RunState.CANCELLED
+
+
+def test_gui_without_display_says_so(monkeypatch, capsys):
+    from pressroom.cli import main
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    assert main(["gui"]) == 3
+    err = capsys.readouterr().err
+    assert "no display" in err and "pressroom demo" in err
