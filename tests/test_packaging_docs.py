@@ -27,7 +27,7 @@ QUOTED = [
     "The disk already holds a finished Pressroom copy; choose Retry to overwrite it.",
     "The disk ran out of space while writing.",
     "The disk was removed before it was finished; nothing was counted.",
-    "The disk reported a write or read error (",
+    "The disk reported a write or read error: ",
     "The station may not write to this disk (",
     "The grant has no copies left; nothing was written.",
     "changed since it was imported.",

@@ -516,14 +516,12 @@ def describe_os_error(exc: OSError, drive: Drive) -> tuple[str, str]:
         return "disk-full", "The disk ran out of space while writing."
     if e == errno.EROFS:
         return "read-only", "The disk is write-protected (read-only)."
-    if e in (errno.ENODEV, errno.ENXIO, errno.ENOENT) and not drive_present(drive):
-        return "removed", "The disk was removed before it was finished; nothing was counted."
-    if e == errno.ENODEV:
+    if e == errno.ENODEV or (e in (errno.ENXIO, errno.ENOENT) and not drive_present(drive)):
         return "removed", "The disk was removed before it was finished; nothing was counted."
     if e == errno.EIO:
         return (
             "io-error",
-            f"The disk reported a write or read error ({exc.strerror or 'I/O error'}).",
+            f"The disk reported a write or read error: {exc.strerror or 'I/O error'}.",
         )
     if e == errno.EACCES or e == errno.EPERM:
         return "permission", f"The station may not write to this disk ({exc.strerror})."

@@ -243,7 +243,7 @@ class CatalogPane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COVER, THUMB + 12), (DURATION, 72), (FORMAT, 62), (LEFT, 84),
+        for col, width in ((COVER, THUMB + 12), (DURATION, 88), (FORMAT, 66), (LEFT, 84),
                            (RIGHTS, 100)):  # fmt: skip
             header.resizeSection(col, width)
         # Artist and album show under the title (two lines); their own columns stay in the

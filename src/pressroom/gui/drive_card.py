@@ -93,6 +93,7 @@ class DriveCard(QFrame):
             (self.details_btn, self.details_clicked),
         ):
             btn.setIconSize(QSize(16, 16))
+            btn.setObjectName("cardButton")
             btn.clicked.connect(lambda _=False, s=sig: s.emit(self.drive_id))
         self.retry_btn.setToolTip("Write this disk again (its old files are removed first)")
         self.eject_btn.setToolTip("Safely remove this disk")

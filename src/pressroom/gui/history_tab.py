@@ -181,7 +181,8 @@ class HistoryTab(QWidget):
         for row, d in enumerate(disks):
             cells = (
                 "✔ PASS" if d.result == "pass" else "✖ FAIL",
-                "—" if d.copy_index is None else str(d.copy_index),
+                # a failed disk's index went back to the grant: it names no copy
+                "—" if d.copy_index is None or d.result != "pass" else str(d.copy_index),
                 d.slot or d.drive_id,
                 d.serial_masked or "—",
                 " ".join(x for x in (d.vendor, d.product) if x) or "—",
