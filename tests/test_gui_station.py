@@ -31,6 +31,19 @@ def test_full_job_clicked_through_to_pass(qtbot):
     passed = [c for c in window.grid.cards.values() if c.state == DiskState.PASS]
     assert all(c.state_label.text() == "PASS" for c in passed)
     assert all(c.bar.value() == 1000 for c in passed)
+
+    # Details -> "Open in player…": the bundled player verifies the disk just made
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    window.show_details(passed[0].drive_id)
+    box = window.details_dialog.findChild(QDialogButtonBox)
+    (play,) = [b for b in box.buttons() if b.text() == "Open in player…"]
+    qtbot.mouseClick(play, Qt.MouseButton.LeftButton)
+    player = window.player_window
+    assert player.disk is not None and player.disk.ok, player.verdict.text()
+    assert player.table.rowCount() == 3 and "authenticates" in player.verdict.text()
+    player.close()
+    window.details_dialog.close()
     close_window(qtbot, window)
 
 

@@ -350,6 +350,12 @@ class MainWindow(QMainWindow):
         text.setPlainText("\n".join(lines))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(dlg.reject)
+        mount = card.drive.mount_point if card is not None and card.drive is not None else None
+        if mount is not None:
+            play = buttons.addButton("Open in player…", QDialogButtonBox.ButtonRole.ActionRole)
+            play.setAccessibleName("Open this disk in the player")
+            play.setToolTip("Verify this disk offline and play it, as a customer's player would")
+            play.clicked.connect(lambda: self.open_player(mount))
         lay = QVBoxLayout(dlg)
         lay.addWidget(text)
         lay.addWidget(buttons)
@@ -357,6 +363,14 @@ class MainWindow(QMainWindow):
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.show()
         self.details_dialog = dlg
+
+    def open_player(self, mount) -> None:
+        """The bundled player on this disk (its serial read through the drive provider)."""
+        from pressroom.gui.player_window import PlayerWindow
+
+        self.player_window = PlayerWindow(self.hub.app, mount)
+        self.player_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.player_window.show()
 
     # --- catalog import, grants, reports ---------------------------------------------------
 
