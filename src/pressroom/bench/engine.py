@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from pressroom.bench.station import ThrowawayStation, write_random_file
+from pressroom.bench.station import ThrowawayStation
 from pressroom.engine import Station
 from pressroom.engine.events import DiskProgress, DiskState, Stage
 
