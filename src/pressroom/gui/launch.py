@@ -52,6 +52,9 @@ def run_gui(core, *, demo: bool) -> int:
     window.load()
     if not demo and setup_actions.needs_setup(core):
         window.open_wizard()
-    code = app.exec()
-    tasks.wait_all()
+    from pressroom.gui.gc_guard import collect_on_gui_thread
+
+    with collect_on_gui_thread(app):
+        code = app.exec()
+        tasks.wait_all()
     return code

@@ -324,8 +324,11 @@ def run_player(app, mount: str | None = None, *, serial: str | None = None) -> i
     qt = QApplication.instance() or QApplication(["pressroom-player"])
     theme.apply(qt)  # type: ignore[arg-type]
     try:
+        from pressroom.gui.gc_guard import collect_on_gui_thread
+
         window = PlayerWindow(app, mount, serial=serial)
         window.show()
-        return qt.exec()
+        with collect_on_gui_thread(qt):
+            return qt.exec()
     finally:
         app.close()

@@ -24,7 +24,10 @@ def run_kiosk(app, *, demo: bool = False) -> int:
     window.exited.connect(qt.quit)
     window.load()
     window.present()
-    code = qt.exec()
-    window.exit_kiosk()  # the event loop may also end from outside (a signal)
-    tasks.wait_all()
+    from pressroom.gui.gc_guard import collect_on_gui_thread
+
+    with collect_on_gui_thread(qt):
+        code = qt.exec()
+        window.exit_kiosk()  # the event loop may also end from outside (a signal)
+        tasks.wait_all()
     return code
