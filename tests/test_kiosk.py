@@ -283,13 +283,41 @@ def test_pin_hash_format():
         hash_pin("12")
 
 
-def test_run_kiosk_demo_entry_point(qtbot, no_qt_leaks):  # noqa: F811
+class _LocalLoop:
+    """The QApplication, except that exec()/quit() drive a local QEventLoop.
+
+    A real ``QApplication.exec()`` ending in ``quit()`` inside the test session emits
+    ``aboutToQuit``, on which QtMultimedia's FFmpeg backend shuts down for good, and later
+    tests in the same process can no longer decode audio.
+    """
+
+    def __init__(self, real):
+        from PySide6.QtCore import QEventLoop
+
+        self._real = real
+        self._loop = QEventLoop()
+
+    def exec(self) -> int:
+        return self._loop.exec()
+
+    def quit(self) -> None:
+        self._loop.quit()
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+def test_run_kiosk_demo_entry_point(qtbot, no_qt_leaks, monkeypatch):  # noqa: F811
     """`pressroom gui --kiosk --demo`: full screen, a demo disk button, one sale, PIN exit."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from pressroom.gui import launch
     from pressroom.gui.kiosk import run_kiosk
     from pressroom.gui.kiosk.window import KioskWindow
+
+    real_qapp = launch.qapp
+    monkeypatch.setattr(launch, "qapp", lambda: _LocalLoop(real_qapp()))
 
     core = App(load_config())
     add_sim_disk(core.config.sim_dir, "fast", serial="FASTDEMO0001", size="1G", write_mbps=8)

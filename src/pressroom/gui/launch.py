@@ -54,7 +54,7 @@ def run_gui(core, *, demo: bool) -> int:
         window.open_wizard()
     from pressroom.gui.gc_guard import collect_on_gui_thread
 
-    with collect_on_gui_thread(app):
+    with collect_on_gui_thread():
         code = app.exec()
         tasks.wait_all()
     return code

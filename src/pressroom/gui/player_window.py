@@ -328,7 +328,7 @@ def run_player(app, mount: str | None = None, *, serial: str | None = None) -> i
 
         window = PlayerWindow(app, mount, serial=serial)
         window.show()
-        with collect_on_gui_thread(qt):
+        with collect_on_gui_thread():
             return qt.exec()
     finally:
         app.close()

@@ -26,7 +26,7 @@ def run_kiosk(app, *, demo: bool = False) -> int:
     window.present()
     from pressroom.gui.gc_guard import collect_on_gui_thread
 
-    with collect_on_gui_thread(qt):
+    with collect_on_gui_thread():
         code = qt.exec()
         window.exit_kiosk()  # the event loop may also end from outside (a signal)
         tasks.wait_all()
