@@ -174,6 +174,7 @@ def test_a_finished_disk_is_not_overwritten_without_retry(env):
     summary = env.run(1)
     assert env.results(summary)[name] == ("fail", "has-licence")
     assert (media(env, name) / LICENCE_FILE).read_bytes() == licence
+    assert not [d for d in env.app.ledger.disks() if d.result == "fail"]  # not a failed disk
 
 
 def test_insert_and_go_starts_a_disk_that_arrives_mid_run(env):

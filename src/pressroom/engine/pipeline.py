@@ -48,6 +48,8 @@ from pressroom.secure.licence import (
 )
 from pressroom.secure.verifier import check_licence
 
+# Outcomes that are not a failed disk: nothing was tried on it, so the ledger records nothing.
+NOT_ATTEMPTED = frozenset({"cancelled", "has-licence"})
 LICENCE_ALLOWANCE = 1 << 20  # bytes kept free for the licence and directory entries
 PART = ".part"
 
@@ -433,7 +435,7 @@ class DiskPipeline:
                     outcome="burn" if licence_may_remain else "release",
                 )
                 self.reservation = None
-            elif code != "cancelled":
+            elif code not in NOT_ATTEMPTED:
                 self.ctx.ledger.record_failure(record)
         except Exception as exc:  # the ledger is down: the journal lets the next start settle it
             reason = f"{reason} (not recorded: {exc})"
