@@ -54,6 +54,24 @@ class App:
 
         return default_provider(self.config, demo=self.demo)
 
+    def import_grant_file(self, path):  # -> pressroom.secure.grant.Grant
+        """Verify a grant file against the trusted publishers and record it in the ledger."""
+        import time
+        from pathlib import Path
+
+        from pressroom.errors import UsageError
+        from pressroom.secure.errors import FormatError
+
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"Cannot read {path}: {exc.strerror}.") from None
+        try:
+            return self.ledger.import_grant(raw, self.keystore.trusted_publishers(), time.time())
+        except FormatError as exc:
+            raise UsageError(f"{path.name} is not a Pressroom grant file ({exc}).") from None
+
     def close(self) -> None:
         """Stop what the parts started (the USB thread, watchers, database pools)."""
         provider = self.__dict__.pop("drive_provider", None)

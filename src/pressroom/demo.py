@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from pressroom.errors import SetupError
 from pressroom.secure.grant import create_grant
 from pressroom.secure.rights import RightsLimits
 
@@ -62,6 +63,8 @@ def prepare_demo(app, *, disks: int = DEMO_DISK_COUNT) -> DemoSetup:
 def _ensure_grant(app, hashes: list[str], steps: list[str]) -> str:
     now = int(time.time())
     wanted = {bytes.fromhex(h) for h in hashes}
+    if not wanted:
+        raise SetupError("The demo tracks are missing from this installation (resources/demo).")
     for status in app.ledger.grants():
         g = status.grant
         if (
@@ -70,18 +73,41 @@ def _ensure_grant(app, hashes: list[str], steps: list[str]) -> str:
             and (status.copies_remaining > 0)
         ):
             return status.grant_id
+    grant_id = create_demo_grant(app, hashes, copies=DEMO_COPIES, replacements=50)
+    steps.append(f"created a demo grant for {DEMO_COPIES} copies ({grant_id[:12]})")
+    return grant_id
+
+
+def create_demo_grant(
+    app,
+    track_hashes: list[str],
+    *,
+    copies: int,
+    replacements: int = 0,
+    title: str = DEMO_GRANT_TITLE,
+    valid_days: int = 365,
+) -> str:
+    """Sign a grant with this station's demo publisher key and record it; returns its id."""
+    from pressroom.errors import SetupError
+
+    ks = app.keystore
+    if not ks.has_publisher():
+        raise SetupError(
+            "This station has no publisher key; grants come from the rights holder, "
+            "or run 'pressroom keys init --demo'."
+        )
+    now = int(time.time())
     grant = create_grant(
-        app.keystore.publisher_key(),
-        title=DEMO_GRANT_TITLE,
-        tracks=sorted(wanted),
-        copies=DEMO_COPIES,
-        replacements=50,
-        limits=RightsLimits(export=False),
-        station=app.keystore.station_id(),
+        ks.publisher_key(),
+        title=title,
+        tracks=sorted(bytes.fromhex(h) for h in track_hashes),
+        copies=copies,
+        replacements=replacements,
+        limits=RightsLimits(export=True),
+        station=ks.station_id(),
         not_before=now - 300,
-        not_after=now + 365 * 86_400,
+        not_after=now + valid_days * 86_400,
         issued_at=now,
     )
-    app.ledger.import_grant(grant.raw, app.keystore.trusted_publishers(), now)
-    steps.append(f"created a demo grant for {DEMO_COPIES} copies ({grant.id_hex[:12]})")
+    app.ledger.import_grant(grant.raw, ks.trusted_publishers(), now)
     return grant.id_hex

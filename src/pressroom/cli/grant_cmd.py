@@ -13,7 +13,6 @@ from pathlib import Path
 from pressroom.app import App
 from pressroom.errors import SetupError, UsageError
 from pressroom.ledger import GrantStatus
-from pressroom.secure.errors import FormatError
 from pressroom.secure.grant import Grant, create_grant
 from pressroom.secure.rights import RightsLimits
 
@@ -164,15 +163,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     app = App.from_args(args)
-    path = Path(args.file)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"Cannot read {path}: {exc.strerror}.") from None
-    try:
-        grant = app.ledger.import_grant(raw, app.keystore.trusted_publishers(), time.time())
-    except FormatError as exc:
-        raise UsageError(f"{path} is not a Pressroom grant file ({exc}).") from None
+    grant = app.import_grant_file(args.file)
     status = app.ledger.get_grant(grant.id_hex)
     if args.json:
         print(json.dumps(status.to_json()))

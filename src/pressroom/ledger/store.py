@@ -382,7 +382,7 @@ class Ledger:
         disk: DiskRecord | None = None,
         now: float | None = None,
     ) -> DiskRecord | None:
-        """The disk failed: give its copy back to the quota (its index is not reused)."""
+        """The disk failed and holds no licence: its copy and its index go back to the grant."""
         with db.write_transaction(self.engine) as conn:
             return self._release(conn, reservation, reason, disk, now, "released")
 
