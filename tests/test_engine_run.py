@@ -220,3 +220,17 @@ def test_workers_run_concurrently(env):
     run.cancel()
     run.wait(30)
     assert concurrent == 4
+
+
+def test_a_loose_connection_fails_once_and_retry_makes_the_disk(env):
+    name = env.disk("LOOSECONN001", flaky_after=150_000)
+    run = env.station.start(env.plan(1, insert_and_go=True), env.events.append)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and run.summary().failed < 1:
+        time.sleep(0.05)
+    assert env.results(run.summary())[name] == ("fail", "io-error")
+    assert "loose connection" in run.summary().disks[env.drive_id(name)].reason
+    assert run.retry(env.drive_id(name))
+    summary = run.wait(30)
+    assert summary.passed == 1 and env.results(summary)[name] == ("pass", "")
+    assert verify_on(env, name).ok

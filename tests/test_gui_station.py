@@ -6,6 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from tests.gui_support import close_window, make_core, no_qt_leaks, open_window  # noqa: F401
 
+from pressroom.app import App
+from pressroom.config import load_config
 from pressroom.engine.events import DiskState
 
 pytestmark = pytest.mark.usefixtures("no_qt_leaks")
@@ -197,3 +199,36 @@ def test_gui_without_display_says_so(monkeypatch, capsys):
     assert main(["gui"]) == 3
     err = capsys.readouterr().err
     assert "no display" in err and "pressroom demo" in err
+
+
+def test_the_demo_story_from_the_issue(qtbot, tmp_path):
+    """`pressroom --demo`: three tracks, 8 copies, Start, 8 cards fill, disk6's injected
+    failure is explained, Retry makes it, and the run's report is saved."""
+    from pressroom.drives.simulated import _read_spec, _write_spec
+    from pressroom.gui import setup_actions
+
+    core = App(load_config())
+    setup_actions.prepare_demo(core)
+    sim = core.config.sim_dir
+    for i in range(1, 9):  # the demo's pace, quickened for a test; disk6 keeps its fault
+        spec = _read_spec(sim / f"disk{i}")
+        spec.write_mbps, spec.read_mbps = 3.0, 12.0
+        _write_spec(sim / f"disk{i}", spec)
+    window = open_window(qtbot, core, demo=True)
+    qtbot.waitUntil(lambda: len(window.grid.cards) == 8, timeout=10_000)
+    _start(qtbot, window, [0, 1, 2], copies=8)
+    bad = window.grid.card("sim:disk6")
+    qtbot.waitUntil(lambda: bad.state == DiskState.FAIL, timeout=30_000)
+    assert "loose connection" in bad.reason.text() and bad.retry_btn.isVisible()
+    others = [c for d, c in window.grid.cards.items() if d != "sim:disk6"]
+    qtbot.waitUntil(lambda: all(c.state == DiskState.PASS for c in others), timeout=60_000)
+    qtbot.mouseClick(bad.retry_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.hub.run.done, timeout=60_000)
+    assert window.hub.run.passed == 8
+    qtbot.waitUntil(lambda: "Finished: 8 of 8 passed" in window.run_summary.text(), timeout=5000)
+    assert bad.state == DiskState.PASS
+    report = tmp_path / "run.pdf"
+    window.save_run_report(str(report))
+    qtbot.waitUntil(report.exists, timeout=20_000)
+    assert report.read_bytes()[:5] == b"%PDF-"
+    close_window(qtbot, window)

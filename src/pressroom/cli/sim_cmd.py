@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="FAULT",
-        help="fail-after=N, unplug-after=N, bitflip-on-read=N, read-only, "
+        help="fail-after=N, flaky-after=N, unplug-after=N, bitflip-on-read=N, read-only, "
         "fake-capacity=SIZE, slow, usb-permission, usb-timeout (repeatable)",
     )
     add.add_argument("--json", action="store_true", help="print the descriptor as JSON")

@@ -50,6 +50,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 @dataclass
 class SimFaults:
     fail_after: int | None = None  # EIO once this many bytes were written
+    flaky_after: int | None = None  # one EIO after this many bytes; the disk works afterwards
     unplug_after: int | None = None  # the disk vanishes once this many bytes were written
     bitflip_on_read: int | None = None  # byte offset (in every file) read back with a bit flipped
     read_only: bool = False
@@ -231,7 +232,11 @@ def parse_fault(text: str, faults: SimFaults | None = None) -> SimFaults:
     f = replace(faults) if faults else SimFaults()
     key, _, value = text.partition("=")
     key = key.strip().lower().replace("_", "-")
-    sized = {"fail-after": "fail_after", "unplug-after": "unplug_after"}
+    sized = {
+        "fail-after": "fail_after",
+        "flaky-after": "flaky_after",
+        "unplug-after": "unplug_after",
+    }
     try:
         if key in sized:
             setattr(f, sized[key], parse_size(value))
@@ -247,7 +252,8 @@ def parse_fault(text: str, faults: SimFaults | None = None) -> SimFaults:
             raise ValueError
     except ValueError:
         raise UsageError(
-            f"Unknown fault {text!r}; use fail-after=N, unplug-after=N, bitflip-on-read=N, "
+            f"Unknown fault {text!r}; use fail-after=N, flaky-after=N, unplug-after=N, "
+            "bitflip-on-read=N, "
             "read-only, fake-capacity=SIZE, slow, usb-permission or usb-timeout."
         ) from None
     return f
@@ -302,6 +308,7 @@ class SimDiskState:
         self.lock = threading.Lock()
         self.used = _tree_size(self.media)
         self.written = 0
+        self.flaky_spent = False  # a loose connection fails once, then holds
         self.open_writers = 0
         self.unplugged = False
 
@@ -341,13 +348,17 @@ class SimWriter(FileWriter):
             if st.used + n > st.spec.size:
                 raise OSError(errno.ENOSPC, "no space left on the disk", st.spec.name)
             keep = n
+            flaky = None if st.flaky_spent else f.flaky_after
             for limit, code, msg in (
                 (f.fail_after, errno.EIO, "write error (simulated failing disk)"),
+                (flaky, errno.EIO, "write error (simulated loose connection)"),
                 (f.unplug_after, errno.ENODEV, "the disk was removed"),
             ):
                 allowed = None if limit is None else max(0, limit - st.written)
                 if allowed is not None and allowed < n and allowed <= keep:
                     keep, fault = allowed, (code, msg)
+            if fault is not None and "loose connection" in fault[1]:
+                st.flaky_spent = True
             data: bytes | memoryview = view[:keep]
             if f.fake_capacity is not None:
                 real_left = max(0, f.fake_capacity - st.used)

@@ -13,10 +13,11 @@ from pathlib import Path
 from pressroom.errors import SetupError
 
 DEMO_GRANT_COPIES = 200
-# Eight slow disks so an operator can watch them fill; disk 6 fails part-way through.
+# Eight slow disks so an operator can watch them fill; disk 6 fails part-way through (a
+# loose connection: it fails once, its reason is shown, and Retry then makes it).
 DEMO_DISK_COUNT = 8
 DEMO_FAULTY_DISK = 6
-DEMO_FAULT = "fail-after=120K"
+DEMO_FAULT = "flaky-after=120K"
 
 
 def has_keys(app) -> bool:
