@@ -138,3 +138,29 @@ def test_unidentifiable_folder_shows_why(station, qtbot, tmp_path):
     qtbot.addWidget(win)
     assert win.table.isHidden()
     assert "not on a removable USB disk" in win.verdict.text()
+
+
+def test_large_tracks_decrypt_off_the_gui_thread(station, qtbot, monkeypatch):
+    import threading
+
+    from pressroom.gui import player_window as pw
+
+    mount = station.disk(SERIAL)
+    win = PlayerWindow(station.app, mount)
+    qtbot.addWidget(win)
+    win.show()
+    monkeypatch.setattr(pw, "SYNC_DECRYPT_BYTES", 0)  # every track counts as large
+    threads: list[str] = []
+    decrypt = win.disk.decrypt
+
+    def spy(index):
+        threads.append(threading.current_thread().name)
+        return decrypt(index)
+
+    monkeypatch.setattr(win.disk, "decrypt", spy)
+    win.table.selectRow(0)
+    win.play_selected()
+    assert not win.playing and "Verifying" in win.status.text()  # the GUI went on
+    qtbot.waitUntil(lambda: win.playing, timeout=10_000)
+    assert threads and threads[0] != threading.main_thread().name
+    win.stop("Stopped.")
