@@ -10,7 +10,7 @@ from rich.console import Console
 
 from pressroom.app import App
 from pressroom.cli.run_view import RunBoard, disk_json, follow, summary_table
-from pressroom.engine import DiskState, Run, RunSummary, Station
+from pressroom.engine import DiskState, Run, RunState, RunSummary, Station
 from pressroom.engine.job import Job
 from pressroom.engine.run import port_key
 from pressroom.errors import EXIT_FAILED
@@ -89,6 +89,12 @@ def report(summary: RunSummary, *, json_out: bool) -> int:
         out.print(summary_table(disks))
         out.print(
             f"{summary.passed} of {summary.target} copies verified and recorded; "
-            f"{summary.failed} disk(s) failed; run {summary.run_id[:12]} {summary.state.value}."
+            f"{summary.failed} disk(s) failed; run {summary.run_id[:12]} {_outcome(summary)}."
         )
     return 0 if summary.passed >= summary.target else EXIT_FAILED
+
+
+def _outcome(summary: RunSummary) -> str:
+    if summary.state == RunState.FINISHED and summary.passed < summary.target:
+        return "ended with fewer copies than asked (no more disks to try)"
+    return summary.state.value
