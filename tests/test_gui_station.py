@@ -232,3 +232,36 @@ def test_the_demo_story_from_the_issue(qtbot, tmp_path):
     qtbot.waitUntil(report.exists, timeout=20_000)
     assert report.read_bytes()[:5] == b"%PDF-"
     close_window(qtbot, window)
+
+
+def test_settings_set_kiosk_mode_and_a_hashed_pin(qtbot):
+    from pressroom.config import load_config as reload
+    from pressroom.gui.kiosk.pin import check_pin
+    from pressroom.gui.settings_dialog import SettingsDialog
+
+    config = load_config()
+    dlg = SettingsDialog(config)
+    qtbot.addWidget(dlg)
+    dlg.kiosk_pin.setText("12a")
+    dlg.save()
+    assert not dlg.error.isHidden() and "4 digits" in dlg.error.text()
+    dlg.kiosk_mode.setChecked(True)
+    dlg.kiosk_price.setText("9.99 per album")
+    dlg.kiosk_pin.setText("4821")
+    dlg.save()
+    saved = reload().settings
+    assert saved.kiosk_mode and saved.kiosk_price_text == "9.99 per album"
+    assert "4821" not in saved.kiosk_pin_hash and check_pin("4821", saved.kiosk_pin_hash)
+
+
+def test_the_kiosk_mode_setting_starts_the_kiosk(monkeypatch):
+    import pressroom.gui.kiosk as kiosk
+    from pressroom.cli import main
+
+    config = load_config()
+    config.settings.kiosk_mode = True
+    config.save_settings()
+    calls = []
+    monkeypatch.setattr(kiosk, "run_kiosk", lambda app, demo=False: calls.append(demo) or 0)
+    assert main(["gui"]) == 0
+    assert calls == [False]

@@ -46,6 +46,7 @@ class Settings:
     station_label: str = "Pressroom station"
     operator: str = ""
     sim_dir: str = ""  # empty: <data dir>/sim
+    kiosk_mode: bool = False  # `pressroom` / `pressroom gui` start the kiosk, not the station
     kiosk_pin_hash: str = ""
     kiosk_price_text: str = ""
     kiosk_idle_seconds: int = 90

@@ -33,6 +33,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
             "WAYLAND_DISPLAY); try 'pressroom demo' for a run without a window."
         )
     app = App.from_args(args)
+    kiosk = kiosk or bool(app.config.settings.kiosk_mode)
     if kiosk:
         try:
             kiosk_mod = importlib.import_module(KIOSK_MODULE)

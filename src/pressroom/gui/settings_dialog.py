@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from pressroom.errors import PressroomError
+from pressroom.errors import PressroomError, UsageError
 
 
 class SettingsDialog(QDialog):
@@ -56,6 +57,24 @@ class SettingsDialog(QDialog):
         self.operator.setAccessibleName("Operator name")
         self.station = QLineEdit(s.station_label)
         self.station.setAccessibleName("Station label")
+        self.kiosk_mode = QCheckBox("Start in kiosk mode (full screen, for customers)")
+        self.kiosk_mode.setChecked(bool(s.kiosk_mode))
+        self.kiosk_mode.setAccessibleName("Start in kiosk mode")
+        self.kiosk_price = QLineEdit(s.kiosk_price_text)
+        self.kiosk_price.setPlaceholderText("e.g. 9.99 € per album, pay at the counter")
+        self.kiosk_price.setAccessibleName("Kiosk price and receipt text")
+        self.kiosk_idle = QSpinBox()
+        self.kiosk_idle.setRange(15, 3600)
+        self.kiosk_idle.setSuffix(" s")
+        self.kiosk_idle.setValue(int(s.kiosk_idle_seconds))
+        self.kiosk_idle.setAccessibleName("Kiosk idle timeout in seconds")
+        self.kiosk_pin = QLineEdit()
+        self.kiosk_pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.kiosk_pin.setPlaceholderText(
+            "unchanged" if s.kiosk_pin_hash else "not set: chosen at the first kiosk start"
+        )
+        self.kiosk_pin.setAccessibleName("New operator PIN for leaving kiosk mode")
+        self.kiosk_pin.setToolTip("Digits only, at least 4; only a salted hash is stored")
         self.error = QLabel()
         self.error.setObjectName("bannerError")
         self.error.setWordWrap(True)
@@ -69,6 +88,10 @@ class SettingsDialog(QDialog):
         form.addRow("&Verify mode:", self.verify)
         form.addRow("&Operator:", self.operator)
         form.addRow("Station &label:", self.station)
+        form.addRow("", self.kiosk_mode)
+        form.addRow("Kiosk &price text:", self.kiosk_price)
+        form.addRow("Kiosk i&dle timeout:", self.kiosk_idle)
+        form.addRow("Kiosk operator &PIN:", self.kiosk_pin)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -81,6 +104,11 @@ class SettingsDialog(QDialog):
         self.resize(560, 0)
 
     def values(self):
+        from pressroom.gui.kiosk.pin import hash_pin
+
+        pin = self.kiosk_pin.text().strip()
+        if pin and (not pin.isdigit() or len(pin) < 4):
+            raise UsageError("The kiosk PIN must be at least 4 digits.")
         return replace(
             self.config.settings,
             ledger_url=self.ledger_url.text().strip(),
@@ -89,12 +117,16 @@ class SettingsDialog(QDialog):
             verify_mode=self.verify.currentText(),
             operator=self.operator.text().strip(),
             station_label=self.station.text().strip() or "Pressroom station",
+            kiosk_mode=self.kiosk_mode.isChecked(),
+            kiosk_price_text=self.kiosk_price.text().strip(),
+            kiosk_idle_seconds=self.kiosk_idle.value(),
+            kiosk_pin_hash=hash_pin(pin) if pin else self.config.settings.kiosk_pin_hash,
         )
 
     def save(self) -> None:
         old = self.config.settings
-        self.config.settings = self.values()
         try:
+            self.config.settings = self.values()
             self.config.save_settings()
         except (PressroomError, OSError) as exc:
             self.config.settings = old
