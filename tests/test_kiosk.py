@@ -323,6 +323,7 @@ def test_run_kiosk_demo_entry_point(qtbot, no_qt_leaks, monkeypatch):  # noqa: F
     add_sim_disk(core.config.sim_dir, "fast", serial="FASTDEMO0001", size="1G", write_mbps=8)
     core.config.settings.kiosk_pin_hash = hash_pin(PIN)
     seen: list[str] = []
+    plugged: list[bool] = []
 
     def drive() -> None:  # the customer and the operator, one step per tick
         window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, KioskWindow))
@@ -337,6 +338,8 @@ def test_run_kiosk_demo_entry_point(qtbot, no_qt_leaks, monkeypatch):  # noqa: F
         if window.mode == "start" and window.start.tiles and "done" not in seen:
             window.start.tiles[0].click()
             window.album_view.buy_btn.click()
+        elif window.mode == "insert" and not plugged:
+            plugged.append(True)  # the customer inserts a disk once the screen asks
             window.insert.demo_btn.click()
         elif window.mode == "done":
             window.done.done_btn.click()
@@ -393,3 +396,23 @@ def test_albums_grouped_and_sellable_only_under_one_covering_grant():
     assert not sellable(b, [grant({"01"}), grant({"02"})], now=50)  # no single grant covers it
     assert not sellable(b, [grant({"01", "02"}, left=0)], now=50)
     assert not sellable(b, [grant({"01", "02"})], now=200)  # expired
+
+
+def test_a_disk_inserted_before_buy_is_taken_but_two_are_not_guessed(qtbot, kiosk):
+    core = make_shop()
+    window = kiosk(core)
+    insert(core, "early")  # the customer put the stick in while browsing
+    qtbot.wait(600)  # the kiosk ignores arrivals outside the Insert screen
+    assert window.mode == "start"
+    before = used(core)
+    pick_and_buy(qtbot, window)
+    qtbot.waitUntil(lambda: window.mode == "done", timeout=15_000)
+    assert used(core) == before + 1
+    window.done.done_btn.click()
+    # two blank disks waiting: the kiosk cannot tell which is this customer's, so it asks
+    insert(core, "left-a")
+    insert(core, "left-b")
+    qtbot.wait(600)
+    pick_and_buy(qtbot, window)
+    qtbot.wait(800)
+    assert window.mode == "insert" and window.drive_id is None

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLa
 
 from pressroom.drives.base import DriveEvent
 from pressroom.engine.events import DiskProgress, DiskState
+from pressroom.errors import PressroomError
 from pressroom.gui import tasks, theme
 from pressroom.gui.application import StationHub
 from pressroom.gui.kiosk import pin as pins
@@ -247,6 +248,32 @@ class KioskWindow(QWidget):
         self.run = None
         self.insert.show_for(self.album)
         self._show(Mode.INSERT)
+        self._take_a_waiting_disk()
+
+    def _take_a_waiting_disk(self) -> None:
+        """A customer may insert the disk before pressing Buy: if exactly one blank disk
+        (no Pressroom copy on it) is already in a slot, take it; if several, wait for one
+        to arrive, since the kiosk cannot tell which is this customer's."""
+        provider = self.app.drive_provider
+
+        def work() -> list[str]:
+            from pressroom.secure.licence import LICENCE_FILE
+
+            blank = []
+            for d in provider.list_drives():
+                try:
+                    if not provider.open_volume(d).exists(LICENCE_FILE):
+                        blank.append(d.id)
+                except (OSError, PressroomError):
+                    continue
+            return blank
+
+        def chosen(blank: list[str]) -> None:
+            if self.mode == Mode.INSERT and self.drive_id is None and len(blank) == 1:
+                self.drive_id = blank[0]
+                self.start_copy(blank[0])
+
+        tasks.submit(work, chosen, self._on_hub_error, context=self)
 
     # --- the shelf -----------------------------------------------------------------------
 
