@@ -95,5 +95,15 @@ class World:
         return verify_disk(DirectoryMedium(root), ident, self.trust(**kw))
 
 
+class FakeClock:
+    """A settable clock for expiry tests: ``clock.now = ...`` winds it either way."""
+
+    def __init__(self, now: int):
+        self.now = now
+
+    def __call__(self) -> float:
+        return float(self.now)
+
+
 def rights(**kw) -> Rights:
     return Rights(**kw)

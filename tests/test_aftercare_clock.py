@@ -13,17 +13,9 @@ from pressroom.player import STATE_FILE, PlayerMemory, PlayPermit, open_disk
 from pressroom.secure.author import SourceTrack
 from pressroom.secure.rights import Rights
 from pressroom.secure.verifier import DirectoryMedium
-from secure_world import World, identity
+from secure_world import FakeClock, World, identity
 
 SERIAL = "4C530001230807114364"
-
-
-class FakeClock:
-    def __init__(self, now: int):
-        self.now = now
-
-    def __call__(self) -> float:
-        return float(self.now)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from engine_support import Env
 from pressroom.drives.simulated import add_sim_disk, set_plugged
 from pressroom.engine.events import DiskProgress, DiskState, RunState
-from pressroom.engine.recovery import _VolumeMedium
+from pressroom.engine.recovery import VolumeMedium
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.licence import DISK_DIR, LICENCE_FILE
 from pressroom.secure.verifier import verify_disk
@@ -26,7 +26,7 @@ def env(tmp_path):
 def verify_on(env: Env, label: str):
     d = next(x for x in env.app.drive_provider.list_drives() if x.label.startswith(label))
     ident = DiskIdentity.of(d.vendor_id, d.product_id, d.serial, d.capacity)
-    return verify_disk(_VolumeMedium(env.app.drive_provider.open_volume(d)), ident, env.app.trust())
+    return verify_disk(VolumeMedium(env.app.drive_provider.open_volume(d)), ident, env.app.trust())
 
 
 def media(env: Env, name: str):

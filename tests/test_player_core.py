@@ -22,18 +22,10 @@ from pressroom.secure.errors import IntegrityError
 from pressroom.secure.keys import key_id, raw_public
 from pressroom.secure.rights import Rights
 from pressroom.secure.verifier import DirectoryMedium
-from secure_world import World, identity
+from secure_world import FakeClock, World, identity
 
 SERIAL_A = "4C530001230807114364"
 SERIAL_B = "4C530001230807119999"
-
-
-class FakeClock:
-    def __init__(self, now: int):
-        self.now = now
-
-    def __call__(self) -> float:
-        return float(self.now)
 
 
 @pytest.fixture

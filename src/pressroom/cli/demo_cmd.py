@@ -61,7 +61,7 @@ def _erase_demo_disks(app: App, drives) -> None:
 
 
 def _verify_all(app: App, station: Station, summary, console: Console) -> int:
-    from pressroom.engine.recovery import _VolumeMedium
+    from pressroom.engine.recovery import VolumeMedium
     from pressroom.secure.identity import DiskIdentity
     from pressroom.secure.verifier import verify_disk
 
@@ -73,7 +73,7 @@ def _verify_all(app: App, station: Station, summary, console: Console) -> int:
             continue
         d = drives[disk.drive_id]
         ident = DiskIdentity.of(d.vendor_id, d.product_id, d.serial, d.capacity)
-        result = verify_disk(_VolumeMedium(app.drive_provider.open_volume(d)), ident, trust)
+        result = verify_disk(VolumeMedium(app.drive_provider.open_volume(d)), ident, trust)
         mark = "authenticates" if result.ok else f"DOES NOT verify: {result.reason}"
         console.print(f"verify {d.label:<10} {mark}")
         bad += not result.ok

@@ -45,13 +45,6 @@ class RunBoard:
             return sorted(self.disks.values(), key=lambda d: (port_key(d.port), d.label)), self.run
 
 
-def _eta(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def live_table(board: RunBoard) -> Group:
     disks, run = board.snapshot()
     table = Table(expand=True, show_edge=False, pad_edge=False)
@@ -78,7 +71,7 @@ def live_table(board: RunBoard) -> Group:
             if d.bytes_total and d.state != DiskState.IDLE
             else "",
             f"{d.mbps:5.1f}" if d.state == DiskState.RUNNING else "",
-            _eta(d.eta_seconds) if d.state == DiskState.RUNNING else "",
+            d.eta_text if d.state == DiskState.RUNNING else "",
             result,
         )
     head = Text("waiting for disks: insert one, Ctrl-C to stop", style="dim")

@@ -73,6 +73,14 @@ class DiskProgress:
     at: float = field(default_factory=time.monotonic)
 
     @property
+    def eta_text(self) -> str:
+        """ "42 s", "3:07", or "—" when unknown: the same in the terminal and the window."""
+        if self.eta_seconds is None:
+            return "—"
+        seconds = max(0, round(self.eta_seconds))
+        return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+
+    @property
     def fraction(self) -> float:
         return self.bytes_done / self.bytes_total if self.bytes_total else 0.0
 

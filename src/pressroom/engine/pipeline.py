@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import re
 import threading
 import time
@@ -45,6 +46,7 @@ from pressroom.secure.licence import (
     TrackEntry,
     parse_licence,
     track_file,
+    track_metadata,
 )
 from pressroom.secure.verifier import check_licence
 
@@ -314,12 +316,7 @@ class DiskPipeline:
                 track_key=key,
                 sealed=result,
                 rights=track.rights,
-                title=track.title,
-                artist=track.artist,
-                album=track.album,
-                number=track.number,
-                duration=track.duration,
-                format=track.format,
+                **track_metadata(track),
             )
             # decrypt with the key a player will unwrap, not the one kept in memory
             self.read_back(rel + PART, entry, binder.unwrap(entry), meter)
@@ -393,7 +390,7 @@ class DiskPipeline:
             "licence-written", drive_id=self.drive.id, reservation_id=self.reservation.id
         )
         with self.volume.open_read(LICENCE_FILE, uncached=self.ctx.verify_uncached) as fh:
-            back = _read_all(fh)
+            back = fh.read()
         if back != data:
             raise DiskFailed("verify-licence", "The licence read back from the disk differs.")
         env, lic = parse_licence(back)
@@ -496,19 +493,7 @@ class DiskPipeline:
 
 
 def _file_size(fh) -> int:
-    import os
-
     return os.fstat(fh.fileno()).st_size
-
-
-def _read_all(fh) -> bytes:
-    parts = []
-    buf = bytearray(1 << 16)
-    while True:
-        n = fh.readinto(buf)
-        if not n:
-            return b"".join(parts)
-        parts.append(bytes(buf[:n]))
 
 
 def describe_os_error(exc: OSError, drive: Drive) -> tuple[str, str]:

@@ -93,7 +93,7 @@ def _check_disk(app, drive: Drive, res: Reservation, licence_hex: str | None) ->
         if app.keystore.has_player():
             from pressroom.secure.verifier import verify_disk
 
-            report = verify_disk(_VolumeMedium(volume), ident, app.trust())
+            report = verify_disk(VolumeMedium(volume), ident, app.trust())
             if not report.ok:
                 return None
     except (OSError, SecureError, IdentityRefused):
@@ -120,7 +120,7 @@ def _check_disk(app, drive: Drive, res: Reservation, licence_hex: str | None) ->
     )
 
 
-class _VolumeMedium:
+class VolumeMedium:
     """A drive Volume as a verifier Medium, reading around the page cache."""
 
     def __init__(self, volume):

@@ -32,13 +32,6 @@ _STATE_TEXT = {
 }
 
 
-def format_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
-
-
 class DriveCard(QFrame):
     """A disk's card. Feed it :meth:`set_drive` (hotplug) and :meth:`update_progress`."""
 
@@ -162,7 +155,7 @@ class DriveCard(QFrame):
         stage = ev.stage.label if isinstance(ev.stage, Stage) else str(ev.stage)
         if ev.state == DiskState.RUNNING:
             pct = int(ev.fraction * 100)
-            speed = f" · {ev.mbps:.1f} MB/s · ETA {format_eta(ev.eta_seconds)}" if ev.mbps else ""
+            speed = f" · {ev.mbps:.1f} MB/s · ETA {ev.eta_text}" if ev.mbps else ""
             self.stage.setText(f"{stage}{speed}")
             self.bar.setValue(int(ev.fraction * 1000))
             self.bar.setFormat(f"{pct} %")

@@ -395,36 +395,7 @@ class Ledger:
         now: float | None,
         event: str,
     ) -> DiskRecord | None:
-        self._settle(conn, reservation, "released", reason, now)
-        used = _QUOTA[reservation.kind][0]
-        conn.execute(
-            grants.update()
-            .where(grants.c.grant_id == reservation.grant_id)
-            .values({used: used - 1})
-        )
-        return self._record_settlement(conn, reservation, reason, disk, event)
-
-    def _record_settlement(
-        self,
-        conn: Connection,
-        reservation: Reservation,
-        reason: str,
-        disk: DiskRecord | None,
-        event: str,
-    ) -> DiskRecord | None:
-        """The disk row (if any) and the chain event for a released or burned copy."""
-        stored = self._insert_disk(conn, disk, reservation) if disk is not None else None
-        payload: dict[str, Any] = {
-            "reservation": reservation.id,
-            "grant": reservation.grant_id,
-            "kind": reservation.kind,
-            "copy_index": reservation.copy_index,
-            "reason": reason,
-        }
-        if stored is not None:
-            payload.update(_disk_event(stored))
-        chain.append(conn, event, payload)
-        return stored
+        return self._close_copy(conn, reservation, "released", reason, disk, now, event)
 
     def burn(
         self,
@@ -451,8 +422,40 @@ class Ledger:
         now: float | None,
         event: str,
     ) -> DiskRecord | None:
-        self._settle(conn, reservation, "burned", reason, now)
-        return self._record_settlement(conn, reservation, reason, disk, event)
+        return self._close_copy(conn, reservation, "burned", reason, disk, now, event)
+
+    def _close_copy(
+        self,
+        conn: Connection,
+        reservation: Reservation,
+        state: str,
+        reason: str,
+        disk: DiskRecord | None,
+        now: float | None,
+        event: str,
+    ) -> DiskRecord | None:
+        """Settle a reservation that did not commit; a released copy goes back to the quota,
+        a burned one stays counted. Records the disk row (if any) and the chain event."""
+        self._settle(conn, reservation, state, reason, now)
+        if state == "released":
+            used = _QUOTA[reservation.kind][0]
+            conn.execute(
+                grants.update()
+                .where(grants.c.grant_id == reservation.grant_id)
+                .values({used: used - 1})
+            )
+        stored = self._insert_disk(conn, disk, reservation) if disk is not None else None
+        payload: dict[str, Any] = {
+            "reservation": reservation.id,
+            "grant": reservation.grant_id,
+            "kind": reservation.kind,
+            "copy_index": reservation.copy_index,
+            "reason": reason,
+        }
+        if stored is not None:
+            payload.update(_disk_event(stored))
+        chain.append(conn, event, payload)
+        return stored
 
     def _settle(
         self,

@@ -16,7 +16,13 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from pressroom.secure.container import DEFAULT_CHUNK, encrypt_track
 from pressroom.secure.identity import DiskIdentity
-from pressroom.secure.licence import LICENCE_FILE, TRACKS_DIR, DiskBinder, track_file
+from pressroom.secure.licence import (
+    LICENCE_FILE,
+    TRACKS_DIR,
+    DiskBinder,
+    track_file,
+    track_metadata,
+)
 from pressroom.secure.rights import Rights
 
 
@@ -66,12 +72,7 @@ def write_disk_to_directory(
                 track_key=key,
                 sealed=sealed,
                 rights=src.rights,
-                title=src.title,
-                artist=src.artist,
-                album=src.album,
-                number=src.number,
-                duration=src.duration,
-                format=src.format,
+                **track_metadata(src),
             )
         )
     data = binder.seal_licence(

@@ -45,6 +45,14 @@ def _optional_ms(value: Any) -> float | None:
     return None if value is None else canonical.expect(value, int, "track duration") / 1000
 
 
+TRACK_METADATA = ("title", "artist", "album", "number", "duration", "format")
+
+
+def track_metadata(track: Any) -> dict[str, Any]:
+    """The licence's per-track metadata fields, taken from any track-like object."""
+    return {name: getattr(track, name) for name in TRACK_METADATA}
+
+
 def track_file(index: int) -> str:
     return f"{TRACKS_DIR}/{index + 1:02d}.prt"
 
