@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("PySide6.QtMultimedia", reason="QtMultimedia (needs libpulse0) is missing")
+pytest.importorskip(
+    "PySide6.QtMultimedia",
+    reason="QtMultimedia needs the Debian package libpulse0",
+    exc_type=ImportError,
+)
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtMultimedia import QAudioDecoder, QMediaPlayer
