@@ -275,7 +275,17 @@ def test_qt_that_crashes_is_a_failure_not_a_crash(app, tmp_path):
 def test_real_qt_probe_in_a_child_process():
     result = doctor.run_qt_probe()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().split(".")[0] == "6"
+    assert result.stdout.strip().splitlines()[-1].split(".")[0] == "6"
+
+
+def test_qt_without_multimedia_is_a_warning_naming_libpulse(app, tmp_path):
+    def no_pulse():
+        out = "no-multimedia: libpulse.so.0: cannot open shared object file\n6.11.3\n"
+        return subprocess.CompletedProcess(["probe"], 0, out, "")
+
+    check = _run(app, tmp_path, qt_probe=no_pulse)["qt"]
+    assert check.status == "warn"
+    assert "libpulse.so.0" in check.message and check.action == "sudo apt install libpulse0"
 
 
 def test_missing_libpulse(app, tmp_path, monkeypatch):

@@ -41,7 +41,10 @@ MIN_FREE_WARN = 2 * 1024**3
 EXPIRY_WARN_SECONDS = 14 * 86400
 QT_PROBE_TIMEOUT = 60.0
 # What the Qt probe imports in its own process: the window and the player's decoder.
-QT_MODULES = ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtMultimedia")
+QT_MODULES = ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets")
+# The player's decoder; it needs libpulse, which the station window itself does not.
+QT_MULTIMEDIA = "PySide6.QtMultimedia"
+NO_MULTIMEDIA = "no-multimedia"
 FS_TOOLS = ("mkfs.ext4", "mkfs.vfat", "mkfs.exfat", "fusefat", "mount.exfat-fuse")
 CORE_DISTRIBUTIONS = ("PySide6", "cryptography", "pyusb", "libusb-package", "SQLAlchemy")
 
@@ -524,6 +527,10 @@ def probe_qt() -> int:
 
     for name in QT_MODULES:
         importlib.import_module(name)
+    try:
+        importlib.import_module(QT_MULTIMEDIA)
+    except ImportError as exc:  # a shared library is missing (libpulse.so.0)
+        print(f"{NO_MULTIMEDIA}: {exc}")
     print(importlib.import_module("PySide6").__version__)
     return 0
 
@@ -540,7 +547,17 @@ def check_qt(d: Doctor) -> Check:
             "Reinstall PySide6.",
         )
     if result.returncode == 0:
-        version = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "?"
+        lines = result.stdout.strip().splitlines()
+        version = lines[-1] if lines else "?"
+        missing = [ln for ln in lines if ln.startswith(NO_MULTIMEDIA)]
+        if missing:
+            return Check(
+                "qt",
+                "warn",
+                f"Qt (PySide6 {version}) loads, but QtMultimedia does not, so the station "
+                f"works and the player cannot play tracks ({missing[0].split(': ', 1)[-1]}).",
+                "sudo apt install libpulse0",
+            )
         return Check("qt", "ok", f"Qt (PySide6 {version}) with QtMultimedia loads.")
     detail = (result.stderr.strip().splitlines() or ["no message"])[-1]
     if result.returncode < 0:

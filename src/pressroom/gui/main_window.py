@@ -366,7 +366,14 @@ class MainWindow(QMainWindow):
 
     def open_player(self, mount) -> None:
         """The bundled player on this disk (its serial read through the drive provider)."""
-        from pressroom.gui.player_window import PlayerWindow
+        try:
+            from pressroom.gui.player_window import PlayerWindow
+        except ImportError as exc:  # QtMultimedia without libpulse.so.0
+            self.show_error(
+                f"The player cannot open: Qt's audio support did not load ({exc}). "
+                "Install the system package libpulse0 (sudo apt install libpulse0)."
+            )
+            return
 
         self.player_window = PlayerWindow(self.hub.app, mount)
         self.player_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
