@@ -220,7 +220,7 @@ def test_v2_licence_with_only_its_version_byte_edited_to_1_is_refused(world):
     assert report.code == "format" and "missing fields" in report.reason
 
 
-@pytest.mark.parametrize("version", [0, 3, True, "2"])
+@pytest.mark.parametrize("version", [0, 3, True, "2", 2.0, None])
 def test_unknown_licence_version_is_refused_even_when_validly_signed(world, version):
     disk = world.make_disk("a", A)
     body = body_of(disk)

@@ -280,7 +280,7 @@ _BODY_FIELDS = {
 def _version(body: Any) -> int:
     """The body's version, refused unless this reader knows it (before any other field)."""
     v = body.get("v") if isinstance(body, dict) else None
-    if isinstance(v, bool) or v not in READABLE_VERSIONS:
+    if type(v) is not int or v not in READABLE_VERSIONS:  # not True, not 2.0
         raise FormatError(f"licence version {v!r} is not supported.")
     return v
 

@@ -33,7 +33,7 @@ from pressroom.secure.errors import (
 )
 from pressroom.secure.grant import Grant, load_grant
 from pressroom.secure.identity import DiskIdentity
-from pressroom.secure.licence import LICENCE_FILE, Licence, TrackEntry, parse_licence
+from pressroom.secure.licence import LICENCE_FILE, Licence, MadeFor, TrackEntry, parse_licence
 
 
 class Medium(Protocol):
@@ -225,11 +225,9 @@ def identity_for_serial(lic: Licence, serial: str, trust: Trust) -> DiskIdentity
     Vendor, product and capacity class come from the made-for map, which a version-2
     licence seals under the media key: this needs the player key.
     """
-    media = (
-        b""
-        if lic.version == 1
-        else unwrap_media_key(lic.media_key, trust.player_key, licence_id=lic.licence_id)
-    )
+    if isinstance(lic.made_for, MadeFor):  # version 1: in the clear
+        return lic.made_for.identity_with_serial(serial)
+    media = unwrap_media_key(lic.media_key, trust.player_key, licence_id=lic.licence_id)
     return lic.made_for_with(media).identity_with_serial(serial)
 
 
