@@ -121,3 +121,26 @@ def test_crash_while_writing_the_licence_with_the_disk_present_but_no_licence(en
     lines = Station(env.app).reconcile()
     assert lines and "released" in lines[0]
     assert env.app.ledger.get_grant(env.grant_id).copies_used == 0
+
+
+def test_crash_after_the_licence_checks_the_disk_against_the_journalled_identity(env):
+    """A format-2 licence names its disk only under the media key, so recovery asks the
+    station's own journal which disk the copy was for: another one there, nothing commits."""
+    import hashlib
+    import json
+
+    env.disk("CRASHIDENT01")
+    crash_at(env, "commit")
+    for path in env.app.config.journal_dir.glob("*.jsonl"):
+        lines = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            if entry["event"] == "reserved":
+                assert len(entry["data"]["identity"]) == 64
+                entry["data"]["identity"] = hashlib.sha256(b"another disk").hexdigest()
+            lines.append(json.dumps(entry, sort_keys=True))
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines = Station(env.app).reconcile()
+    assert lines and "released" in lines[0]
+    status = env.app.ledger.get_grant(env.grant_id)
+    assert status.copies_committed == 0

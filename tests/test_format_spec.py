@@ -10,6 +10,7 @@ If the document and the code disagree, a test here fails.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import re
 import struct
@@ -43,6 +44,8 @@ DOMAIN = b"pressroom/v1/"
 INFO_MEDIA = b"pressroom/v1/media-key-wrap"
 INFO_BINDING = b"pressroom/v1/binding-key"
 INFO_TRACK = b"pressroom/v1/track-key-wrap"
+INFO_COMMITMENT = b"pressroom/v2/identity-commitment"
+INFO_MADE_FOR = b"pressroom/v2/made-for"
 SERIAL = " 4c5300 01230807114364\n"
 VID, PID, CAPACITY = 0x0781, 0x5583, 16_000_000_000
 
@@ -145,6 +148,33 @@ def sha(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 
 
+# --- the spec, section 6.3 (version 2) --------------------------------------------------------
+
+
+def commitment(media_key: bytes, licence_id: bytes, ident: bytes) -> bytes:
+    key = hkdf(media_key, licence_id, INFO_COMMITMENT)
+    return hmac.new(key, ident, hashlib.sha256).digest()
+
+
+def open_made_for(body: dict, player: X25519PrivateKey) -> dict:
+    lid = body["licence_id"]
+    key = hkdf(unwrap_media_key(body["media_key"], player, lid), lid, INFO_MADE_FOR)
+    box = body["sealed_made_for"]
+    return canonical_loads(AESGCM(key).decrypt(box["nonce"], box["ct"], INFO_MADE_FOR + lid))
+
+
+def made_for(body: dict, player: X25519PrivateKey) -> dict:
+    return body["made_for"] if body["v"] == 1 else open_made_for(body, player)
+
+
+def identity_field(body: dict, ident: bytes, player: X25519PrivateKey) -> bytes:
+    """What the licence and every header must hold in their identity field (6.1 / 6.3)."""
+    if body["v"] == 1:
+        return sha(ident)
+    lid = body["licence_id"]
+    return commitment(unwrap_media_key(body["media_key"], player, lid), lid, ident)
+
+
 # --- the spec, sections 2, 3 and 8 ------------------------------------------------------------
 
 
@@ -204,10 +234,14 @@ def doc_map(name: str) -> set[str]:
     return set(re.findall(r'"([a-z_]+)"', match.group(1)))
 
 
-def worked_example() -> dict[str, str]:
-    block = SPEC.split("<!-- worked-example:begin -->")[1].split("<!-- worked-example:end -->")[0]
+def worked_example(name: str = "worked-example") -> dict[str, str]:
+    block = SPEC.split(f"<!-- {name}:begin -->")[1].split(f"<!-- {name}:end -->")[0]
     pairs = re.findall(r"^([a-z_0-9]+)\s+(\S+)$", block, re.M)
     return dict(pairs)
+
+
+def worked_example_v2() -> dict[str, bytes]:
+    return {k: bytes.fromhex(v) for k, v in worked_example("worked-example-v2").items()}
 
 
 def hexdump_bytes() -> bytes:
@@ -223,8 +257,9 @@ def hexdump_bytes() -> bytes:
 CHUNK = 16384
 
 
-@pytest.fixture(scope="module")
-def disk(tmp_path_factory):
+@pytest.fixture(scope="module", params=[2, 1], ids=["v2", "v1"])
+def disk(request, tmp_path_factory):
+    """A disk as stations write it now (v2), and one as they wrote it before (v1)."""
     from pressroom.secure.cert import issue_revocations
     from pressroom.secure.identity import DiskIdentity
 
@@ -236,7 +271,7 @@ def disk(tmp_path_factory):
         world.publisher, number=1, issued_at=world.now, stations=set(), licences=set()
     )
     ident = DiskIdentity.of(VID, PID, SERIAL, CAPACITY)
-    root = world.make_disk("disk", ident, revocations=rl, chunk_size=CHUNK)
+    root = world.make_disk("disk", ident, revocations=rl, chunk_size=CHUNK, version=request.param)
     return world, root
 
 
@@ -249,6 +284,11 @@ def test_disk_layout_and_track_headers_follow_the_spec(disk):
     world, root = disk
     body = licence_body(world, root)
     own_identity = identity_bytes(VID, PID, SERIAL, CAPACITY)
+    field = identity_field(body, own_identity, world.player)
+    if body["v"] == 2:
+        assert field == body["identity_commitment"] != sha(own_identity)
+    else:
+        assert field == body["identity_hash"] == sha(own_identity)
     assert [e["file"] for e in body["tracks"]] == [
         f"PRESSROOM/tracks/{i + 1:02d}.prt" for i in range(len(world.tracks))
     ]
@@ -256,12 +296,13 @@ def test_disk_layout_and_track_headers_follow_the_spec(disk):
         data = (root / entry["file"]).read_bytes()
         h = parse_header(data)
         plain = src.path.read_bytes()
-        assert (h["magic"], h["version"], h["flags"], h["hlen"]) == (b"PRTK", 1, 0, HEADER_LEN)
+        assert (h["magic"], h["flags"], h["hlen"]) == (b"PRTK", 0, HEADER_LEN)
+        assert h["version"] == body["v"]
         assert data[27] == 0  # reserved
         assert h["chunk"] == CHUNK and h["plain_len"] == len(plain) == entry["plain_len"]
         assert h["lid"] == body["licence_id"] and len(body["licence_id"]) == 16
         assert h["tid"] == sha(plain) == entry["track_id"] == entry["plain_sha256"]
-        assert h["ih"] == sha(own_identity) == body["identity_hash"]
+        assert h["ih"] == field
         n = chunk_count(len(plain), CHUNK)
         assert entry["chunks"] == n
         assert len(data) == HEADER_LEN + len(plain) + TAG * n
@@ -339,20 +380,27 @@ def test_documented_fields_are_exactly_the_fields_on_disk(disk):
         "### 3.4 Revocation list": open_envelope(body["revocations"], "revocations", publisher),
         "## 4. Grant": grant,
         "### 4.1 Rights limits": grant["limits"],
-        "### 8.1 Licence body": body,
-        "### 8.2 Made for": body["made_for"],
+        "### 8.4 Made for": made_for(body, world.player),
     }
     for entry in body["tracks"]:
-        objects["### 8.3 Track entry"] = entry
+        objects["### 8.5 Track entry"] = entry
         objects["## 5. Rights"] = entry["rights"]
         assert set(entry["wrapped_key"]) == doc_map("wrapped_key")
     assert set(body["media_key"]) == doc_map("media_key")
     for heading, value in objects.items():
         assert set(value) == set(doc_fields(heading)), heading
+    versioned = "### 8.2 Licence body, version 2" if body["v"] == 2 else "### 8.3 Licence body"
+    assert list(body) == sorted(body, key=lambda k: (len(k), k))  # canonical order
+    assert set(body) == set(doc_fields("### 8.1 Licence body")) | set(doc_fields(versioned))
+    if body["v"] == 2:
+        assert set(body["sealed_made_for"]) == doc_map("sealed_made_for")
+        order = section("### 8.2 Licence body, version 2").split("in canonical order:")[1]
+        assert re.findall(r"`([a-z_]+)`", order.split(")")[0]) == list(body)
     for name in ("station_cert", "grant", "revocations"):
         assert f"| `{name}` |" in section("### 8.1 Licence body")
-    assert body["v"] == 1 and body["kind"] == "sale" and body["copy_index"] == 1
-    assert body["made_for"] == {"vid": VID, "pid": PID, "cap": 16, "hint": "4364"}
+    assert body["v"] in (1, 2) and body["kind"] == "sale" and body["copy_index"] == 1
+    expected = {"vid": VID, "pid": PID, "cap": 16, "hint": "4364"}
+    assert made_for(body, world.player) == expected
 
 
 def test_identity_rules_in_the_spec_match_the_code():
@@ -386,6 +434,8 @@ def test_this_readers_constants_are_the_documented_ones():
     keys_section = section("### 6.2 Keys on a disk")
     for label in (INFO_MEDIA, INFO_BINDING, INFO_TRACK):
         assert f'b"{label.decode()}"' in keys_section
+    for label in (INFO_COMMITMENT, INFO_MADE_FOR):
+        assert f'b"{label.decode()}"' in section("### 6.3 Identity commitment")
     assert '"pressroom/v1/disk-identity"' in section("### 6.1 Canonical disk identity")
     assert 'b"pressroom/v1/" || type (ASCII) || 0x00 || kid || body' in section("### 3.2 Envelope")
     assert "first 16 bytes of `SHA-256(raw 32-byte public key)`" in section("### 3.1 Key roles")
@@ -479,7 +529,9 @@ def test_worked_example_is_what_the_code_produces():
         wk = binding.wrap_track_key(b["track_key"], bk, licence_id=lid, track_id=b["track_id"])
     assert wk == {"nonce": b["track_nonce"], "ct": b["track_ct"]}
     plain = bytes(i % 251 for i in range(5000))
-    header = container.TrackHeader(4096, 5000, b["nonce_prefix"], lid, b["track_id"], ident.hash())
+    header = container.TrackHeader(
+        4096, 5000, b["nonce_prefix"], lid, b["track_id"], ident.hash(), version=1
+    )
     out = io.BytesIO()
     container.encrypt_track(io.BytesIO(plain), out, b["track_key"], header)
     data = out.getvalue()
@@ -490,6 +542,63 @@ def test_worked_example_is_what_the_code_produces():
     assert (c1[:16], c1[-16:]) == (b["chunk_1_first16"], b["chunk_1_tag"])
     station = Ed25519PrivateKey.from_private_bytes(b["station_private"])
     assert keys.sign(station, "licence", b["empty_body"]).to_bytes() == b["envelope"]
+
+
+def test_worked_example_v2_follows_from_the_spec():
+    """Recompute every value of section 10.1 with this file's own implementation."""
+    b = {k: bytes.fromhex(v) for k, v in worked_example().items() if k.endswith(("key", "id"))}
+    v2 = worked_example_v2()
+    ident = identity_bytes(VID, PID, SERIAL, CAPACITY)
+    media, lid = b["media_key"], b["licence_id"]
+    assert hkdf(media, lid, INFO_COMMITMENT) == v2["commitment_key"]
+    assert commitment(media, lid, ident) == v2["identity_commitment"]
+    assert v2["identity_commitment"] != sha(ident)
+    key = hkdf(media, lid, INFO_MADE_FOR)
+    assert key == v2["made_for_key"]
+    plain = cbor_head(5, 4)  # the made-for map, keys in canonical order, encoded by hand
+    for name, value in (("cap", 16), ("pid", PID), ("vid", VID)):
+        plain += cbor_text(name) + cbor_head(0, value)
+    plain += cbor_text("hint") + cbor_text(normalise(SERIAL)[-4:])
+    assert plain == v2["made_for_plain"]
+    sealed = AESGCM(key).encrypt(v2["made_for_nonce"], plain, INFO_MADE_FOR + lid)
+    assert sealed == v2["made_for_ct"]
+    header = HEADER.pack(
+        b"PRTK",
+        2,
+        0,
+        HEADER_LEN,
+        4096,
+        5000,
+        bytes([0x88]) * 7,
+        lid,
+        b["track_id"],
+        v2["identity_commitment"],
+    )
+    assert header == v2["header_v2"] and sha(header) == v2["aad_v2"]
+    assert header[:4] + header[5:76] == hexdump_bytes()[:4] + hexdump_bytes()[5:76]
+
+
+def test_worked_example_v2_is_what_the_code_produces():
+    from pressroom.secure import canonical, container
+    from pressroom.secure import commitment as ref
+    from pressroom.secure.identity import DiskIdentity
+    from pressroom.secure.licence import MadeFor
+
+    b = {k: bytes.fromhex(v) for k, v in worked_example().items() if k.endswith(("key", "id"))}
+    v2 = worked_example_v2()
+    ident = DiskIdentity.of(VID, PID, SERIAL, CAPACITY)
+    media, lid = b["media_key"], b["licence_id"]
+    assert ref.identity_commitment(media, lid, ident.canonical_bytes()) == v2["identity_commitment"]
+    plain = canonical.encode(MadeFor.of(ident).to_cbor())
+    assert plain == v2["made_for_plain"]
+    with mock.patch("os.urandom", return_value=v2["made_for_nonce"]):
+        box = ref.seal_made_for(media, lid, plain)
+    assert (box.nonce, box.ct) == (v2["made_for_nonce"], v2["made_for_ct"])
+    assert ref.open_made_for(box, media, lid) == plain
+    header = container.TrackHeader(
+        4096, 5000, bytes([0x88]) * 7, lid, b["track_id"], v2["identity_commitment"]
+    )
+    assert header.version == 2 and header.to_bytes() == v2["header_v2"]
 
 
 def test_every_error_code_the_verifier_can_report_is_documented():

@@ -77,7 +77,7 @@ def _header(size: int, chunk: int) -> TrackHeader:
         plain_len=size,
         licence_id=os.urandom(16),
         track_id=os.urandom(32),
-        identity_hash=os.urandom(32),
+        identity_tag=os.urandom(32),
         chunk_size=chunk,
     )
 

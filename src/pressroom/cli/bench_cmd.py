@@ -12,6 +12,7 @@ from pressroom.errors import EXIT_FAILED
 SUITES = {
     "crypto": "pressroom.bench.crypto",
     "engine": "pressroom.bench.engine",
+    "identity": "pressroom.bench.identity",
     "gui": "pressroom.gui.bench_gui",
 }
 

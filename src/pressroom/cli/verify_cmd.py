@@ -16,7 +16,12 @@ from pressroom.errors import EXIT_FAILED, UsageError
 from pressroom.secure.errors import SecureError
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.licence import LICENCE_FILE, parse_licence
-from pressroom.secure.verifier import DirectoryMedium, DiskReport, verify_disk
+from pressroom.secure.verifier import (
+    DirectoryMedium,
+    DiskReport,
+    identity_for_serial,
+    verify_disk,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +45,7 @@ def resolve_identity(app: App, mount: Path, serial: str | None) -> tuple[DiskIde
             raise UsageError(f"{mount} holds no Pressroom licence ({LICENCE_FILE}).") from None
         except SecureError as exc:
             raise UsageError(f"The licence on {mount} cannot be read: {exc}") from None
-        ident = lic.made_for.identity_with_serial(serial)
+        ident = identity_for_serial(lic, serial, app.trust())
         return ident, f"as if its serial were {serial!r}"
     drive = app.drive_provider.drive_for_path(mount)
     if drive is None:

@@ -43,7 +43,8 @@ def reconcile(app) -> list[str]:
     for res in dangling:
         entries = by_res.get(res.id, [])
         events = {e.event for e in entries}
-        licence_hex = next((e.data.get("licence") for e in entries if e.event == "reserved"), None)
+        reserved = next((e.data for e in entries if e.event == "reserved"), {})
+        licence_hex, identity_hex = reserved.get("licence"), reserved.get("identity")
         if "licence-writing" not in events:
             ledger.reconcile(res, "release", reason="interrupted before its licence was written")
             lines.append(f"copy {res.copy_index} released: interrupted before its licence")
@@ -58,7 +59,7 @@ def reconcile(app) -> list[str]:
             )
             lines.append(f"copy {res.copy_index} kept counted: its disk was not attached to check")
             continue
-        record = _check_disk(app, drive, res, licence_hex)
+        record = _check_disk(app, drive, res, licence_hex, identity_hex)
         if record is not None:
             ledger.reconcile(res, "commit", disk=record)
             lines.append(f"copy {res.copy_index} committed: its licence verifies on {drive.label}")
@@ -69,7 +70,9 @@ def reconcile(app) -> list[str]:
     return lines
 
 
-def _check_disk(app, drive: Drive, res: Reservation, licence_hex: str | None) -> DiskRecord | None:
+def _check_disk(
+    app, drive: Drive, res: Reservation, licence_hex: str | None, identity_hex: str | None
+) -> DiskRecord | None:
     try:
         volume = app.drive_provider.open_volume(drive)
         if not volume.exists(LICENCE_FILE):
@@ -82,7 +85,10 @@ def _check_disk(app, drive: Drive, res: Reservation, licence_hex: str | None) ->
         ident = DiskIdentity.of(
             drive.vendor_id or 0, drive.product_id or 0, drive.serial, drive.capacity
         )
-        if ident.hash() != lic.identity_hash:
+        # The journal (the station's own record) says which disk this copy was for: the
+        # licence no longer says so in the clear (format version 2), and only a player key
+        # could open its commitment.
+        if ident.hash().hex() != identity_hex:
             return None
         check_licence(
             lic,

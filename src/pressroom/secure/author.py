@@ -18,6 +18,7 @@ from pressroom.secure.container import DEFAULT_CHUNK, encrypt_track
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.licence import (
     LICENCE_FILE,
+    LICENCE_VERSION,
     TRACKS_DIR,
     DiskBinder,
     track_file,
@@ -53,9 +54,14 @@ def write_disk_to_directory(
     kind: str = "sale",
     revocations: bytes | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    version: int = LICENCE_VERSION,
 ) -> bytes:
-    """Write every track, then the licence last; returns the licence id."""
-    binder = DiskBinder(identity, player, chunk_size=chunk_size)
+    """Write every track, then the licence last; returns the licence id.
+
+    ``version=1`` writes the old format (clear identity hash and made-for map): tests use
+    it to check that disks made before version 2 still verify. Stations never do.
+    """
+    binder = DiskBinder(identity, player, chunk_size=chunk_size, version=version)
     (root / TRACKS_DIR).mkdir(parents=True, exist_ok=True)
     entries = []
     for index, src in enumerate(sources):

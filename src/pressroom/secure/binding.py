@@ -7,6 +7,11 @@
 
 A copy on another disk has another identity, so another binding key, and no track key
 unwraps: a clone fails on an AES-GCM tag, not on a comparison of serial strings.
+
+The same in format versions 1 and 2. The salt being a plain hash of the identity is sound:
+HKDF needs no secret salt, the secret is the media key, and a player computes the salt from
+the device in front of it. What version 2 changed is that the disk no longer stores that
+hash (``pressroom.secure.commitment``), since on its own it let a serial be brute-forced.
 """
 
 from __future__ import annotations

@@ -25,14 +25,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pressroom.secure.errors import FormatError, IntegrityError
 
 MAGIC = b"PRTK"
-VERSION = 1
+VERSION = 2  # what stations write: the header's identity field is the keyed commitment
+VERSIONS = (1, 2)  # version 1 headers carry the disk's clear identity hash there
 TAG_LEN = 16
 PREFIX_LEN = 7
 DEFAULT_CHUNK = 256 << 10  # see `pressroom bench crypto`: best ratio to raw AES-GCM
 MIN_CHUNK = 4096
 MAX_CHUNK = 16 << 20
 # magic, version, flags, header length, chunk size, plaintext length, nonce prefix,
-# reserved, licence id, track id, identity hash
+# reserved, licence id, track id, identity field (v1: identity hash; v2: identity commitment)
 _HEADER = struct.Struct(">4sBBHIQ7sx16s32s32s")
 HEADER_LEN = _HEADER.size  # 108
 
@@ -55,7 +56,8 @@ class TrackHeader:
     nonce_prefix: bytes
     licence_id: bytes
     track_id: bytes
-    identity_hash: bytes
+    identity_tag: bytes  # the licence's identity field: never the clear hash from v2 on
+    version: int = VERSION
 
     @classmethod
     def new(
@@ -64,17 +66,24 @@ class TrackHeader:
         plain_len: int,
         licence_id: bytes,
         track_id: bytes,
-        identity_hash: bytes,
+        identity_tag: bytes,
         chunk_size: int = DEFAULT_CHUNK,
+        version: int = VERSION,
     ) -> TrackHeader:
         return cls(
-            chunk_size, plain_len, os.urandom(PREFIX_LEN), licence_id, track_id, identity_hash
+            chunk_size,
+            plain_len,
+            os.urandom(PREFIX_LEN),
+            licence_id,
+            track_id,
+            identity_tag,
+            version,
         )
 
     def to_bytes(self) -> bytes:
         return _HEADER.pack(
             MAGIC,
-            VERSION,
+            self.version,
             0,
             HEADER_LEN,
             self.chunk_size,
@@ -82,7 +91,7 @@ class TrackHeader:
             self.nonce_prefix,
             self.licence_id,
             self.track_id,
-            self.identity_hash,
+            self.identity_tag,
         )
 
     @classmethod
@@ -94,11 +103,11 @@ class TrackHeader:
         )
         if magic != MAGIC:
             raise FormatError(f"{file}: not a Pressroom track file (bad magic).", file=file)
-        if version != VERSION or flags != 0 or hlen != HEADER_LEN:
+        if version not in VERSIONS or flags != 0 or hlen != HEADER_LEN:
             raise FormatError(f"{file}: unsupported track format version.", file=file)
         if not MIN_CHUNK <= chunk <= MAX_CHUNK:
             raise FormatError(f"{file}: chunk size {chunk} is out of range.", file=file)
-        return cls(chunk, plain, prefix, lid, tid, ih)
+        return cls(chunk, plain, prefix, lid, tid, ih, version)
 
     @property
     def chunk_count(self) -> int:

@@ -1,9 +1,13 @@
 """The disk licence: one signed file, written last, that makes a disk count.
 
 It carries everything a player needs offline: the station certificate and the grant (both
-publisher-signed), the disk identity hash, the media key wrapped to the player, the newest
-revocation list the station had, and per track its metadata, rights, hashes and wrapped
-key. The station signs the canonical CBOR body (docs/FORMAT.md, "Licence").
+publisher-signed), what the disk was made for, the media key wrapped to the player, the
+newest revocation list the station had, and per track its metadata, rights, hashes and
+wrapped key. The station signs the canonical CBOR body (docs/FORMAT.md, "Licence").
+
+Stations write format version 2, which names the disk only through a commitment and a
+sealed made-for map keyed under the media key (``pressroom.secure.commitment``); readers
+also accept version 1, whose identity hash and made-for map are in the clear.
 """
 
 from __future__ import annotations
@@ -24,6 +28,13 @@ from pressroom.secure.binding import (
     wrap_media_key,
     wrap_track_key,
 )
+from pressroom.secure.commitment import (
+    SealedBox,
+    commitment_matches,
+    identity_commitment,
+    open_made_for,
+    seal_made_for,
+)
 from pressroom.secure.container import DEFAULT_CHUNK, SealedTrack, TrackHeader
 from pressroom.secure.errors import FormatError
 from pressroom.secure.identity import DiskIdentity
@@ -35,6 +46,8 @@ DISK_DIR = "PRESSROOM"
 LICENCE_FILE = f"{DISK_DIR}/licence.prl"
 TRACKS_DIR = f"{DISK_DIR}/tracks"
 KINDS = ("sale", "replacement")
+LICENCE_VERSION = 2  # what stations write
+READABLE_VERSIONS = (1, 2)
 
 
 def _optional(value: Any, kind: type, what: str) -> Any:
@@ -137,10 +150,11 @@ class TrackEntry:
 
 @dataclass(frozen=True)
 class MadeFor:
-    """Which disk the licence was made for, in the clear, to explain a mismatch.
+    """Which disk the licence was made for, to explain a mismatch.
 
     Not a security check: binding is cryptographic. It lets a support desk say "made for a
     disk whose serial ends in 1A2B" and check "as if the disk had serial S" (`--serial`).
+    In version 1 it is in the clear; in version 2 it is sealed under the media key.
     """
 
     vendor_id: int
@@ -192,11 +206,13 @@ class Licence:
     copy_index: int
     kind: str
     replaces: bytes | None
-    identity_hash: bytes
-    made_for: MadeFor
+    # v1: SHA-256(identity bytes), in the clear; v2: the keyed identity commitment
+    identity_tag: bytes
+    made_for: MadeFor | SealedBox  # v1: MadeFor in the clear; v2: sealed under the media key
     media_key: WrappedMediaKey
     revocations: bytes | None
     tracks: tuple[TrackEntry, ...]
+    version: int = LICENCE_VERSION
     signer: bytes = field(default=b"", compare=False)  # key id in the envelope
     raw: bytes = field(default=b"", compare=False, repr=False)
 
@@ -204,9 +220,24 @@ class Licence:
     def id_hex(self) -> str:
         return self.licence_id.hex()
 
+    def names_identity(self, identity: DiskIdentity, media_key: bytes) -> bool:
+        """Was this licence made for ``identity``? (Explains a mismatch; binding is the check.)"""
+        if self.version == 1:
+            return identity.hash() == self.identity_tag
+        return commitment_matches(
+            self.identity_tag, media_key, self.licence_id, identity.canonical_bytes()
+        )
+
+    def made_for_with(self, media_key: bytes) -> MadeFor:
+        """The made-for map: in the clear in v1, opened with the media key in v2."""
+        if isinstance(self.made_for, MadeFor):
+            return self.made_for
+        plain = open_made_for(self.made_for, media_key, self.licence_id)
+        return MadeFor.from_cbor(canonical.decode(plain, "sealed made-for map"))
+
     def body_cbor(self) -> dict[str, Any]:
-        return {
-            "v": 1,
+        body: dict[str, Any] = {
+            "v": self.version,
             "licence_id": self.licence_id,
             "issued_at": self.issued_at,
             "station_cert": self.station_cert,
@@ -214,15 +245,20 @@ class Licence:
             "copy_index": self.copy_index,
             "kind": self.kind,
             "replaces": self.replaces,
-            "identity_hash": self.identity_hash,
-            "made_for": self.made_for.to_cbor(),
             "media_key": self.media_key.to_cbor(),
             "revocations": self.revocations,
             "tracks": [t.to_cbor() for t in self.tracks],
         }
+        if self.version == 1:
+            body["identity_hash"] = self.identity_tag
+            body["made_for"] = self.made_for.to_cbor()
+        else:
+            body["identity_commitment"] = self.identity_tag
+            body["sealed_made_for"] = self.made_for.to_cbor()
+        return body
 
 
-_BODY_FIELDS = (
+_COMMON_FIELDS = (
     "v",
     "licence_id",
     "issued_at",
@@ -231,25 +267,44 @@ _BODY_FIELDS = (
     "copy_index",
     "kind",
     "replaces",
-    "identity_hash",
-    "made_for",
     "media_key",
     "revocations",
     "tracks",
 )
+_BODY_FIELDS = {
+    1: (*_COMMON_FIELDS, "identity_hash", "made_for"),
+    2: (*_COMMON_FIELDS, "identity_commitment", "sealed_made_for"),
+}
+
+
+def _version(body: Any) -> int:
+    """The body's version, refused unless this reader knows it (before any other field)."""
+    v = body.get("v") if isinstance(body, dict) else None
+    if type(v) is not int or v not in READABLE_VERSIONS:  # not True, not 2.0
+        raise FormatError(f"licence version {v!r} is not supported.")
+    return v
+
+
+def _identity_fields(m: dict[str, Any], version: int) -> tuple[bytes, MadeFor | SealedBox]:
+    if version == 1:
+        tag = canonical.expect(m["identity_hash"], bytes, "identity hash")
+        return tag, MadeFor.from_cbor(m["made_for"])
+    tag = canonical.expect(m["identity_commitment"], bytes, "identity commitment")
+    return tag, SealedBox.from_cbor(m["sealed_made_for"], "sealed made-for")
 
 
 def parse_licence(data: bytes) -> tuple[Envelope, Licence]:
     """Parse without trusting anything yet: the verifier checks signatures in order."""
     env = Envelope.from_bytes(data, "licence", LICENCE_TYPE)
-    m = canonical.expect_map(canonical.decode(env.body, "licence body"), "licence", _BODY_FIELDS)
-    if m["v"] != 1:
-        raise FormatError(f"licence version {m['v']!r} is not supported.")
+    body = canonical.decode(env.body, "licence body")
+    version = _version(body)
+    m = canonical.expect_map(body, "licence", _BODY_FIELDS[version])
     if m["kind"] not in KINDS:
         raise FormatError(f"licence kind {m['kind']!r} is unknown.")
     tracks = tuple(TrackEntry.from_cbor(t) for t in canonical.expect(m["tracks"], list, "tracks"))
     if len({t.file for t in tracks}) != len(tracks):
         raise FormatError("The licence names one track file twice.")
+    identity_tag, made_for = _identity_fields(m, version)
     lic = Licence(
         licence_id=canonical.expect(m["licence_id"], bytes, "licence id"),
         issued_at=canonical.expect(m["issued_at"], int, "issue time"),
@@ -258,11 +313,12 @@ def parse_licence(data: bytes) -> tuple[Envelope, Licence]:
         copy_index=canonical.expect(m["copy_index"], int, "copy index"),
         kind=m["kind"],
         replaces=_optional(m["replaces"], bytes, "replaced licence id"),
-        identity_hash=canonical.expect(m["identity_hash"], bytes, "identity hash"),
-        made_for=MadeFor.from_cbor(m["made_for"]),
+        identity_tag=identity_tag,
+        made_for=made_for,
         media_key=WrappedMediaKey.from_cbor(m["media_key"]),
         revocations=_optional(m["revocations"], bytes, "revocation list"),
         tracks=tracks,
+        version=version,
         signer=env.kid,
         raw=data,
     )
@@ -273,6 +329,8 @@ class DiskBinder:
     """Station-side key material for one disk being made.
 
     Holds the media key and binding key in memory only for the life of one disk's pipeline.
+    ``version`` is the licence format version to write: 2 for every disk a station makes;
+    1 only so tests can make the disks older stations made and check they still verify.
     """
 
     def __init__(
@@ -282,14 +340,26 @@ class DiskBinder:
         *,
         licence_id: bytes | None = None,
         chunk_size: int = DEFAULT_CHUNK,
+        version: int = LICENCE_VERSION,
     ):
+        if version not in READABLE_VERSIONS:
+            raise ValueError(f"cannot write licence format version {version}")
         self.identity = identity
-        self.identity_hash = identity.hash()
+        self.version = version
         self.licence_id = licence_id or uuid.uuid4().bytes
         self.chunk_size = chunk_size
         self._media_key = random_key()
-        self._binding = binding_key(self._media_key, self.identity_hash)
+        self._binding = binding_key(self._media_key, identity.hash())
         self.wrapped_media_key = wrap_media_key(self._media_key, player, licence_id=self.licence_id)
+        if version == 1:  # the clear identity hash and made-for map of format version 1
+            self.identity_tag = identity.hash()
+            self._made_for: MadeFor | SealedBox = MadeFor.of(identity)
+        else:
+            self.identity_tag = identity_commitment(
+                self._media_key, self.licence_id, identity.canonical_bytes()
+            )
+            plain = canonical.encode(MadeFor.of(identity).to_cbor())
+            self._made_for = seal_made_for(self._media_key, self.licence_id, plain)
 
     def new_track(self, track_id: bytes, plain_len: int) -> tuple[bytes, TrackHeader]:
         """A fresh random key and header for one track on this disk."""
@@ -297,8 +367,9 @@ class DiskBinder:
             plain_len=plain_len,
             licence_id=self.licence_id,
             track_id=track_id,
-            identity_hash=self.identity_hash,
+            identity_tag=self.identity_tag,
             chunk_size=self.chunk_size,
+            version=self.version,
         )
         return random_key(), header
 
@@ -371,10 +442,11 @@ class DiskBinder:
             copy_index=copy_index,
             kind=kind,
             replaces=replaces,
-            identity_hash=self.identity_hash,
-            made_for=MadeFor.of(self.identity),
+            identity_tag=self.identity_tag,
+            made_for=self._made_for,
             media_key=self.wrapped_media_key,
             revocations=revocations,
             tracks=tuple(tracks),
+            version=self.version,
         )
         return sign(station, LICENCE_TYPE, canonical.encode(lic.body_cbor())).to_bytes()

@@ -33,7 +33,7 @@ from pressroom.secure.errors import (
 )
 from pressroom.secure.grant import Grant, load_grant
 from pressroom.secure.identity import DiskIdentity
-from pressroom.secure.licence import LICENCE_FILE, Licence, TrackEntry, parse_licence
+from pressroom.secure.licence import LICENCE_FILE, Licence, MadeFor, TrackEntry, parse_licence
 
 
 class Medium(Protocol):
@@ -198,13 +198,37 @@ def track_key_for(lic: Licence, entry: TrackEntry, identity: DiskIdentity, trust
             file=entry.file,
         )
     except SecureError as exc:
-        if identity.hash() != lic.identity_hash:
+        # Only now, with the media key unwrapped, can a v2 licence say which disk it was for.
+        hint = _made_for_hint(lic, identity, media)
+        if hint is not None:
             exc.args = (
                 f"{entry.file}: the track key does not unwrap under this disk's identity: the "
-                f"copy was made for the disk whose serial ends in {lic.made_for.serial_hint!r}, "
+                f"copy was made for the disk whose serial ends in {hint!r}, "
                 f"not for this one (serial ending in {identity.serial[-4:]!r}).",
             )
         raise
+
+
+def _made_for_hint(lic: Licence, identity: DiskIdentity, media: bytes) -> str | None:
+    """The intended disk's serial tail when ``identity`` is not the licence's disk."""
+    try:
+        if lic.names_identity(identity, media):
+            return None
+        return lic.made_for_with(media).serial_hint
+    except SecureError:  # a sealed made-for that does not open: keep the plain sentence
+        return None
+
+
+def identity_for_serial(lic: Licence, serial: str, trust: Trust) -> DiskIdentity:
+    """The licence's disk as if its serial were ``serial`` (support desk, never a play).
+
+    Vendor, product and capacity class come from the made-for map, which a version-2
+    licence seals under the media key: this needs the player key.
+    """
+    if isinstance(lic.made_for, MadeFor):  # version 1: in the clear
+        return lic.made_for.identity_with_serial(serial)
+    media = unwrap_media_key(lic.media_key, trust.player_key, licence_id=lic.licence_id)
+    return lic.made_for_with(media).identity_with_serial(serial)
 
 
 def verify_track(
