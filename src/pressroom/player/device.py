@@ -76,11 +76,6 @@ def memory_dir(app: App) -> Path:
     return app.config.data_dir / PLAYER_MEMORY_DIR
 
 
-def load_memory(app: App) -> PlayerMemory:
-    """The built-in player's memory, checked against its anchors (keyring, state file)."""
-    return PlayerMemory.load(memory_dir(app), app.trust().player_key)
-
-
 def device_identity(provider: DriveProvider, mount: Path) -> DeviceIdentity:
     """The identity of the removable disk mounted exactly at ``mount``, read from it.
 
