@@ -269,3 +269,20 @@ def test_altered_memory_still_refuses_everything(world, tmp_path, os_keyring):
     with pytest.raises(IntegrityError) as err:
         PlayerMemory.load(mem_dir, world.player)
     assert err.value.code == "memory-altered"
+
+
+def test_a_memory_replaced_while_a_window_is_open_is_caught_at_save(world, tmp_path, os_keyring):
+    """Window A is open; B saves later; the file is then restored from a backup. A's save
+    must neither accept the restored copy nor lower the anchor below B's write."""
+    root, mem_dir = limited_disk(world), tmp_path / "mem"
+    PlayerMemory.load(mem_dir, world.player).save()
+    backup = (mem_dir / MEMORY_FILE).read_bytes()
+    window = open_with(world, root, PlayerMemory.load(mem_dir, world.player))
+    open_with(world, root, PlayerMemory.load(mem_dir, world.player)).record_play(0)
+    anchored = [a.read().seq for a in window._memory.anchors]
+    (mem_dir / MEMORY_FILE).write_bytes(backup)
+    window._memory.save()
+    assert window._memory.rolled_back
+    assert [a.read().seq for a in window._memory.anchors] == anchored
+    assert (mem_dir / MEMORY_FILE).read_bytes() == backup
+    assert PlayerMemory.load(mem_dir, world.player).rolled_back

@@ -171,14 +171,24 @@ class PlayerMemory:
         """Write the memory, merged with what another process saved meanwhile, then anchor it.
 
         A rolled-back memory is never written: bumping its write number past the anchor
-        would turn the restored copy into an accepted one.
+        would turn the restored copy into an accepted one. Anchors only ever rise.
         """
         if self.path is None or self.rollback is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _locked(self.path.parent / LOCK_FILE):
-            self._merge_current()
-            self.seq += 1
+            current = self._current()
+            best = highest(self.anchors)
+            if best is not None and not self._holds(best[0], current):
+                # Another process wrote after us and its file has been replaced since.
+                self.rollback = self._check_anchors(found=current is not None) or (
+                    f"the player's memory was replaced while in use: {best[1]} says it was "
+                    f"written {best[0].seq} times"
+                )
+                return
+            if current is not None:
+                self._merge(current)
+            self.seq = max(self.seq, best[0].seq if best else 0) + 1
             body = json.dumps(self._to_json(), sort_keys=True, separators=(",", ":")).encode()
             mac = self._mac(body)
             data = json.dumps({"body": body.decode(), "mac": mac.hex()}).encode()
@@ -187,16 +197,27 @@ class PlayerMemory:
             for anchor in self.anchors:
                 anchor.write(AnchorMark(self.seq, mac))
 
-    def _merge_current(self) -> None:
-        """Fold in the file as it is now (another window or command may have saved)."""
+    def _holds(self, mark: AnchorMark, current: PlayerMemory | None) -> bool:
+        """Whether this memory or the file as it is now is at least the anchored write."""
+        for m in (self, current):
+            if m is not None and (m.seq > mark.seq or (m.seq, m._mac_seen) == (mark.seq, mark.mac)):
+                return True
+        return False
+
+    def _current(self) -> PlayerMemory | None:
+        """The file as it is now (another window or command may have saved), if readable."""
         try:
             data = self._read_file()
             if data is None:
-                return
+                return None
             other = PlayerMemory(self.path, self.key)
             other._read(data)
         except (OSError, IntegrityError):
-            return  # unreadable now: ours replaces it, knowing at least what it knew
+            return None  # unreadable now: ours replaces it, knowing at least what it knew
+        return other
+
+    def _merge(self, other: PlayerMemory) -> None:
+        """Keep the maximum of everything: every field only ever grows."""
         self.seq = max(self.seq, other.seq)
         self.note_clock(other.clock)
         if other.revocations and other.revocation_number > self.revocation_number:
