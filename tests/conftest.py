@@ -9,12 +9,16 @@ import threading
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No test reads or writes the user's OS keyring: the player-memory anchor tests register
+# their own in-memory backend (keyring.set_keyring) and put this one back afterwards.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path, monkeypatch):
     data = tmp_path / "data"
     monkeypatch.setenv("PRESSROOM_DATA_DIR", str(data))
+    monkeypatch.setenv("PRESSROOM_STATE_DIR", str(tmp_path / "state"))  # memory anchors
     monkeypatch.delenv("PRESSROOM_LEDGER_URL", raising=False)
     monkeypatch.delenv("PRESSROOM_SIM_DIR", raising=False)
     yield data

@@ -213,3 +213,18 @@ def test_a_refused_disk_still_teaches_the_player_its_newer_list(tmp_path):
         DirectoryMedium(disk_a), identity("AFTERCAREWORLD01"), world.trust(), memory=memory
     )
     assert a.refusal.code == "station-revoked"
+
+
+def test_reissue_reads_the_old_disk_only_from_the_device(env, tmp_path):
+    """Copies of the old disk's files (in a folder, on another disk) are not the old disk:
+    reissue finds the old disk by the identity its device reports, never by its files."""
+    lic_a, drive_a, mount_a = make_disk(env, "AFTERCARE0041", rights="plays=3")
+    trust, memory = player(env, tmp_path / "customer-player")
+    open_as(env, trust, memory, mount_a, drive_a).record_play(0)
+    shutil.copytree(mount_a, tmp_path / "copy")
+    other = env.sim_dir / env.disk("AFTERCARE0042") / MEDIA
+    shutil.rmtree(other)
+    shutil.copytree(mount_a, other)
+    shutil.rmtree(mount_a.parent)  # the disk itself is lost
+    plan = plan_reissue(env.app, lic_a, insert_and_go=False)
+    assert plan.old_drive is None and not plan.carried and "not attached" in plan.note

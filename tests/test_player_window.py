@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,10 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtMultimedia import QAudioDecoder, QMediaPlayer
 
 from player_support import Station
-from pressroom.cli.play_cmd import open_mount
 from pressroom.gui.player_window import PlayerWindow
 from pressroom.player import STATE_FILE
+from pressroom.player.device import open_for_play
+from pressroom.player.memory import MEMORY_FILE
 from pressroom.secure.rights import Rights
 
 SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -63,7 +65,7 @@ def decode(qtbot, data: bytes) -> tuple[int, int, int]:
 
 def test_decrypted_tracks_decode_from_memory(station, qtbot):
     mount = station.disk(SERIAL)
-    disk, _ = open_mount(station.app, mount)
+    disk = open_for_play(station.app, mount).disk
     assert disk.ok, disk.refusal
     expected = {0: 22050, 1: 44100, 2: 16000}  # FLAC, MP3, WAV demo tracks
     for index, rate in expected.items():
@@ -137,11 +139,44 @@ def test_clone_shows_a_banner_instead_of_the_list(station, qtbot):
     shoot(win, "player-refused.png")
 
 
-def test_unidentifiable_folder_shows_why(station, qtbot, tmp_path):
-    win = PlayerWindow(station.app, tmp_path)
+def test_copied_files_in_a_folder_show_a_refusal(station, qtbot, tmp_path):
+    """The window takes no identity from the user: a folder of copies never plays."""
+    copy = tmp_path / "copy"
+    shutil.copytree(station.disk(SERIAL), copy)
+    win = PlayerWindow(station.app, copy)
     qtbot.addWidget(win)
-    assert win.table.isHidden()
-    assert "not on a removable USB disk" in win.verdict.text()
+    win.show()
+    assert win.disk is None and win.table.isHidden() and win.verdict.isVisible()
+    assert "Not a disk" in win.verdict.text()
+    assert "a folder of copied files never plays" in win.verdict.text()
+    assert not win.play_button.isEnabled()
+    assert not (copy / STATE_FILE).exists()
+    assert "serial" not in PlayerWindow.__init__.__code__.co_varnames
+
+
+def test_rolled_back_memory_is_shown_and_limited_tracks_wait(station, qtbot, _isolated_data_dir):
+    mount = station.disk(SERIAL, [Rights(plays=3), Rights(), Rights()])
+    memory = _isolated_data_dir / "player" / MEMORY_FILE
+    win = PlayerWindow(station.app, mount)
+    qtbot.addWidget(win)
+    for _ in range(2):  # the first play, a backup of both files, the second play
+        if (mount / STATE_FILE).exists():
+            saved_memory, saved_state = memory.read_bytes(), (mount / STATE_FILE).read_bytes()
+        win.table.selectRow(0)
+        win.play_selected()
+        win.stop("")
+    assert win.disk.tracks[0].plays_left == 1
+    memory.write_bytes(saved_memory)  # the backup of both files put back
+    (mount / STATE_FILE).write_bytes(saved_state)
+    win.open_mount(mount)
+    assert win.disk is not None and win.disk.ok
+    assert "The player's memory was rolled back" in win.verdict.text()
+    assert not win.disk.tracks[0].playable
+    assert win.disk.tracks[0].refusal.code == "memory-rollback"
+    win.table.selectRow(0)
+    assert not win.play_button.isEnabled()
+    win.table.selectRow(1)
+    assert win.play_button.isEnabled()
 
 
 def test_large_tracks_decrypt_off_the_gui_thread(station, qtbot, monkeypatch):

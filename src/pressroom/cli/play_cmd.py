@@ -1,4 +1,7 @@
-"""`pressroom play MOUNT [TRACK] [--serial S] [--list] [--json] [--gui]`: the offline player.
+"""`pressroom play MOUNT [TRACK] [--list] [--json] [--gui]`: the offline player.
+
+The disk's identity is read from the device at MOUNT, never taken from the user (see
+:mod:`pressroom.player.device`): a folder of copied files does not play.
 
 Without TRACK: list the tracks with their rights and remaining plays. With TRACK (number
 or title): authorize, decrypt into memory, record the play, and, since a station has no
@@ -10,69 +13,56 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
-from pathlib import Path
 from typing import Any
 
 from pressroom.app import App
-from pressroom.cli.verify_cmd import resolve_identity
 from pressroom.errors import EXIT_FAILED, UsageError
-from pressroom.player import (
-    Clock,
-    PlayerDisk,
-    PlayerMemory,
-    PlayerTrack,
-    PlayPermit,
-    Refusal,
-    open_disk,
-    probe,
-)
+from pressroom.player import PlayerDisk, PlayerTrack, PlayPermit, Refusal, probe
+from pressroom.player.device import DeviceRefused, open_for_play
 from pressroom.secure.errors import SecureError
-from pressroom.secure.verifier import DirectoryMedium
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("play", help="verify a disk offline and play a track (decoded in memory)")
     p.add_argument("mount", nargs="?", help="mount point (or simulated disk folder) of the disk")
     p.add_argument("track", nargs="?", help="track number (1, 2, ...) or title")
-    p.add_argument("--serial", help="open as if the disk had this USB serial (support desk)")
     p.add_argument("--list", action="store_true", help="list the tracks even when TRACK is given")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--gui", action="store_true", help="open the player window")
+    # Gone on purpose: kept hidden only to answer with a sentence instead of "unrecognized".
+    p.add_argument("--serial", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_play)
 
 
-def memory_dir(app: App) -> Path:
-    """Where the built-in player keeps its memory (rollback and revocation memory)."""
-    return app.config.data_dir / "player"
-
-
-def open_mount(
-    app: App, mount: Path, serial: str | None = None, clock: Clock = time.time
-) -> tuple[PlayerDisk, str]:
-    """Open the disk at ``mount`` with this station's player trust and memory.
-
-    Returns the disk and a sentence saying where its identity came from.
-    """
-    if not mount.is_dir():
-        raise UsageError(f"{mount} is not a folder or mount point.")
-    identity, source = resolve_identity(app, mount, serial)
-    trust = app.trust()
-    memory = PlayerMemory.load(memory_dir(app), trust.player_key)
-    disk = open_disk(DirectoryMedium(mount), identity, trust, clock=clock, memory=memory)
-    return disk, source
-
-
 def cmd_play(args: argparse.Namespace) -> int:
+    if args.serial is not None:
+        raise UsageError(
+            "play reads the serial from the disk itself and takes none from you; to check "
+            "a disk against a serial you type, use 'pressroom verify MOUNT --serial S' "
+            "(a support-desk check that never makes a disk playable)."
+        )
     if args.gui:
         from pressroom.gui.player_window import run_player
 
-        return run_player(App.from_args(args), args.mount, serial=args.serial)
+        return run_player(App.from_args(args), args.mount)
     if not args.mount:
         raise UsageError("Give the disk's mount point (or use --gui to pick it).")
     with App.from_args(args) as app:
-        disk, source = open_mount(app, Path(args.mount), args.serial)
-        return _play(disk, source, args)
+        try:
+            opened = open_for_play(app, args.mount)
+        except DeviceRefused as exc:
+            return _device_refused(exc, args.json)
+        return _play(opened.disk, opened.source, args)
+
+
+def _device_refused(exc: DeviceRefused, as_json: bool) -> int:
+    """No identifiable disk: nothing plays, and one sentence says why."""
+    if as_json:
+        doc = {"disk": {"ok": False, "code": exc.code, "reason": str(exc), "tracks": []}}
+        print(json.dumps(doc, indent=2))
+    else:
+        print(f"REFUSED: {exc}")
+    return EXIT_FAILED
 
 
 def _play(disk: PlayerDisk, source: str, args: argparse.Namespace) -> int:
@@ -160,11 +150,19 @@ def disk_json(disk: PlayerDisk, source: str) -> dict[str, Any]:
         "code": disk.refusal.code if disk.refusal else "ok",
         "reason": disk.refusal.reason if disk.refusal else "",
         "identity": {"source": source, "serial_tail": disk.identity.serial[-4:]},
+        "memory": _memory_json(disk),
         "licence_id": lic.id_hex if lic else None,
         "station": disk.station.name if disk.station else None,
         "grant_title": disk.grant.title if disk.grant else None,
         "tracks": [track_json(t) for t in disk.tracks],
     }
+
+
+def _memory_json(disk: PlayerDisk) -> dict[str, Any]:
+    refusal = disk.memory_refusal()
+    if refusal is None:
+        return {"ok": True, "code": "ok", "reason": ""}
+    return {"ok": False, "code": refusal.code, "reason": refusal.reason}
 
 
 def track_json(t: PlayerTrack) -> dict[str, Any]:
@@ -192,6 +190,9 @@ def print_listing(disk: PlayerDisk, source: str) -> None:
         f"The disk authenticates ({source}; made by {disk.station.name!r} "
         f"under grant {disk.grant.title!r})."
     )
+    memory = disk.memory_refusal()
+    if memory is not None:
+        print(f"WARNING: {memory.reason[0].upper()}{memory.reason[1:]}")
     for t in disk.tracks:
         length = f"{t.duration:.1f} s" if t.duration else "?"
         mark = "" if t.playable else "  [cannot play]"

@@ -2,6 +2,10 @@
 
 Exit 0 only when every check passed: licence signature, certificate chain, revocations,
 grant, identity binding, and every chunk of every track.
+
+``--serial`` is the support desk's check of a disk (or a copy of its files) against a
+serial someone typed. It is a report only: nothing that plays ever takes a serial from
+the user (``pressroom play`` reads it from the device), and the output says so.
 """
 
 from __future__ import annotations
@@ -29,10 +33,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("mount", help="mount point (or simulated disk folder) of the disk")
     p.add_argument(
         "--serial",
-        help="check as if the disk had this USB serial (forensics, support desk)",
+        help=(
+            "check against this typed USB serial instead of the device's (support desk); "
+            "a report only, it never makes a disk playable"
+        ),
     )
     p.add_argument("--json", action="store_true", help="print a per-track result table as JSON")
     p.set_defaults(func=cmd_verify)
+
+
+TYPED_SERIAL = (
+    "checked against the serial you typed, not read from a device: "
+    "this does not make the disk playable"
+)
 
 
 def resolve_identity(app: App, mount: Path, serial: str | None) -> tuple[DiskIdentity, str]:
@@ -46,12 +59,13 @@ def resolve_identity(app: App, mount: Path, serial: str | None) -> tuple[DiskIde
         except SecureError as exc:
             raise UsageError(f"The licence on {mount} cannot be read: {exc}") from None
         ident = identity_for_serial(lic, serial, app.trust())
-        return ident, f"as if its serial were {serial!r}"
+        return ident, TYPED_SERIAL
     drive = app.drive_provider.drive_for_path(mount)
     if drive is None:
         raise UsageError(
             f"{mount} is not on a removable USB disk or simulated disk Pressroom can identify; "
-            "give --serial to check it as the disk with that serial."
+            "'--serial S' checks its files against a serial you type (a report only: "
+            "it never makes them playable)."
         )
     if drive.serial_error:
         raise UsageError(f"Cannot read the serial of the disk at {mount}: {drive.serial_error}")
@@ -78,10 +92,16 @@ def _verify(app: App, args: argparse.Namespace) -> int:
         report = verify_disk(medium, identity, trust, progress=advance)
     if args.json:
         out = report.as_json()
-        out["identity"] = {"source": source, "serial_tail": identity.serial[-4:]}
+        out["identity"] = {
+            "source": source,
+            "serial_tail": identity.serial[-4:],
+            "typed": args.serial is not None,  # a typed serial never grants a play
+        }
         print(json.dumps(out, indent=2))
     else:
         print_report(report, source)
+        if args.serial is not None:
+            print(f"Note: {TYPED_SERIAL}.")
     return 0 if report.ok else EXIT_FAILED
 
 

@@ -7,7 +7,8 @@ playback position reaches the permit's limit, with a wall-clock timer as a backs
 case the audio backend stops reporting positions.
 
 Opened by ``pressroom play --gui`` and by the station's Details action:
-``PlayerWindow(app, mount)``.
+``PlayerWindow(app, mount)``. The disk is opened by :func:`pressroom.player.device.open_for_play`,
+which reads its identity from the device: the window takes none from the user.
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pressroom.cli.play_cmd import open_mount
 from pressroom.errors import PressroomError
 from pressroom.gui import tasks, theme
 from pressroom.player import Clock, PlayerDisk, PlayPermit, Refusal
+from pressroom.player.device import DeviceRefused, open_for_play
 from pressroom.secure.errors import SecureError
 
 COLUMNS = ("#", "Title", "Artist", "Format", "Length", "Rights", "Plays left")
@@ -60,13 +61,11 @@ class PlayerWindow(QMainWindow):
         app,
         mount: str | Path | None = None,
         *,
-        serial: str | None = None,
         clock: Clock = time.time,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.app = app
-        self.serial = serial
         self.clock = clock
         self.disk: PlayerDisk | None = None
         self.mount: Path | None = None
@@ -163,11 +162,16 @@ class PlayerWindow(QMainWindow):
         self.mount = mount
         self.mount_label.setText(str(mount))
         try:
-            self.disk, source = open_mount(self.app, mount, self.serial, self.clock)
+            opened = open_for_play(self.app, mount, self.clock)
+        except DeviceRefused as exc:  # a folder of copies, or a disk whose serial is unreadable
+            self.disk = None
+            self._show_refusal(exc.headline, str(exc))
+            return
         except PressroomError as exc:
             self.disk = None
             self._show_refusal("This disk cannot be opened", str(exc))
             return
+        self.disk, source = opened.disk, opened.source
         if self.disk.refusal is not None:
             self._show_refusal(self.disk.refusal.headline, self.disk.refusal.reason)
             return
@@ -178,10 +182,14 @@ class PlayerWindow(QMainWindow):
             f"background: #f1faf3; border: 1px solid {theme.PASS}; border-radius: 4px;"
             "padding: 6px 10px; color: #12562a;"
         )
-        self.verdict.setText(
+        text = (
             f"<b>✔ The disk authenticates.</b> Made by {_esc(station)} under grant "
             f"{_esc(grant)}; {_esc(source)}."
         )
+        memory = self.disk.memory_refusal()
+        if memory is not None:  # unlimited tracks play; limited ones wait for the memory
+            text += f"<br><b>⚠ {_esc(memory.headline)}:</b> {_esc(memory.reason)}"
+        self.verdict.setText(text)
         self.verdict.show()
         self.filler.hide()
         self.table.show()
@@ -347,14 +355,14 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def run_player(app, mount: str | None = None, *, serial: str | None = None) -> int:
+def run_player(app, mount: str | None = None) -> int:
     """``pressroom play --gui``: the player window on its own."""
     qt = QApplication.instance() or QApplication(["pressroom-player"])
     theme.apply(qt)  # type: ignore[arg-type]
     try:
         from pressroom.gui.gc_guard import collect_on_gui_thread
 
-        window = PlayerWindow(app, mount, serial=serial)
+        window = PlayerWindow(app, mount)
         window.show()
         with collect_on_gui_thread():
             return qt.exec()

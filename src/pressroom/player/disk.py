@@ -60,6 +60,8 @@ HEADLINES = {
     "state-foreign": "Play state copied from another disk",
     "state-rollback": "Play state was rolled back",
     "memory-altered": "The player's memory was altered",
+    "memory-rollback": "The player's memory was rolled back",
+    "simulated-disk": "A simulated disk from another station",
     "expired": "Expired",
     "no-plays-left": "No plays left",
     "io-error": "The disk could not be read",
@@ -173,6 +175,18 @@ class PlayerDisk:
     def ok(self) -> bool:
         return self.refusal is None
 
+    def memory_refusal(self, title: str = "") -> Refusal | None:
+        """Limited rights (plays, expiry) rely on the player's memory; a rolled-back one
+        cannot vouch for them, so those tracks wait until the newest memory is back."""
+        if self._memory is None or self._memory.rollback is None:
+            return None
+        head = f"{title}: " if title else ""
+        return Refusal(
+            "memory-rollback",
+            f"{head}tracks with a play count or an expiry do not play: "
+            f"{self._memory.rollback}; put back the newest memory to play them again.",
+        )
+
     def now(self) -> int:
         """Trusted time: never earlier than any time this disk or this player has seen."""
         marks = [int(self._clock())]
@@ -201,6 +215,8 @@ class PlayerDisk:
             refusal = Refusal(
                 "no-plays-left", f"{entry.title}: all {r.plays} plays have been used."
             )
+        if refusal is None and (r.plays is not None or r.expires is not None):
+            refusal = self.memory_refusal(entry.title)
         return PlayerTrack(
             index=index,
             file=entry.file,
