@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 
 from pressroom.drives.base import Drive
-from pressroom.drives.identity import judge, placeholder_reason
+from pressroom.drives.identity import judge
+from pressroom.secure.identity import placeholder_reason
 
 BASE = Drive(
     id="sim:a",
@@ -68,7 +69,7 @@ def test_missing_serial_reason_carries_the_read_error():
 
 
 def test_real_looking_serials_are_not_placeholders():
-    for s in ("4C530001231107115344", "0712284C3B3AD923", "E0D55EA574E3F4B1A9B2", "SER00000012"):
+    for s in ("4C530001231107115344", "0712284C3B3AD923", "E0D55EA574E3F4B1A9B2", "SER0000A1B2C"):
         assert placeholder_reason(s) is None, s
 
 
@@ -101,10 +102,10 @@ def test_card_readers_are_refused_or_warned(changes):
 
 
 def test_serial_known_on_other_hardware():
-    other_model = lambda serial: (0x0951, 0x1666, 16 << 30)  # noqa: E731
-    same_disk = lambda serial: (0x0781, 0x5581, 16 << 30)  # noqa: E731
-    other_size = lambda serial: (0x0781, 0x5581, 64 << 30)  # noqa: E731
-    unknown = lambda serial: None  # noqa: E731
+    other_model = lambda drive: (0x0951, 0x1666, 16 << 30)  # noqa: E731
+    same_disk = lambda drive: (0x0781, 0x5581, 16 << 30)  # noqa: E731
+    other_size = lambda drive: (0x0781, 0x5581, 64 << 30)  # noqa: E731
+    unknown = lambda drive: None  # noqa: E731
     assert judge([disk()], known_identity=other_model)["sim:a"].code == "known-elsewhere"
     assert judge([disk()], known_identity=other_size)["sim:a"].code == "known-elsewhere"
     assert not judge([disk()], known_identity=other_model)["sim:a"].ok
