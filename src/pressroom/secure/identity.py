@@ -24,19 +24,10 @@ IDENTITY_DOMAIN = "pressroom/v1/disk-identity"
 GiB = 1 << 30
 MIN_SERIAL_LENGTH = 4  # letters and digits; fewer cannot tell a production run apart
 
-# Strings that firmware and BIOS vendors ship unchanged on whole production runs. Families
-# (repeated characters, counting sequences, short patterns, mostly-filler serials) are
-# recognised by shape below; these are the ones no shape rule catches, plus a few literal
-# vendor defaults kept for the record. Compared normalised and as letters and digits only.
+# Strings that firmware and BIOS vendors ship unchanged on whole production runs and that
+# no family below catches by shape (0123456789ABCDEF is a "sequence", AA00000000000485
+# "filler", FFFFFFFFFFFF "repeated"). Compared normalised and as letters and digits only.
 KNOWN_PLACEHOLDERS = (
-    "0123456789ABCDEF",
-    "123456789ABCDEF",
-    "1234567890ABCDEF",
-    "1234567890",
-    "123456789",
-    "0123456789",
-    "FFFFFFFFFFFF",
-    "AA00000000000485",
     "NONE",
     "NULL",
     "N/A",
