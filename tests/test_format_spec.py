@@ -404,16 +404,35 @@ def test_documented_fields_are_exactly_the_fields_on_disk(disk):
 
 
 def test_identity_rules_in_the_spec_match_the_code():
+    from typing import get_args
+
     from pressroom.errors import PressroomError
-    from pressroom.secure.identity import DiskIdentity
+    from pressroom.secure.identity import (
+        KNOWN_PLACEHOLDERS,
+        DiskIdentity,
+        Family,
+        classify_serial,
+    )
 
     rules = section("### 6.1 Canonical disk identity")
-    listed = rules.split("known placeholders")[1].split("; these are compared")[0]
+    listed = rules.split("The known placeholders are the texts")[1].split("(the vendor")[0]
     placeholders = re.findall(r"`([^`]+)`", listed)
-    assert len(placeholders) == 12
+    assert set(placeholders) == set(KNOWN_PLACEHOLDERS)
     for serial in placeholders:
         with pytest.raises(PressroomError):
             DiskIdentity.of(VID, PID, serial, CAPACITY)
+    table = rules.split("| family | rule | examples refused |")[1].split("\n\n")[0]
+    families = {}
+    for row in table.strip().splitlines()[1:]:
+        family, _rule, examples = (cell.strip() for cell in row.strip("|").split(" | "))
+        families[family.strip("`")] = re.findall(r"`([^`]+)`", examples)
+    assert list(families) == list(get_args(Family)), "one row per family, in the code's order"
+    for family, examples in families.items():
+        for serial in examples:
+            assert classify_serial(serial).family == family, serial
+            with pytest.raises(PressroomError):
+                DiskIdentity.of(VID, PID, serial, CAPACITY)
+    assert "`TO BE FILLED BY O.E.M.` is refused" in " ".join(rules.split())
     for serial in (None, "", " \t", "0000", "AAAAAAAA", "AB1"):
         with pytest.raises(PressroomError):
             DiskIdentity.of(VID, PID, serial, CAPACITY)

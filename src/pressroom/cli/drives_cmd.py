@@ -8,6 +8,7 @@ import json
 from pressroom.app import App
 from pressroom.drives.base import Drive, format_size
 from pressroom.drives.identity import Verdict, judge
+from pressroom.secure.identity import mask_serial
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,15 +16,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="JSON list on stdout")
     p.add_argument("--demo", action="store_true", help="show the simulated demo disks")
     p.set_defaults(func=run)
-
-
-def mask_serial(serial: str | None) -> str:
-    """Show only the last 4 characters: enough to match a label, not to clone a disk."""
-    if serial is None:
-        return "(none)"
-    if len(serial) <= 4:
-        return "•" * len(serial)
-    return "•" * (len(serial) - 4) + serial[-4:]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +28,14 @@ def run(args: argparse.Namespace) -> int:
         provider.close()
     verdicts = judge(drives, policy=app.config.settings.identity_policy)  # type: ignore[arg-type]
     if args.json:
-        out = [{**d.to_json(), "verdict": _verdict_json(verdicts[d.id])} for d in drives]
+        out = [
+            {
+                **d.to_json(),
+                "serial_masked": mask_serial(d.serial),
+                "verdict": _verdict_json(verdicts[d.id]),
+            }
+            for d in drives
+        ]
         print(json.dumps(out, indent=2))
         return 0
     _print_table(drives, verdicts)

@@ -3,9 +3,11 @@
 A copy is bound to (vendor id, product id, serial). If two disks can present the same
 triple, a copy made for one plays on the other, so the station must refuse serials
 that are absent, blank, factory placeholders or shared. A card reader's serial belongs
-to the reader, not to the card in it; a serial the ledger saw on different hardware
-hints at a cloned or counterfeit stick: both are refused, or only warned about under
-the "warn" policy.
+to the reader, not to the card in it; a serial the ledger holds evidence of on different
+hardware (a disk made for it) hints at a cloned or counterfeit stick: both are refused,
+or only warned about under the "warn" policy. Serials are compared normalised, with the
+binding's own function, and judged by the placeholder families of
+``pressroom.secure.identity``.
 """
 
 from __future__ import annotations
@@ -17,41 +19,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pressroom.drives.base import Drive
+from pressroom.secure.identity import classify_serial, mask_serial, normalise_serial
 
 Policy = Literal["refuse", "warn"]
-KnownIdentity = Callable[[str], "tuple[int | None, int | None, int] | None"]
+# Given a drive, the (vendor id, product id, capacity) on which the ledger holds evidence
+# of its normalised serial, or None when it holds none (see Ledger.known_identity).
+KnownIdentity = Callable[[Drive], "tuple[int | None, int | None, int] | None"]
 
 WARNABLE = frozenset({"reader", "known-elsewhere"})
 
-# Serials that firmware vendors ship unchanged on whole production runs.
-KNOWN_PLACEHOLDERS = frozenset(
-    {
-        "0123456789ABCDEF",
-        "123456789ABCDEF",
-        "1234567890ABCDEF",
-        "000000000001",
-        "0000000000000001",
-        "1234567890",
-        "123456789",
-        "12345678",
-        "123456",
-        "AA00000000000485",
-        "TO BE FILLED BY O.E.M.",
-        "DEFAULT STRING",
-        "SERIAL",
-        "SERIALNUMBER",
-        "SERIAL NUMBER",
-        "NONE",
-        "N/A",
-        "UNKNOWN",
-        "GENERIC",
-        "USB",
-        "USB2.0",
-        "DEMO",
-    }
-)
-_SEQUENCE = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-MIN_SERIAL_LENGTH = 4
 
 # (vendor id, product id) of common USB card readers.
 KNOWN_READERS = frozenset(
@@ -85,27 +61,6 @@ class Verdict:
     warning: bool = False
 
 
-def normalise_serial(serial: str) -> str:
-    return serial.strip()
-
-
-def placeholder_reason(serial: str) -> str | None:
-    """Why ``serial`` is a placeholder, or None if it looks like a real one."""
-    s = normalise_serial(serial).upper()
-    compact = re.sub(r"[^0-9A-Z]", "", s)
-    if s in KNOWN_PLACEHOLDERS or compact in KNOWN_PLACEHOLDERS:
-        return f"its serial {serial.strip()!r} is a factory placeholder shared by many disks"
-    if not compact or len(set(compact)) == 1:
-        return f"its serial {serial.strip()!r} is one character repeated, a factory placeholder"
-    if len(compact) >= 6 and compact.count("0") >= len(compact) - 1:
-        return f"its serial {serial.strip()!r} is almost all zeros, a factory placeholder"
-    if len(compact) >= 5 and (compact in _SEQUENCE or compact in _SEQUENCE[::-1]):
-        return f"its serial {serial.strip()!r} is a counting sequence, a factory placeholder"
-    if len(compact) < MIN_SERIAL_LENGTH:
-        return f"its serial {serial.strip()!r} is too short to tell disks apart"
-    return None
-
-
 def is_card_reader(drive: Drive) -> bool:
     if (drive.vendor_id, drive.product_id) in KNOWN_READERS:
         return True
@@ -119,6 +74,15 @@ def _differs(known: tuple[int | None, int | None, int], drive: Drive) -> bool:
     return abs(capacity - drive.capacity) > CAPACITY_TOLERANCE * max(capacity, drive.capacity)
 
 
+def duplicate_key(d: Drive) -> tuple[int | None, int | None, str] | None:
+    """What two attached disks must not share: USB ids and the *normalised* serial,
+    exactly what the binding uses (docs/FORMAT.md section 6.1)."""
+    if d.serial is None:
+        return None
+    serial = normalise_serial(d.serial)
+    return (d.vendor_id, d.product_id, serial) if serial else None
+
+
 def judge(
     drives: Iterable[Drive],
     *,
@@ -129,11 +93,7 @@ def judge(
     if policy not in ("refuse", "warn"):
         raise ValueError(f"unknown identity policy {policy!r}")
     drives = list(drives)
-    keys = Counter(
-        (d.vendor_id, d.product_id, normalise_serial(d.serial))
-        for d in drives
-        if d.serial and d.serial.strip()
-    )
+    keys = Counter(k for k in map(duplicate_key, drives) if k is not None)
     verdicts: dict[str, Verdict] = {}
     for d in drives:
         code, reason = _problem(d, keys, known_identity)
@@ -149,27 +109,27 @@ def judge(
 def _problem(
     d: Drive, keys: Counter[tuple[int | None, int | None, str]], known: KnownIdentity | None
 ) -> tuple[str, str]:
-    if d.serial is None:
-        if d.serial_error:
-            return "missing", f"The disk's serial could not be read: {d.serial_error}"
+    if d.serial is None and d.serial_error:
+        return "missing", f"The disk's serial could not be read: {d.serial_error}"
+    found = classify_serial(d.serial)
+    if found is not None and found.family == "missing":
         return (
             "missing",
             "The disk reports no hardware serial number, so a copy cannot be bound to it.",
         )
-    if not d.serial.strip():
+    if found is not None and found.family == "blank":
         return (
             "blank",
             "The disk's hardware serial number is blank, so a copy cannot be bound to it.",
         )
-    why = placeholder_reason(d.serial)
-    if why:
-        return "placeholder", f"The disk cannot be told apart from others: {why}."
-    serial = normalise_serial(d.serial)
-    if keys[(d.vendor_id, d.product_id, serial)] > 1:
+    if found is not None:
+        return "placeholder", f"The disk cannot be told apart from others: {found.reason}."
+    key = duplicate_key(d)
+    if key is not None and keys[key] > 1:
         return (
             "duplicate",
-            f"Another attached disk reports the same serial {serial!r}; a copy bound to one "
-            "would play on the other.",
+            f"Another attached disk reports the same serial ({mask_serial(d.serial)}); a copy "
+            "bound to one would play on the other.",
         )
     if is_card_reader(d):
         return (
@@ -178,11 +138,11 @@ def _problem(
             "so copies would play from any card in this reader.",
         )
     if known is not None:
-        seen = known(serial)
+        seen = known(d)
         if seen is not None and _differs(seen, d):
             return (
                 "known-elsewhere",
-                f"The ledger has seen serial {serial!r} on a different disk model or size; "
-                "this may be a cloned or counterfeit disk.",
+                f"The ledger records a disk made for this serial ({mask_serial(d.serial)}) "
+                "on a different disk model or size; this may be a cloned or counterfeit disk.",
             )
     return "ok", ""

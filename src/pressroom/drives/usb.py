@@ -19,6 +19,8 @@ import usb.backend
 import usb.core
 import usb.util
 
+from pressroom.secure.identity import normalise_serial
+
 log = logging.getLogger(__name__)
 
 UDEV_RULE = "packaging/udev/70-pressroom.rules"
@@ -37,7 +39,7 @@ class UsbInfo:
     product_id: int
     manufacturer: str
     product: str
-    serial: str | None
+    serial: str | None  # normalised (pressroom.secure.identity.normalise_serial)
     serial_error: str | None
     port_path: str
 
@@ -156,7 +158,10 @@ class UsbSerialReader:
                 strings[name] = usb.util.get_string(dev, getattr(dev, name), langids[0])
         except (usb.core.USBError, ValueError) as exc:
             error = explain_usb_error(exc, where)
-        serial = strings.get("iSerialNumber")
+        raw = strings.get("iSerialNumber")
+        # The binding's normalisation, applied where the serial enters the station, so
+        # every comparison (duplicates, the ledger, the player) sees one spelling of it.
+        serial = normalise_serial(raw) if raw is not None else None
         # iSerialNumber == 0: the device has no serial at all, which is not an error.
         serial_error = error if serial is None and dev.iSerialNumber else None
         ports = getattr(dev, "port_numbers", None)

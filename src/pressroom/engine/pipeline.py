@@ -37,7 +37,7 @@ from pressroom.secure.container import (
     read_header,
 )
 from pressroom.secure.errors import IdentityRefused, SecureError
-from pressroom.secure.identity import DiskIdentity, normalise_serial
+from pressroom.secure.identity import DiskIdentity, serial_hash
 from pressroom.secure.licence import (
     DISK_DIR,
     LICENCE_FILE,
@@ -93,10 +93,6 @@ class PipelineContext:
     bus_slot: threading.Semaphore
     verify_uncached: bool = True
     chunk_size: int = 256 << 10
-
-
-def serial_hash(serial: str) -> str:
-    return hashlib.sha256(b"pressroom/v1/serial\0" + normalise_serial(serial).encode()).hexdigest()
 
 
 def track_file_size(size: int, chunk: int) -> int:

@@ -16,11 +16,11 @@ from pressroom.drives.identity import Verdict, judge
 from pressroom.engine.events import Listener
 from pressroom.engine.job import Job, JobTrack
 from pressroom.engine.journal import Journal
-from pressroom.engine.pipeline import StationMaterial, serial_hash
+from pressroom.engine.pipeline import StationMaterial
 from pressroom.engine.run import Run
 from pressroom.errors import SetupError, UsageError
 from pressroom.secure.errors import IdentityRefused
-from pressroom.secure.identity import DiskIdentity, normalise_serial
+from pressroom.secure.identity import DiskIdentity, serial_hash
 from pressroom.secure.rights import parse_rights
 
 
@@ -31,23 +31,20 @@ class Station:
     # --- identity -------------------------------------------------------------------------
 
     def judge(self, drives: list[Drive]) -> dict[str, Verdict]:
-        by_serial = {normalise_serial(d.serial): d for d in drives if d.serial}
         ledger = self.app.ledger
 
-        def known(serial: str):
-            d = by_serial.get(normalise_serial(serial))
-            if d is None or d.vendor_id is None or d.product_id is None:
+        def known(d: Drive):
+            """Evidence in the ledger of this drive's serial on other hardware."""
+            if d.vendor_id is None or d.product_id is None or d.serial is None:
                 return None
             try:
                 mine = DiskIdentity.of(d.vendor_id, d.product_id, d.serial, d.capacity).hash().hex()
             except IdentityRefused:
                 return None
-            seen = ledger.known_identity(identity_hash=mine, serial_hash=serial_hash(serial))
-            if not seen.known:
-                return None
+            seen = ledger.known_identity(identity_hash=mine, serial_hash=serial_hash(d.serial))
             if seen.serial_clash:
-                return (None, None, 0)  # seen with another vendor, product or size
-            return (d.vendor_id, d.product_id, d.capacity)
+                return (None, None, 0)  # made for another vendor, product or size
+            return None
 
         return judge(drives, policy=self.app.config.settings.identity_policy, known_identity=known)
 

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from pressroom.cli.drives_cmd import mask_serial
 from pressroom.drives.base import Drive, format_size
 from pressroom.engine.events import DiskProgress, DiskState, Stage
 from pressroom.gui import theme
+from pressroom.secure.identity import mask_serial
 
 _STATE_TEXT = {
     DiskState.IDLE: ("Ready", "idle"),

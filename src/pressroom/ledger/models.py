@@ -176,8 +176,11 @@ class Sightings:
 
     @property
     def serial_clash(self) -> bool:
-        """The same serial was seen on a disk with another vendor, product or capacity."""
-        return any(not m.same_identity for m in self.matches)
+        """The same serial was bound to a disk with another vendor, product or capacity.
+
+        A sighting without an identity hash is no evidence of other hardware and never
+        counts (``Ledger.known_identity`` does not return such rows either)."""
+        return any(not m.same_identity and m.identity_hash for m in self.matches)
 
 
 @dataclass(frozen=True)
