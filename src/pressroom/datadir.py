@@ -27,9 +27,11 @@ log = logging.getLogger(__name__)
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
-# Sub-directories whose every file is private; other folders (sim/, reports/, player/)
-# are covered by the data directory's own 0700.
-PRIVATE_SUBDIRS = ("keys", "journal", "logs")
+# Sub-directories kept 0700 (with their sub-folders), and which of their files are
+# private: every file of journal/ and logs/; in keys/ the private keys (public keys,
+# certificates and revocation lists are public by nature). Other folders (sim/, reports/,
+# player/) are covered by the data directory's own 0700.
+PRIVATE_SUBDIRS: dict[str, str] = {"keys": ".key", "journal": "", "logs": ""}
 _WALK_LIMIT = 10_000  # entries per folder: a repair never runs away on a huge folder
 
 
@@ -116,22 +118,23 @@ def repair_data_dir(root: str | os.PathLike[str]) -> list[Repair]:
         return []
     if not stat.S_ISDIR(st.st_mode):
         return []
+    root = Path(os.path.realpath(root))  # below the root itself no link is followed
     repairs: list[Repair] = []
     _tighten(root, DIR_MODE, repairs)
     for entry in _entries(root):
         if entry.name in PRIVATE_SUBDIRS and entry.is_dir(follow_symlinks=False):
-            _tighten_tree(Path(entry.path), repairs)
+            _tighten_tree(Path(entry.path), PRIVATE_SUBDIRS[entry.name], repairs)
         elif entry.is_file(follow_symlinks=False):
             _tighten(Path(entry.path), FILE_MODE, repairs)
     return repairs
 
 
-def _tighten_tree(folder: Path, repairs: list[Repair]) -> None:
+def _tighten_tree(folder: Path, suffix: str, repairs: list[Repair], depth: int = 0) -> None:
     _tighten(folder, DIR_MODE, repairs)
     for entry in _entries(folder):
-        if entry.is_dir(follow_symlinks=False):
-            _tighten_tree(Path(entry.path), repairs)
-        elif entry.is_file(follow_symlinks=False):
+        if entry.is_dir(follow_symlinks=False) and depth < 4:
+            _tighten_tree(Path(entry.path), suffix, repairs, depth + 1)
+        elif entry.is_file(follow_symlinks=False) and entry.name.endswith(suffix):
             _tighten(Path(entry.path), FILE_MODE, repairs)
 
 

@@ -22,6 +22,7 @@ from pressroom.errors import EXIT_FAILED, EXIT_USAGE, PressroomError
 # Subcommand modules, in the order `pressroom --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "gui",
+    "kiosk",
     "demo",
     "run",
     "keys",

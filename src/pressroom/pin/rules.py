@@ -15,7 +15,7 @@ MAX_DIGITS = 12  # the keypad's field; longer input is a mistake, not more secur
 
 def pin_problem(pin: str) -> str | None:
     """Why ``pin`` may not become the operator PIN (one sentence), or None if it may."""
-    if not pin.isascii() or not pin.isdigit():
+    if pin and not (pin.isascii() and pin.isdigit()):
         return "Use digits only."
     if len(pin) < MIN_DIGITS:
         return f"Use at least {MIN_DIGITS} digits."
