@@ -11,6 +11,10 @@ for every front end, with one log line per file it tightens.
 Only group and other bits are removed (``0644`` becomes ``0600``, ``0755`` becomes
 ``0700``); an owner who made a file read-only keeps it so. Symbolic links are never
 followed, and a file that cannot be changed (another owner) is logged, not fatal.
+
+On Windows, mode bits mean only "read-only"; the per-user profile folder's ACL keeps
+other users out, so the repair does nothing there and files are created with the
+profile's default ACL. On macOS the calls are the same as on Linux.
 """
 
 from __future__ import annotations
@@ -24,6 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+# flags missing on some systems (Windows) are simply not asked for there
+O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+POSIX_MODES = os.name == "posix"
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -67,7 +78,7 @@ def make_private_dir(path: str | os.PathLike[str]) -> Path:
 def create_private_file(path: str | os.PathLike[str]) -> None:
     """Make sure ``path`` exists; a new file is created 0600 (an existing one is kept)."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_CLOEXEC, FILE_MODE)
     except FileExistsError:
         return  # opened as it is; a loose mode is the start-up repair's job
     os.close(fd)
@@ -82,7 +93,7 @@ def write_private(path: str | os.PathLike[str], data: bytes) -> None:
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW | O_CLOEXEC | _BINARY
     try:
         fd = os.open(tmp, flags, FILE_MODE)
     except FileExistsError:  # left over by a killed process with our pid
@@ -98,11 +109,12 @@ def write_private(path: str | os.PathLike[str], data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    if hasattr(os, "O_DIRECTORY"):  # the rename itself survives a power cut (POSIX)
+        dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | O_CLOEXEC)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
 
 
 def repair_data_dir(root: str | os.PathLike[str]) -> list[Repair]:
@@ -112,6 +124,8 @@ def repair_data_dir(root: str | os.PathLike[str]) -> list[Repair]:
     path that is not a directory is left for the command that needs it to report.
     """
     root = Path(root)
+    if not POSIX_MODES:
+        return []
     try:
         st = os.stat(root)  # the data directory itself may be a link the operator made
     except OSError:
@@ -159,7 +173,7 @@ def _tighten(path: Path, limit: int, repairs: list[Repair]) -> None:
     if not (stat.S_ISREG(first.st_mode) or stat.S_ISDIR(first.st_mode)):
         return  # links, FIFOs, sockets, devices: never opened, followed or changed
     try:
-        fd: int | None = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd: int | None = os.open(path, os.O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
     except OSError:
         fd = None  # unreadable to its owner (e.g. 0200): a chmod of the checked path
     old = new = 0

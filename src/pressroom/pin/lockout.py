@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pressroom.datadir import write_private
+from pressroom.datadir import O_CLOEXEC, O_NOFOLLOW, O_NONBLOCK, write_private
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class Lockout:
 
     def _load(self) -> LockState:
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            fd = os.open(self.path, os.O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         except FileNotFoundError:
             return LockState()
         except OSError as exc:
