@@ -316,6 +316,24 @@ def test_pin_guessing_is_locked_out_across_a_restart_until_the_clock_allows(qtbo
     assert not lockfile.exists()  # a right PIN starts the count again
 
 
+def test_a_try_that_cannot_be_counted_is_not_checked_even_when_right(qtbot, kiosk, monkeypatch):
+    """A full or read-only data folder must not turn the lockout off."""
+    core = make_shop()
+    window = kiosk(core)
+
+    def cannot_write(self, state):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Lockout, "_save", cannot_write)
+    qtbot.mouseClick(window.corner, LEFT)
+    press(qtbot, window, PIN)
+    qtbot.waitUntil(lambda: "cannot be checked" in window.pin.message.text(), timeout=5000)
+    assert window.isVisible() and window.mode == "pin"
+    monkeypatch.undo()
+    with qtbot.waitSignal(window.exited, timeout=5000):
+        press(qtbot, window, PIN)
+
+
 def _old_style_hash(pin: str) -> str:
     """A hash as the kiosk stored it before 6-digit PINs (n = 2**14, 4 digits allowed)."""
     import base64

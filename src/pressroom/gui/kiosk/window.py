@@ -450,7 +450,9 @@ class KioskWindow(QWidget):
             self.pin.set_locked(None)
 
     def _pin_entered(self, entered: str) -> None:
-        if self._purpose != PinPurpose.CHECK or not self.settings.kiosk_pin_hash:
+        if not self.settings.kiosk_pin_hash:
+            self._purpose = PinPurpose.CHOOSE
+        if self._purpose != PinPurpose.CHECK:
             self._choose_pin(entered)
             return
         if self.pin.locked:
