@@ -260,22 +260,24 @@ def test_the_demo_story_from_the_issue(qtbot, tmp_path):
 
 def test_settings_set_kiosk_mode_and_a_hashed_pin(qtbot):
     from pressroom.config import load_config as reload
-    from pressroom.gui.kiosk.pin import check_pin
     from pressroom.gui.settings_dialog import SettingsDialog
+    from pressroom.pin import verify_pin
 
     config = load_config()
     dlg = SettingsDialog(config)
     qtbot.addWidget(dlg)
-    dlg.kiosk_pin.setText("12a")
-    dlg.save()
-    assert not dlg.error.isHidden() and "4 digits" in dlg.error.text()
+    for bad, why in (("12a", "digits only"), ("4821", "at least 6"), ("123456", "a run")):
+        dlg.kiosk_pin.setText(bad)
+        dlg.save()
+        assert not dlg.error.isHidden() and why in dlg.error.text(), dlg.error.text()
+        assert not (config.data_dir / "settings.toml").exists()
     dlg.kiosk_mode.setChecked(True)
     dlg.kiosk_price.setText("9.99 per album")
-    dlg.kiosk_pin.setText("4821")
+    dlg.kiosk_pin.setText("482193")
     dlg.save()
     saved = reload().settings
     assert saved.kiosk_mode and saved.kiosk_price_text == "9.99 per album"
-    assert "4821" not in saved.kiosk_pin_hash and check_pin("4821", saved.kiosk_pin_hash)
+    assert "482193" not in saved.kiosk_pin_hash and verify_pin("482193", saved.kiosk_pin_hash)
 
 
 def test_the_kiosk_mode_setting_starts_the_kiosk(monkeypatch):

@@ -16,16 +16,18 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from tests.secure_world import FakeClock
 
 from pressroom.app import App
 from pressroom.config import load_config
 from pressroom.drives.simulated import add_sim_disk, is_plugged, parse_fault, set_plugged
-from pressroom.gui.kiosk.pin import check_pin, hash_pin
+from pressroom.pin import Lockout, PinGate, hash_pin, verify_pin
+from pressroom.pin.hashing import parse_hash
 from pressroom.secure.licence import DISK_DIR
 
 SAVE = os.environ.get("PRESSROOM_SCREENSHOTS") == "1"
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-PIN = "2468"
+PIN = "730519"
 LEFT = Qt.MouseButton.LeftButton
 
 
@@ -63,9 +65,9 @@ def kiosk(qtbot, no_qt_leaks):  # noqa: F811
 
     windows = []
 
-    def open_kiosk(core: App):
+    def open_kiosk(core: App, gate: PinGate | None = None):
         qapp()
-        window = KioskWindow(StationHub(core, bridge_interval_ms=20))
+        window = KioskWindow(StationHub(core, bridge_interval_ms=20), gate=gate)
         qtbot.addWidget(window)
         window.resize(1366, 768)
         window.show()
@@ -229,7 +231,7 @@ def test_wrong_pin_stays_right_pin_exits_and_escape_does_nothing(qtbot, kiosk):
 
     qtbot.mouseClick(window.corner, LEFT)
     assert window.mode == "pin"
-    press(qtbot, window, "1111")
+    press(qtbot, window, "111111")
     qtbot.waitUntil(lambda: window.pin.message.text() == "That PIN is not right.", timeout=5000)
     assert window.isVisible() and window.mode == "pin" and window.pin.field.text() == ""
     QTest.keyClick(window, Qt.Key.Key_Escape)
@@ -248,11 +250,135 @@ def test_first_start_chooses_a_pin_that_is_stored_hashed(qtbot, kiosk):
     core = make_shop(pin=None)
     window = kiosk(core)
     assert window.mode == "pin" and not window.pin.cancel_btn.isVisible()
-    press(qtbot, window, "97531")
-    press(qtbot, window, "97531")
+    assert "At least 6 digits" in window.pin.message.text()
+    press(qtbot, window, "9753")  # the old minimum is refused now
+    assert window.pin.message.text() == "Use at least 6 digits."
+    press(qtbot, window, "975318")
+    press(qtbot, window, "975318")
     qtbot.waitUntil(lambda: window.mode == "start", timeout=5000)
     stored = load_config(core.config.data_dir).settings.kiosk_pin_hash
-    assert check_pin("97531", stored) and not check_pin("97530", stored)
+    assert verify_pin("975318", stored) and not verify_pin("975310", stored)
+
+
+def fake_gate(core: App, clock: FakeClock) -> PinGate:
+    """The station's own lockout file, on a clock the test winds (wall and boot time)."""
+    lockout = Lockout.for_data_dir(
+        core.config.data_dir, wall=clock, boot=lambda: ("this-boot", float(clock.now))
+    )
+    return PinGate(lockout)
+
+
+def test_pin_guessing_is_locked_out_across_a_restart_until_the_clock_allows(qtbot, kiosk):
+    clock = FakeClock(1_800_000_000)
+    core = make_shop()
+    core.config.save_settings()  # the restart below reads the PIN hash from the file
+    window = kiosk(core, fake_gate(core, clock))
+    qtbot.mouseClick(window.corner, LEFT)
+    for n in (1, 2):
+        press(qtbot, window, f"10101{n}")
+        qtbot.waitUntil(lambda: window.pin.keys["OK"].isEnabled(), timeout=5000)
+        assert window.pin.message.text() == "That PIN is not right."
+    press(qtbot, window, "101013")  # the third wrong PIN starts a 30 s wait
+    qtbot.waitUntil(lambda: window.pin.locked, timeout=5000)
+    assert window.pin.message.text() == "Locked: try again in 30 s"
+    assert not any(k.isEnabled() for k in window.pin.keys.values())
+    lockfile = core.config.data_dir / "kiosk-lockout.json"
+    assert lockfile.stat().st_mode & 0o777 == 0o600
+    shot(window, "pin-locked")
+
+    press(qtbot, window, PIN)  # the right PIN, typed during the wait, is not even read
+    window.pin.entered.emit(PIN)  # nor is one that reaches the window another way
+    qtbot.wait(300)
+    assert window.isVisible() and window.mode == "pin" and window.pin.field.text() == ""
+    assert window.gate.lockout.failures() == 3
+
+    clock.now += 12
+    qtbot.waitUntil(lambda: window.pin.message.text() == "Locked: try again in 18 s", timeout=3000)
+
+    # kill and restart the kiosk: a new App, window and gate on the same data folder
+    window.exit_kiosk()
+    core2 = App(load_config(core.config.data_dir))
+    window2 = kiosk(core2, fake_gate(core2, clock))
+    qtbot.mouseClick(window2.corner, LEFT)
+    assert window2.pin.locked and window2.pin.message.text() == "Locked: try again in 18 s"
+    assert not window2.pin.keys["OK"].isEnabled()
+
+    clock.now += 18
+    qtbot.waitUntil(lambda: not window2.pin.locked, timeout=3000)
+    assert window2.pin.keys["OK"].isEnabled() and window2.pin.message.text() == ""
+    press(qtbot, window2, "101014")  # a fourth wrong PIN: the wait doubles
+    qtbot.waitUntil(lambda: window2.pin.locked, timeout=5000)
+    assert window2.pin.message.text() == "Locked: try again in 1 min"
+    clock.now += 60
+    qtbot.waitUntil(lambda: not window2.pin.locked, timeout=3000)
+    with qtbot.waitSignal(window2.exited, timeout=5000):
+        press(qtbot, window2, PIN)
+    assert not lockfile.exists()  # a right PIN starts the count again
+
+
+def test_a_try_that_cannot_be_counted_is_not_checked_even_when_right(qtbot, kiosk, monkeypatch):
+    """A full or read-only data folder must not turn the lockout off."""
+    core = make_shop()
+    window = kiosk(core)
+
+    def cannot_write(self, state):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Lockout, "_save", cannot_write)
+    qtbot.mouseClick(window.corner, LEFT)
+    press(qtbot, window, PIN)
+    qtbot.waitUntil(lambda: "cannot be checked" in window.pin.message.text(), timeout=5000)
+    assert window.isVisible() and window.mode == "pin"
+    monkeypatch.undo()
+    with qtbot.waitSignal(window.exited, timeout=5000):
+        press(qtbot, window, PIN)
+
+
+def _old_style_hash(pin: str) -> str:
+    """A hash as the kiosk stored it before 6-digit PINs (n = 2**14, 4 digits allowed)."""
+    import base64
+    import hashlib
+
+    def b64(b: bytes) -> str:
+        return base64.b64encode(b).decode().rstrip("=")
+
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=1 << 14, r=8, p=1, dklen=32)
+    return f"scrypt$16384$8$1${b64(salt)}${b64(digest)}"
+
+
+def test_an_old_four_digit_pin_only_opens_the_choice_of_a_new_one(qtbot, kiosk):
+    core = make_shop(pin=None)
+    old = _old_style_hash("2468")
+    core.config.settings.kiosk_pin_hash = old
+    core.config.save_settings()
+    window = kiosk(core)
+    assert window.mode == "start"
+
+    qtbot.mouseClick(window.corner, LEFT)
+    press(qtbot, window, "2468")
+    qtbot.waitUntil(lambda: window.pin.title.text() == "Choose a new operator PIN", timeout=5000)
+    assert "too short" in window.pin.message.text() and window.isVisible()
+    qtbot.mouseClick(window.pin.cancel_btn, LEFT)  # walking away keeps the old PIN...
+    assert window.mode == "start"
+    assert load_config(core.config.data_dir).settings.kiosk_pin_hash == old
+
+    qtbot.mouseClick(window.corner, LEFT)  # ...which still opens only this screen
+    press(qtbot, window, "2468")
+    qtbot.waitUntil(lambda: window.pin.title.text() == "Choose a new operator PIN", timeout=5000)
+    press(qtbot, window, "1234")
+    assert window.pin.message.text() == "Use at least 6 digits."
+    press(qtbot, window, "111111")
+    assert "repeated pattern" in window.pin.message.text()
+    press(qtbot, window, "654321")
+    assert "a run" in window.pin.message.text()
+    press(qtbot, window, "975318")
+    assert window.pin.title.text() == "Enter the same PIN again"
+    with qtbot.waitSignal(window.exited, timeout=5000):
+        press(qtbot, window, "975318")
+    stored = load_config(core.config.data_dir).settings.kiosk_pin_hash
+    assert verify_pin("975318", stored) and not verify_pin("2468", stored)
+    assert parse_hash(stored).n == 1 << 17
 
 
 def test_idle_returns_to_start_but_not_while_writing(qtbot, kiosk):
@@ -269,18 +395,6 @@ def test_idle_returns_to_start_but_not_while_writing(qtbot, kiosk):
     assert window.mode == "writing"
     qtbot.waitUntil(lambda: window.mode == "done", timeout=10_000)
     qtbot.waitUntil(lambda: window.mode == "start", timeout=3000)
-
-
-def test_pin_hash_format():
-    stored = hash_pin("0000")
-    scheme, n, r, p, salt, digest = stored.split("$")
-    assert (scheme, n, r, p) == ("scrypt", "16384", "8", "1")
-    assert len(salt) == 22 and len(digest) == 43  # 16 and 32 bytes, base64 unpadded
-    assert check_pin("0000", stored) and not check_pin("0001", stored)
-    assert hash_pin("0000") != stored  # a fresh salt each time
-    assert not check_pin("0000", "") and not check_pin("0000", "plain$0000")
-    with pytest.raises(ValueError):
-        hash_pin("12")
 
 
 class _LocalLoop:

@@ -19,6 +19,11 @@ class App:
     config: Config
     demo: bool = False  # drives: simulated demo disks only (set before first use)
 
+    def __post_init__(self) -> None:
+        # Every front end (CLI, station window, kiosk, benchmarks) starts here: tighten the
+        # data folder before anything reads or writes in it.
+        self.config.prepare_data_dir()
+
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> App:
         return cls(load_config(getattr(args, "data_dir", None), getattr(args, "ledger_url", None)))
@@ -34,6 +39,13 @@ class App:
         from pressroom.ledger import Ledger
 
         return Ledger.open(self.config.ledger_url)
+
+    @cached_property
+    def pin_gate(self):  # -> pressroom.pin.PinGate
+        """The kiosk operator PIN's checks and lockout (its state file is in the data dir)."""
+        from pressroom.pin import Lockout, PinGate
+
+        return PinGate(Lockout.for_data_dir(self.config.data_dir))
 
     @cached_property
     def catalog(self):  # -> pressroom.catalog.CatalogStore

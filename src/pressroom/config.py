@@ -16,6 +16,7 @@ from pathlib import Path
 import platformdirs
 import tomli_w
 
+from pressroom.datadir import Repair, make_private_dir, repair_data_dir, write_private
 from pressroom.errors import UsageError
 
 APP_NAME = "pressroom"
@@ -103,13 +104,16 @@ class Config:
         return self.data_dir / "logs"
 
     def save_settings(self) -> Path:
+        """Write ``settings.toml`` atomically, 0600 in a 0700 folder: it holds the PIN hash."""
         self.settings.validate()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.data_dir)
         path = self.data_dir / SETTINGS_FILE
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(tomli_w.dumps(asdict(self.settings)), encoding="utf-8")
-        os.replace(tmp, path)
+        write_private(path, tomli_w.dumps(asdict(self.settings)).encode("utf-8"))
         return path
+
+    def prepare_data_dir(self) -> list[Repair]:
+        """At start: tighten the data folder and its private files (see pressroom.datadir)."""
+        return repair_data_dir(self.data_dir)
 
 
 def load_config(

@@ -22,6 +22,7 @@ from pressroom.errors import EXIT_FAILED, EXIT_USAGE, PressroomError
 # Subcommand modules, in the order `pressroom --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "gui",
+    "kiosk",
     "demo",
     "run",
     "keys",
@@ -121,13 +122,17 @@ def _default_command() -> list[str]:
 
 
 def _write_crash_report(args: argparse.Namespace) -> str:
+    import os
+
     from pressroom.config import resolve_data_dir
+    from pressroom.datadir import FILE_MODE, make_private_dir
 
     try:
-        logs = resolve_data_dir(getattr(args, "data_dir", None)) / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        logs = make_private_dir(resolve_data_dir(getattr(args, "data_dir", None)) / "logs")
         path = logs / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.txt"
-        path.write_text(traceback.format_exc(), encoding="utf-8")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+        with os.fdopen(os.open(path, flags, FILE_MODE), "w", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc())  # a traceback may quote paths and settings
         return str(path)
     except OSError:
         return "(nowhere: the data directory is not writable)"

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from pressroom.app import App
+from pressroom.datadir import make_private_dir
 from pressroom.errors import SetupError, UsageError
 from pressroom.secure.cert import issue_station_cert, load_station_cert
 from pressroom.secure.errors import SecureError
@@ -40,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def ensure_keys(app: App, *, demo: bool, name: str | None = None) -> list[str]:
     """Create whatever is missing; report each step. Existing keys are never replaced."""
+    make_private_dir(app.config.keys_dir)  # data folder and keys/ 0700 from the start
     ks = app.keystore
     done: list[str] = []
     if ks.has_station():
@@ -146,6 +148,7 @@ def cmd_trust(args: argparse.Namespace) -> int:
         raise UsageError(f"Cannot read a public key from {args.file}: {exc}.") from None
     if not isinstance(key, Ed25519PublicKey):
         raise UsageError(f"{args.file} is not an Ed25519 publisher key.")
+    make_private_dir(app.config.keys_dir)
     kid = app.keystore.add_trusted_publisher(key)
     print(f"now trusting publisher {kid.hex()[:16]}")
     return 0

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pressroom.datadir import make_private_dir
+
 
 @dataclass(frozen=True)
 class JournalEntry:
@@ -32,7 +34,7 @@ class Journal:
         self.path = Path(directory) / f"{run_id}.jsonl"
         self.run_id = run_id
         self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.path.parent)  # 0700: journals name drives and reservations
 
     def record(
         self, event: str, *, drive_id: str, reservation_id: int | None = None, **data: Any
@@ -49,7 +51,8 @@ class Journal:
             sort_keys=True,
         )
         with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+            fd = os.open(self.path, flags, 0o600)
             try:
                 os.write(fd, line.encode() + b"\n")
                 os.fsync(fd)

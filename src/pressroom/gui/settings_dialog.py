@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from pressroom.errors import PressroomError, UsageError
+from pressroom.pin import MIN_DIGITS, hash_pin, needs_rehash, pin_problem
 
 
 class SettingsDialog(QDialog):
@@ -70,11 +71,18 @@ class SettingsDialog(QDialog):
         self.kiosk_idle.setAccessibleName("Kiosk idle timeout in seconds")
         self.kiosk_pin = QLineEdit()
         self.kiosk_pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.kiosk_pin.setPlaceholderText(
-            "unchanged" if s.kiosk_pin_hash else "not set: chosen at the first kiosk start"
-        )
+        if not s.kiosk_pin_hash:
+            hint = "not set: chosen at the first kiosk start"
+        elif needs_rehash(s.kiosk_pin_hash):
+            hint = f"set under older rules: please set a new one ({MIN_DIGITS}+ digits)"
+        else:
+            hint = "unchanged"
+        self.kiosk_pin.setPlaceholderText(hint)
         self.kiosk_pin.setAccessibleName("New operator PIN for leaving kiosk mode")
-        self.kiosk_pin.setToolTip("Digits only, at least 4; only a salted hash is stored")
+        self.kiosk_pin.setToolTip(
+            f"Digits only, at least {MIN_DIGITS}, not a run or repeat such as 123456 or "
+            "111111; only a salted hash is stored"
+        )
         self.error = QLabel()
         self.error.setObjectName("bannerError")
         self.error.setWordWrap(True)
@@ -104,11 +112,10 @@ class SettingsDialog(QDialog):
         self.resize(560, 0)
 
     def values(self):
-        from pressroom.gui.kiosk.pin import hash_pin
-
         pin = self.kiosk_pin.text().strip()
-        if pin and (not pin.isdigit() or len(pin) < 4):
-            raise UsageError("The kiosk PIN must be at least 4 digits.")
+        problem = pin_problem(pin) if pin else None
+        if problem:
+            raise UsageError(f"The kiosk PIN is not accepted: {problem}")
         return replace(
             self.config.settings,
             ledger_url=self.ledger_url.text().strip(),

@@ -18,6 +18,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from pressroom.datadir import create_private_file, make_private_dir
 from pressroom.errors import SetupError, UsageError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -57,8 +58,12 @@ def create_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
-    if database and database != ":memory:":
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        # The ledger is the owner's alone: its folder 0700 if new, the file 0600 before
+        # SQLite opens it (SQLite gives -wal, -shm and -journal the database file's mode).
+        path = Path(database).expanduser()
+        make_private_dir(path.parent)
+        create_private_file(path)
     engine = sa.create_engine(url, connect_args={"check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")

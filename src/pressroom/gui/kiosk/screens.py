@@ -397,7 +397,8 @@ class ProblemScreen(QWidget):
 class PinScreen(QWidget):
     """A touch keypad for the operator PIN (checking it is the window's job).
 
-    Side by side (words left, keypad right) so it fits a 768-pixel-high screen.
+    Side by side (words left, keypad right) so it fits a 768-pixel-high screen. While the
+    PIN is locked out the keys are off and presses are dropped; the window says how long.
     """
 
     entered = Signal(str)
@@ -441,6 +442,8 @@ class PinScreen(QWidget):
         holder.addStretch(1)
         outer.addLayout(holder)
         outer.addStretch(1)
+        self.locked = False
+        self._busy = False
 
     def ask(self, title: str, message: str = "", *, can_cancel: bool = True) -> None:
         self.title.setText(title)
@@ -450,10 +453,26 @@ class PinScreen(QWidget):
         self.set_busy(False)
 
     def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._enable_keys()
+
+    def set_locked(self, text: str | None) -> None:
+        """``text`` (e.g. "Locked: try again in 2 min 30 s"): keys off; None: keys back."""
+        if text:
+            self.field.clear()
+            self.message.setText(text)
+        elif self.locked:
+            self.message.setText("")
+        self.locked = bool(text)
+        self._enable_keys()
+
+    def _enable_keys(self) -> None:
         for b in self.keys.values():
-            b.setEnabled(not busy)
+            b.setEnabled(not (self._busy or self.locked))
 
     def _press(self, key: str) -> None:
+        if self.locked or self._busy:
+            return  # a press that reaches us anyway (a queued click) is dropped
         if key == "⌫":
             self.field.setText(self.field.text()[:-1])
         elif key == "OK":

@@ -4,7 +4,8 @@ The station's :class:`~pressroom.gui.application.StationHub` provides the engine
 one event bridge and hotplug; this window adds the customer's flow on top. While a
 customer is served only the first disk that arrives on the Insert screen is used (one
 run, ``copies=1``, ``drives=[that disk]``), so other slots are ignored. Engine work and
-PIN checks run in the task pool; the event loop never waits.
+PIN checks run in the task pool; the event loop never waits. The PIN's rules, hash and
+lockout are :mod:`pressroom.pin`'s; this window only shows what it answers.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from html import escape
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
+from pressroom import pin as pins
 from pressroom.drives.base import DriveEvent
 from pressroom.engine.events import DiskProgress, DiskState
 from pressroom.errors import PressroomError
 from pressroom.gui import tasks, theme
 from pressroom.gui.application import StationHub
-from pressroom.gui.kiosk import pin as pins
 from pressroom.gui.kiosk.albums import Album, group_albums, sellable
 from pressroom.gui.kiosk.screens import (
     AlbumScreen,
@@ -45,6 +46,12 @@ INPUT_EVENTS = {
     QEvent.Type.TouchUpdate,
     QEvent.Type.Wheel,
 }
+
+
+class PinPurpose(StrEnum):
+    CHECK = "check"  # the operator wants out: check the PIN (lockout applies)
+    CHOOSE = "choose"  # no PIN yet: the first one (no way out of the screen)
+    CHANGE = "change"  # the old PIN was right but breaks today's rules: a new one
 
 
 class Mode(StrEnum):
@@ -75,7 +82,7 @@ class _InputWatch(QObject):
 class KioskWindow(QWidget):
     exited = Signal()  # the operator left kiosk mode with the right PIN
 
-    def __init__(self, hub: StationHub, *, demo: bool = False):
+    def __init__(self, hub: StationHub, *, demo: bool = False, gate: pins.PinGate | None = None):
         super().__init__()
         self.hub = hub
         self.app = hub.app
@@ -97,6 +104,8 @@ class KioskWindow(QWidget):
         self.last_licence: str | None = None
         self._unlocked = False
         self._pin_first: str | None = None  # while choosing a new PIN: the first entry
+        self._purpose = PinPurpose.CHECK
+        self.gate = gate if gate is not None else self.app.pin_gate
 
         self.start = StartScreen()
         self.album_view = AlbumScreen()
@@ -155,6 +164,9 @@ class KioskWindow(QWidget):
         self.idle.setSingleShot(True)
         self.idle.setInterval(max(1, int(float(self.settings.kiosk_idle_seconds) * 1000)))
         self.idle.timeout.connect(self._on_idle)
+        self.lock_timer = QTimer(self)  # counts a lockout down on the keypad, once a second
+        self.lock_timer.setInterval(1000)
+        self.lock_timer.timeout.connect(self._refresh_lock)
         self._input = _InputWatch(self)
         self._input.touched.connect(self.touch)
         QApplication.instance().installEventFilter(self._input)
@@ -167,8 +179,9 @@ class KioskWindow(QWidget):
         self.hub.start(on_ready=self.reload_shelf)
         if not self.settings.kiosk_pin_hash:
             self._pin_first = None
+            self._purpose = PinPurpose.CHOOSE
             self._show(Mode.PIN)
-            self.pin.ask("Choose an operator PIN", "At least 4 digits.", can_cancel=False)
+            self.pin.ask("Choose an operator PIN", self._pin_rule(), can_cancel=False)
         else:
             self._show(Mode.START)
 
@@ -183,6 +196,7 @@ class KioskWindow(QWidget):
             return
         self._unlocked = True
         self.idle.stop()
+        self.lock_timer.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self._input)
@@ -217,7 +231,7 @@ class KioskWindow(QWidget):
     def _on_idle(self) -> None:
         if self.mode == Mode.WRITING:
             self.idle.start()  # never leave a disk that is being written
-        elif self.mode == Mode.PIN and not self.settings.kiosk_pin_hash:
+        elif self.mode == Mode.PIN and self._purpose == PinPurpose.CHOOSE:
             self.idle.start()  # the operator is still choosing the first PIN
         elif self.mode != Mode.START:
             self.go_start()
@@ -228,6 +242,9 @@ class KioskWindow(QWidget):
         self.album = None
         self.drive_id = None
         self.run = None
+        self._purpose = PinPurpose.CHECK  # a PIN change left half-way: the old PIN stays
+        self._pin_first = None
+        self.lock_timer.stop()
         self._show(Mode.START)
 
     def show_album(self, album: Album) -> None:
@@ -405,40 +422,110 @@ class KioskWindow(QWidget):
 
     # --- operator ------------------------------------------------------------------------
 
+    @staticmethod
+    def _pin_rule() -> str:
+        return f"At least {pins.MIN_DIGITS} digits, not a run or a repeat like 123456 or 111111."
+
     def ask_operator_pin(self) -> None:
+        self._purpose = PinPurpose.CHECK
         self._show(Mode.PIN)
         self.pin.ask("Operator PIN", "")
+        self._refresh_lock()
+
+    def _refresh_lock(self) -> None:
+        """Show the lockout's countdown on the keypad, or give the keys back when it ends."""
+        if self.mode != Mode.PIN or self._purpose != PinPurpose.CHECK:
+            self.lock_timer.stop()
+            return
+        try:
+            left = self.gate.locked_for()
+        except OSError:
+            left = 0.0  # unreadable: the try itself fails closed (see _pin_check_failed)
+        if left > 0:
+            self.pin.set_locked(f"Locked: try again in {pins.wait_words(left)}")
+            if not self.lock_timer.isActive():
+                self.lock_timer.start()
+        else:
+            self.lock_timer.stop()
+            self.pin.set_locked(None)
 
     def _pin_entered(self, entered: str) -> None:
-        stored = self.settings.kiosk_pin_hash
-        if not stored:
+        if not self.settings.kiosk_pin_hash:
+            self._purpose = PinPurpose.CHOOSE
+        if self._purpose != PinPurpose.CHECK:
             self._choose_pin(entered)
             return
+        if self.pin.locked:
+            return
+        stored = self.settings.kiosk_pin_hash
+        gate = self.gate
         self.pin.set_busy(True)
 
-        def checked(ok: bool) -> None:
-            if ok:
+        def checked(verdict: pins.Verdict) -> None:
+            if verdict.ok and verdict.must_change:
+                self._purpose = PinPurpose.CHANGE
+                self._pin_first = None
+                self._show(Mode.PIN)
+                self.pin.ask(
+                    "Choose a new operator PIN",
+                    f"The old PIN is too short or too easy to guess. {self._pin_rule()}",
+                )
+            elif verdict.ok and verdict.rehash:
+                # today's hash parameters; the PIN was right, so leave even if that fails
+                self._store_pin(entered, then=self.exit_kiosk, required=False)
+            elif verdict.ok:
                 self.exit_kiosk()
-            else:
-                self.pin.ask("Operator PIN", "That PIN is not right.")
+            elif self.mode == Mode.PIN and self._purpose == PinPurpose.CHECK:
+                self.pin.ask("Operator PIN", "That PIN is not right." if verdict.checked else "")
+                self._refresh_lock()
 
-        tasks.submit(lambda: pins.check_pin(entered, stored), checked, None, context=self)
+        tasks.submit(
+            lambda: gate.try_pin(entered, stored), checked, self._pin_check_failed, context=self
+        )
+
+    def _pin_check_failed(self, exc) -> None:
+        """The try could not be counted (data folder not writable): never check it then."""
+        if self.mode == Mode.PIN:
+            self.pin.ask("Operator PIN", "The PIN cannot be checked now. Please call support.")
 
     def _choose_pin(self, entered: str) -> None:
-        if len(entered) < pins.MIN_DIGITS:
-            self.pin.ask("Choose an operator PIN", "At least 4 digits.", can_cancel=False)
+        first = self._purpose == PinPurpose.CHOOSE
+        title = "Choose an operator PIN" if first else "Choose a new operator PIN"
+        problem = pins.pin_problem(entered)
+        if problem:
+            self._pin_first = None
+            self.pin.ask(title, problem, can_cancel=not first)
         elif self._pin_first is None:
             self._pin_first = entered
-            self.pin.ask("Enter the same PIN again", "", can_cancel=False)
+            self.pin.ask("Enter the same PIN again", "", can_cancel=not first)
         elif entered != self._pin_first:
             self._pin_first = None
-            self.pin.ask("Choose an operator PIN", "The two PINs differ.", can_cancel=False)
+            self.pin.ask(title, "The two PINs differ.", can_cancel=not first)
         else:
             self.pin.set_busy(True)
-            config = self.app.config
+            self._store_pin(entered, then=self.go_start if first else self.exit_kiosk)
 
-            def store() -> None:
-                config.settings.kiosk_pin_hash = pins.hash_pin(entered)
+    def _store_pin(self, entered: str, *, then, required: bool = True) -> None:
+        config = self.app.config
+        old = config.settings.kiosk_pin_hash
+
+        def store() -> None:
+            config.settings.kiosk_pin_hash = pins.hash_pin(entered)
+            try:
                 config.save_settings()
+            except BaseException:
+                config.settings.kiosk_pin_hash = old
+                raise
 
-            tasks.submit(store, lambda _: self.go_start(), None, context=self)
+        def failed(exc) -> None:
+            if not required:
+                then()
+                return
+            self._pin_first = None
+            self.pin.ask(
+                "Choose an operator PIN" if self._purpose == PinPurpose.CHOOSE else "Operator PIN",
+                "The new PIN could not be saved. Please call support.",
+                can_cancel=self._purpose != PinPurpose.CHOOSE,
+            )
+
+        tasks.submit(store, lambda _: then(), failed, context=self)
