@@ -17,6 +17,7 @@ from pressroom.drives.base import Drive
 from pressroom.engine.journal import JournalEntry, read_journals
 from pressroom.engine.pipeline import serial_hash
 from pressroom.ledger.models import DiskRecord, Reservation
+from pressroom.secure.diskfs import MediaError
 from pressroom.secure.errors import IdentityRefused, SecureError
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.licence import LICENCE_FILE, parse_licence
@@ -128,6 +129,21 @@ class VolumeMedium:
 
     def open(self, relpath: str):
         return self.volume.open_read(relpath, uncached=True)
+
+    def read(self, relpath: str, limit: int) -> bytes:
+        """A whole small file: refused before reading when over ``limit``, and while reading."""
+        size = self.volume.size(relpath)
+        if size <= limit:
+            with self.volume.open_read(relpath, uncached=True) as fh:
+                data = fh.read(limit + 1)
+        if size > limit or len(data) > limit:
+            raise MediaError(
+                f"{relpath} on the disk is larger than the {limit} bytes it may hold; "
+                "it was not read.",
+                code="too-large",
+                file=relpath,
+            )
+        return data
 
     def exists(self, relpath: str) -> bool:
         return self.volume.exists(relpath)
