@@ -292,9 +292,9 @@ class LocalVolume:
 
     def size(self, relpath: str) -> int:
         st = self._on_disk(lambda d: d.lstat(relpath), relpath)
-        if st is None:
+        if not isinstance(st, os.stat_result):
             raise OSError(errno.ENOENT, "no such file on the disk", relpath)
-        return st.st_size  # type: ignore[attr-defined]
+        return st.st_size
 
     def free_space(self) -> int:
         st = self._call(lambda: os.statvfs(self.root))

@@ -396,7 +396,7 @@ class DiskPipeline:
             "licence-written", drive_id=self.drive.id, reservation_id=self.reservation.id
         )
         with self.volume.open_read(LICENCE_FILE, uncached=self.ctx.verify_uncached) as fh:
-            back = fh.read()
+            back = fh.read(len(data) + 1)  # a disk that returns more is refused, not buffered
         if back != data:
             raise DiskFailed("verify-licence", "The licence read back from the disk differs.")
         env, lic = parse_licence(back)

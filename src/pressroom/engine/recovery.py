@@ -21,7 +21,7 @@ from pressroom.secure.diskfs import MediaError
 from pressroom.secure.errors import IdentityRefused, SecureError
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.licence import LICENCE_FILE, parse_licence
-from pressroom.secure.verifier import check_licence
+from pressroom.secure.verifier import MAX_LICENCE_BYTES, check_licence
 
 
 def reconcile(app) -> list[str]:
@@ -75,8 +75,7 @@ def _check_disk(app, drive: Drive, res: Reservation, licence_hex: str | None) ->
         volume = app.drive_provider.open_volume(drive)
         if not volume.exists(LICENCE_FILE):
             return None
-        with volume.open_read(LICENCE_FILE, uncached=True) as fh:
-            data = fh.read()
+        data = VolumeMedium(volume).read(LICENCE_FILE, MAX_LICENCE_BYTES)  # bounded
         env, lic = parse_licence(data)
         if licence_hex is None or lic.id_hex != licence_hex:
             return None

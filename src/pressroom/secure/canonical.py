@@ -127,7 +127,7 @@ def _encodes_to(value: Any, data: bytes) -> bool:
     """``encode(value) == data`` without a second copy of ``data`` in memory."""
     sink = _Compare(data)
     try:
-        cbor2.dump(value, sink, canonical=True)
+        cbor2.dump(value, sink, canonical=True)  # type: ignore[arg-type]
     except Exception:  # a value cbor2 decoded but cannot re-encode is not canonical either
         return False
     return sink.same and sink.pos == len(data)
