@@ -145,10 +145,10 @@ def test_when_o_direct_is_refused_reads_fall_back_to_fadvise(tmp_path, monkeypat
     """tmpfs (before Linux 6.6) and some FUSE filesystems answer EINVAL to O_DIRECT."""
     real_open = os.open
 
-    def no_direct(path, flags, *args):
+    def no_direct(path, flags, *args, **kwargs):
         if flags & os.O_DIRECT:
             raise OSError(errno.EINVAL, "Invalid argument")
-        return real_open(path, flags, *args)
+        return real_open(path, flags, *args, **kwargs)
 
     vol = LocalVolume(tmp_path)
     with vol.open_write("f") as w:

@@ -26,8 +26,9 @@ from pressroom.player.memory import PlayerMemory
 from pressroom.player.state import DiskStateFile, open_state
 from pressroom.secure.errors import IdentityRefused, SecureError
 from pressroom.secure.identity import DiskIdentity
-from pressroom.secure.licence import LICENCE_FILE, parse_licence
+from pressroom.secure.licence import parse_licence
 from pressroom.secure.rights import Rights
+from pressroom.secure.verifier import DirectoryMedium, read_licence
 
 PLAYER_MEMORY_DIR = "player"  # under the data dir; the same folder `pressroom play` uses
 
@@ -188,7 +189,8 @@ def _plays_used(app, drive: Drive | None, old: DiskRecord) -> tuple[dict[str, in
         return None, lost
     mount = Path(drive.mount_point)
     try:
-        _, lic = parse_licence((mount / LICENCE_FILE).read_bytes())
+        # the customer's disk is attacker input: no links, regular files only, bounded
+        _, lic = parse_licence(read_licence(DirectoryMedium(mount)))
         if lic.licence_id.hex() != old.licence_id:
             return (
                 None,

@@ -19,11 +19,12 @@ from pressroom.cli.progress import byte_progress
 from pressroom.errors import EXIT_FAILED, UsageError
 from pressroom.secure.errors import SecureError
 from pressroom.secure.identity import DiskIdentity
-from pressroom.secure.licence import LICENCE_FILE, parse_licence
+from pressroom.secure.licence import LICENCE_FILE, Licence, parse_licence
 from pressroom.secure.verifier import (
     DirectoryMedium,
     DiskReport,
     identity_for_serial,
+    read_licence,
     verify_disk,
 )
 
@@ -48,16 +49,21 @@ TYPED_SERIAL = (
 )
 
 
-def resolve_identity(app: App, mount: Path, serial: str | None) -> tuple[DiskIdentity, str]:
-    """The identity to verify against, and a sentence saying where it came from."""
+def resolve_identity(
+    app: App, mount: Path, serial: str | None, lic: Licence | SecureError | None = None
+) -> tuple[DiskIdentity, str]:
+    """The identity to verify against, and a sentence saying where it came from.
+
+    ``lic``: the licence already read and parsed from the disk (or why it could not be);
+    ``--serial`` needs it, and it is read only once per command.
+    """
     if serial is not None:
-        try:
-            data = (mount / LICENCE_FILE).read_bytes()
-            _, lic = parse_licence(data)
-        except FileNotFoundError:
-            raise UsageError(f"{mount} holds no Pressroom licence ({LICENCE_FILE}).") from None
-        except SecureError as exc:
-            raise UsageError(f"The licence on {mount} cannot be read: {exc}") from None
+        if lic is None:
+            lic = _parsed(DirectoryMedium(mount), None)[1]
+        if isinstance(lic, SecureError):
+            if lic.code == "no-licence":
+                raise UsageError(f"{mount} holds no Pressroom licence ({LICENCE_FILE}).")
+            raise UsageError(f"The licence on {mount} cannot be read: {lic}")
         ident = identity_for_serial(lic, serial, app.trust())
         return ident, TYPED_SERIAL
     drive = app.drive_provider.drive_for_path(mount)
@@ -84,12 +90,17 @@ def _verify(app: App, args: argparse.Namespace) -> int:
     mount = Path(args.mount)
     if not mount.is_dir():
         raise UsageError(f"{mount} is not a folder or mount point.")
-    identity, source = resolve_identity(app, mount, args.serial)
-    trust = app.trust()
     medium = DirectoryMedium(mount)
-    total = _announced_size(mount)
-    with byte_progress("verifying", total, enabled=not args.json) as advance:
-        report = verify_disk(medium, identity, trust, progress=advance)
+    data, lic = _parsed(medium, None)  # the licence is read once, here
+    identity, source = resolve_identity(app, mount, args.serial, lic)
+    trust = app.trust()
+    total = sum(t.plain_len for t in lic.tracks) if isinstance(lic, Licence) else 0
+    if data is None:  # unreadable: report why, without a second attempt at reading it
+        assert isinstance(lic, SecureError)
+        report = DiskReport.refused(lic, LICENCE_FILE)
+    else:
+        with byte_progress("verifying", total, enabled=not args.json) as advance:
+            report = verify_disk(medium, identity, trust, progress=advance, licence=data)
     if args.json:
         out = report.as_json()
         out["identity"] = {
@@ -105,12 +116,15 @@ def _verify(app: App, args: argparse.Namespace) -> int:
     return 0 if report.ok else EXIT_FAILED
 
 
-def _announced_size(mount: Path) -> int:
+def _parsed(
+    medium: DirectoryMedium, data: bytes | None
+) -> tuple[bytes | None, Licence | SecureError]:
+    """The licence bytes (None when unreadable) and the parsed licence, or why not."""
     try:
-        _, lic = parse_licence((mount / LICENCE_FILE).read_bytes())
-    except (OSError, SecureError):
-        return 0
-    return sum(t.plain_len for t in lic.tracks)
+        data = read_licence(medium) if data is None else data
+        return data, parse_licence(data)[1]
+    except SecureError as exc:
+        return data, exc
 
 
 def print_report(report: DiskReport, source: str) -> None:

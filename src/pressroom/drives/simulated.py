@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import threading
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
@@ -383,8 +384,13 @@ class SimWriter(FileWriter):
 
 
 class SimReader(FileReader):
-    def __init__(self, path: Path, volume: SimVolume, *, uncached: bool):
-        super().__init__(path, uncached=uncached, on_error=volume.translate)
+    def __init__(self, relpath: str, volume: SimVolume, *, uncached: bool):
+        super().__init__(
+            volume.path(relpath),
+            uncached=uncached,
+            on_error=volume.translate,
+            opener=volume.opener(relpath),  # no link followed, regular files only
+        )
         self._state = volume.state
         self._pos = 0
 
@@ -417,8 +423,9 @@ class SimVolume(LocalVolume):
             self.state.used = max(0, self.state.used - nbytes)
 
     def _size_or_zero(self, path: Path) -> int:
-        try:
-            return path.stat().st_size if path.is_file() else _tree_size(path)
+        try:  # the entry itself: a link on the disk is not followed
+            st = path.lstat()
+            return _tree_size(path) if stat.S_ISDIR(st.st_mode) else st.st_size
         except FileNotFoundError:
             return 0
 
@@ -426,8 +433,7 @@ class SimVolume(LocalVolume):
         self._writable()
         path = self.path(relpath)
         old = self._size_or_zero(path)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-        fd = self._call(lambda: os.open(path, flags, 0o644))
+        fd = self.create_fd(relpath)  # O_CREAT|O_EXCL|O_NOFOLLOW under the root descriptor
         self._release(old)
         with self.state.lock:
             self.state.open_writers += 1
@@ -435,7 +441,7 @@ class SimVolume(LocalVolume):
 
     def open_read(self, relpath: str, *, uncached: bool) -> SimReader:
         self.check_present()
-        return SimReader(self.path(relpath), self, uncached=uncached)
+        return SimReader(relpath, self, uncached=uncached)
 
     def rename(self, src: str, dst: str) -> None:
         self._writable()

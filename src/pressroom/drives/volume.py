@@ -5,19 +5,25 @@ the data the kernel still holds in RAM. So an uncached reader opens with ``O_DIR
 (reading into page-aligned mmap buffers, as the kernel requires) and, where the
 filesystem refuses ``O_DIRECT`` (tmpfs, some FUSE filesystems answer EINVAL), falls
 back to ``posix_fadvise(DONTNEED)`` and says so in ``cache_mode``.
+
+Every path on the volume is reached through :class:`pressroom.secure.diskfs.DiskRoot`:
+relative to a descriptor of the volume root, ``O_NOFOLLOW`` at every component, files
+created with ``O_CREAT|O_EXCL|O_NOFOLLOW``, removal through ``unlinkat`` (a link on the
+disk is removed, never followed). A disk brought to the station may be hostile too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import mmap
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from pressroom.drives.base import CacheMode
+from pressroom.secure.diskfs import DiskRoot, MediaError, split
+
+Opener = Callable[[Path, int], int]  # (path, flags) -> fd, as os.open
 
 DIRECT_CHUNK = 1 << 20  # one aligned read; a multiple of every logical block size
 
@@ -68,8 +74,10 @@ class FileReader:
         *,
         uncached: bool,
         on_error: Callable[[OSError], OSError] | None = None,
+        opener: Opener | None = None,
     ):
         self._path = path
+        self._open = opener or os.open  # LocalVolume passes a no-follow DiskRoot opener
         self._on_error = on_error or (lambda e: e)
         self._mm: mmap.mmap | None = None
         self._pending = memoryview(b"")
@@ -77,7 +85,7 @@ class FileReader:
         self.cache_mode = "cached"
         if uncached and hasattr(os, "O_DIRECT"):
             try:
-                self._fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+                self._fd = self._open(path, os.O_RDONLY | os.O_DIRECT)
                 self.cache_mode = "direct"
                 self._mm = mmap.mmap(-1, DIRECT_CHUNK)  # anonymous maps are page-aligned
             except OSError as exc:
@@ -88,7 +96,7 @@ class FileReader:
 
     def _open_buffered(self, uncached: bool) -> None:
         try:
-            self._fd = os.open(self._path, os.O_RDONLY)
+            self._fd = self._open(self._path, os.O_RDONLY)
         except OSError as exc:
             raise self._on_error(exc) from None
         if uncached:
@@ -167,12 +175,40 @@ class LocalVolume:
         self.root = Path(root)
         self._present = present
 
-    # -- helpers --------------------------------------------------------------
+    # -- helpers --------------------------------------------------------------------------
     def path(self, relpath: str) -> Path:
-        norm = os.path.normpath(relpath or ".")
-        if os.path.isabs(norm) or norm == ".." or norm.startswith("../"):
-            raise ValueError(f"{relpath!r} is outside the volume")
-        return self.root if norm == "." else self.root / norm
+        """Where ``relpath`` is, for display and size accounting; never opened by path.
+
+        Raises ValueError for a path that is not plainly inside the volume (``..``, absolute).
+        """
+        try:
+            parts = [] if relpath in ("", ".") else split(relpath)
+        except MediaError:
+            raise ValueError(f"{relpath!r} is outside the volume") from None
+        return self.root.joinpath(*parts)
+
+    def disk(self) -> DiskRoot:
+        """The volume root as a directory descriptor; every access goes through it."""
+        return DiskRoot(self.root)
+
+    def opener(self, relpath: str) -> Opener:
+        """An opener for :class:`FileReader`: ``relpath`` opened read-only, regular files only."""
+
+        def open_fd(_path: Path, flags: int) -> int:
+            with self.disk() as d:
+                return d.open_fd(relpath, flags & ~(os.O_RDONLY | os.O_WRONLY | os.O_RDWR))[0]
+
+        return open_fd
+
+    def create_fd(self, relpath: str) -> int:
+        """A new file (O_CREAT|O_EXCL|O_NOFOLLOW; a stale file or link there goes first)."""
+        self.path(relpath)
+
+        def create() -> int:
+            with self.disk() as d:
+                return d.create(relpath)
+
+        return self._call(create)  # type: ignore[return-value]
 
     def check_present(self) -> None:
         if self._present is not None and not self._present():
@@ -191,75 +227,74 @@ class LocalVolume:
         except OSError as exc:
             raise self.translate(exc) from None
 
-    # -- the Volume API -------------------------------------------------------
+    # -- the Volume API -------------------------------------------------------------------
     def open_write(self, relpath: str) -> FileWriter:
-        path = self.path(relpath)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-        fd = self._call(lambda: os.open(path, flags, 0o644))
-        return FileWriter(fd, self.translate)  # type: ignore[arg-type]
+        return FileWriter(self.create_fd(relpath), self.translate)
 
     def open_read(self, relpath: str, *, uncached: bool) -> FileReader:
         self.check_present()
-        return FileReader(self.path(relpath), uncached=uncached, on_error=self.translate)
+        return FileReader(
+            self.path(relpath),
+            uncached=uncached,
+            on_error=self.translate,
+            opener=self.opener(relpath),
+        )
+
+    def _on_disk(self, fn: Callable[[DiskRoot], object], *relpaths: str) -> object:
+        for rel in relpaths:
+            self.path(rel)
+
+        def run() -> object:
+            with self.disk() as d:
+                return fn(d)
+
+        return self._call(run)
 
     def rename(self, src: str, dst: str) -> None:
-        a, b = self.path(src), self.path(dst)
-        if a.parent != b.parent:
+        if self.path(src).parent != self.path(dst).parent:
             raise ValueError("rename is only atomic within one directory")
-        self._call(lambda: os.replace(a, b))
+        self._on_disk(lambda d: d.replace(src, dst, sync=False), src, dst)
 
     def remove(self, relpath: str) -> None:
-        path = self.path(relpath)
-
-        def unlink() -> None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-
-        self._call(unlink)
+        """Remove whatever is there (a link itself, never its target); nothing is fine."""
+        self._on_disk(lambda d: d.remove(relpath), relpath)
 
     def remove_tree(self, relpath: str) -> None:
-        path = self.path(relpath)
-        if path == self.root:
+        if self.path(relpath) == self.root:
             raise ValueError("refusing to remove the whole volume")
-
-        def rmtree() -> None:
-            with contextlib.suppress(FileNotFoundError):
-                shutil.rmtree(path)
-
-        self._call(rmtree)
+        self._on_disk(lambda d: d.remove(relpath), relpath)
 
     def makedirs(self, relpath: str) -> None:
-        path = self.path(relpath)
-        self._call(lambda: os.makedirs(path, exist_ok=True))
+        self._on_disk(lambda d: d.makedirs(relpath), relpath)
 
     def sync_dir(self, relpath: str = "") -> None:
-        path = self.path(relpath)
-
-        def fsync_dir() -> None:
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(fd)
-            except OSError as exc:
-                # FAT over FUSE and some others cannot fsync a directory; their
-                # metadata is written with the file's own fsync, so this is not a loss.
-                if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
-                    raise
-            finally:
-                os.close(fd)
-
-        self._call(fsync_dir)
+        self._on_disk(lambda d: d.fsync_dir(relpath), relpath)
 
     def exists(self, relpath: str) -> bool:
-        self.check_present()
-        return self.path(relpath).exists()
+        """Any entry, a link included (not followed): writing there then replaces it.
+
+        False when a parent is not a real directory (a link, a file, a FIFO): nothing
+        under it is on this disk, and the engine's clean step removes it.
+        """
+
+        def probe(d: DiskRoot) -> bool:
+            try:
+                return d.exists(relpath)
+            except MediaError as exc:
+                if exc.code == "io-error":
+                    raise
+                return False
+
+        return bool(self._on_disk(probe, relpath))
 
     def listdir(self, relpath: str = "") -> list[str]:
-        path = self.path(relpath)
-        return sorted(self._call(lambda: os.listdir(path)))  # type: ignore[arg-type]
+        return self._on_disk(lambda d: d.listdir(relpath), relpath)  # type: ignore[return-value]
 
     def size(self, relpath: str) -> int:
-        path = self.path(relpath)
-        return self._call(lambda: os.stat(path).st_size)  # type: ignore[return-value]
+        st = self._on_disk(lambda d: d.lstat(relpath), relpath)
+        if not isinstance(st, os.stat_result):
+            raise OSError(errno.ENOENT, "no such file on the disk", relpath)
+        return st.st_size
 
     def free_space(self) -> int:
         st = self._call(lambda: os.statvfs(self.root))

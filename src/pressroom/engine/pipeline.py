@@ -261,8 +261,14 @@ class DiskPipeline:
         self.update(stage=Stage.CLEAN)
         assert self.volume is not None and self.reservation is not None
         if self.volume.exists(DISK_DIR):
-            self.volume.remove(LICENCE_FILE)  # first, so no half-state ever verifies
-            self.volume.sync_dir(DISK_DIR)
+            try:
+                self.volume.remove(LICENCE_FILE)  # first, so no half-state ever verifies
+                self.volume.sync_dir(DISK_DIR)
+            except OSError as exc:
+                # PRESSROOM is a link, a file or a special file: it holds no licence of
+                # this disk, and is removed (never followed) just below.
+                if exc.errno not in (errno.ELOOP, errno.ENOTDIR, errno.EINVAL):
+                    raise
             self.volume.remove_tree(DISK_DIR)
         self.volume.makedirs(TRACKS_DIR)
 
@@ -386,7 +392,7 @@ class DiskPipeline:
             "licence-written", drive_id=self.drive.id, reservation_id=self.reservation.id
         )
         with self.volume.open_read(LICENCE_FILE, uncached=self.ctx.verify_uncached) as fh:
-            back = fh.read()
+            back = fh.read(len(data) + 1)  # a disk that returns more is refused, not buffered
         if back != data:
             raise DiskFailed("verify-licence", "The licence read back from the disk differs.")
         env, lic = parse_licence(back)

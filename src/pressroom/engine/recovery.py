@@ -17,10 +17,11 @@ from pressroom.drives.base import Drive
 from pressroom.engine.journal import JournalEntry, read_journals
 from pressroom.engine.pipeline import serial_hash
 from pressroom.ledger.models import DiskRecord, Reservation
+from pressroom.secure.diskfs import MediaError
 from pressroom.secure.errors import IdentityRefused, SecureError
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.licence import LICENCE_FILE, parse_licence
-from pressroom.secure.verifier import check_licence
+from pressroom.secure.verifier import MAX_LICENCE_BYTES, check_licence
 
 
 def reconcile(app) -> list[str]:
@@ -77,8 +78,7 @@ def _check_disk(
         volume = app.drive_provider.open_volume(drive)
         if not volume.exists(LICENCE_FILE):
             return None
-        with volume.open_read(LICENCE_FILE, uncached=True) as fh:
-            data = fh.read()
+        data = VolumeMedium(volume).read(LICENCE_FILE, MAX_LICENCE_BYTES)  # bounded
         env, lic = parse_licence(data)
         if licence_hex is None or lic.id_hex != licence_hex:
             return None
@@ -134,6 +134,21 @@ class VolumeMedium:
 
     def open(self, relpath: str):
         return self.volume.open_read(relpath, uncached=True)
+
+    def read(self, relpath: str, limit: int) -> bytes:
+        """A whole small file: refused before reading when over ``limit``, and while reading."""
+        size = self.volume.size(relpath)
+        if size <= limit:
+            with self.volume.open_read(relpath, uncached=True) as fh:
+                data = fh.read(limit + 1)
+        if size > limit or len(data) > limit:
+            raise MediaError(
+                f"{relpath} on the disk is larger than the {limit} bytes it may hold; "
+                "it was not read.",
+                code="too-large",
+                file=relpath,
+            )
+        return data
 
     def exists(self, relpath: str) -> bool:
         return self.volume.exists(relpath)

@@ -27,9 +27,16 @@ from pressroom.secure.container import iter_plaintext, read_header
 from pressroom.secure.errors import IntegrityError, SecureError
 from pressroom.secure.grant import Grant
 from pressroom.secure.identity import DiskIdentity
-from pressroom.secure.licence import LICENCE_FILE, Licence, TrackEntry, parse_licence
+from pressroom.secure.licence import Licence, TrackEntry, parse_licence
 from pressroom.secure.rights import Rights
-from pressroom.secure.verifier import Medium, Trust, load_licence, track_key_for
+from pressroom.secure.verifier import (
+    Medium,
+    Trust,
+    check_parsed,
+    open_track,
+    read_licence,
+    track_key_for,
+)
 
 Clock = Callable[[], float]
 
@@ -65,6 +72,15 @@ HEADLINES = {
     "expired": "Expired",
     "no-plays-left": "No plays left",
     "io-error": "The disk could not be read",
+    "symlink": "The disk carries a link",
+    "fifo": "The disk carries a special file",
+    "socket": "The disk carries a special file",
+    "device": "The disk carries a special file",
+    "directory": "Damaged or not a Pressroom disk",
+    "not-directory": "Damaged or not a Pressroom disk",
+    "too-large": "Damaged or not a Pressroom disk",
+    "too-complex": "Damaged or not a Pressroom disk",
+    "changed": "The disk changed while it was read",
 }
 
 
@@ -271,7 +287,7 @@ class PlayerDisk:
         assert self.licence is not None and self._medium is not None
         entry = self.licence.tracks[index]
         digest, total, chunks = hashlib.sha256(), 0, 0
-        with self._medium.open(entry.file) as fh:
+        with open_track(self._medium, entry) as fh:
             header, hbytes = read_header(fh, entry.file)
             _check_header(entry, hbytes)
             for plain in iter_plaintext(fh, self._keys[index], header, hbytes, entry.file):
@@ -361,23 +377,21 @@ def _authenticate(
 ) -> Refusal | None:
     """Fill ``disk`` in step by step; the first thing that does not authenticate is the answer."""
     assert disk._store is not None
+    parsed: Licence | None = None
     try:
-        lic, cert, revoked, grant = load_licence(medium, trust)
+        env, parsed = parse_licence(read_licence(medium))  # read once, at most 16 MiB
+        lic, cert, revoked, grant = check_parsed(env, parsed, trust)
         disk.licence, disk.station, disk.grant = lic, cert, grant
         memory.note_revocations(revoked)  # a disk may carry a newer list than the player had
         binding = derive_binding_key(lic, identity, trust)
         for entry in lic.tracks:
             disk._keys.append(track_key_for(lic, entry, identity, trust))
-            if not medium.exists(entry.file):
-                raise IntegrityError(
-                    f"{entry.file}: the track file is missing.", code="missing", file=entry.file
-                )
-            with medium.open(entry.file) as fh:
+            with open_track(medium, entry) as fh:
                 _check_header(entry, read_header(fh, entry.file)[1])
         disk._state_key = play_state_key(binding, lic.licence_id)
         disk.state = open_state(disk._store.read(), disk._state_key, lic.licence_id)
     except SecureError as exc:
-        _note_carried_list(medium, trust, memory)
+        _note_carried_list(parsed, trust, memory)
         return Refusal.of(exc)
     except OSError as exc:
         return Refusal("io-error", f"The disk could not be read ({exc.strerror or exc}).")
@@ -389,15 +403,14 @@ def _authenticate(
     return None
 
 
-def _note_carried_list(medium: Medium, trust: Trust, memory: PlayerMemory) -> None:
+def _note_carried_list(lic: Licence | None, trust: Trust, memory: PlayerMemory) -> None:
     """Remember a newer revocation list even from a disk that is itself refused.
 
     The list is publisher-signed and checked by ``newest``; the licence around it need not
-    be believed (a revoked disk may well carry the list that revokes others).
+    be believed (a revoked disk may well carry the list that revokes others). The licence
+    parsed while opening is reused: a refused disk is not read or parsed a second time.
     """
-    with contextlib.suppress(OSError, SecureError):
-        with medium.open(LICENCE_FILE) as fh:
-            _, lic = parse_licence(fh.read(16 << 20))  # type: ignore[attr-defined]
+    if lic is not None:
         memory.note_revocations(newest([lic.revocations], trust.publishers))
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pressroom.secure import canonical
+from pressroom.secure.diskfs import DiskRoot, MediaError, MediaMissing
 from pressroom.secure.errors import FormatError, IntegrityError
 from pressroom.secure.licence import DISK_DIR
 
@@ -37,7 +38,13 @@ class StateStore(Protocol):
 
 @dataclass(frozen=True)
 class DiskStateFile:
-    """``PRESSROOM/state.prs`` under a disk's mount point, replaced atomically."""
+    """``PRESSROOM/state.prs`` under a disk's mount point, replaced atomically.
+
+    Read and written only through :class:`DiskRoot` (secure/diskfs.py): a link at
+    ``state.prs`` or ``state.prs.tmp`` (or at ``PRESSROOM``) is never followed, a FIFO
+    or device there is refused without blocking, and a file over ``MAX_STATE_BYTES`` is
+    refused before it is read.
+    """
 
     root: Path
 
@@ -46,18 +53,30 @@ class DiskStateFile:
         return self.root / STATE_FILE
 
     def read(self) -> bytes | None:
+        """The state bytes, None when there is no state yet.
+
+        Anything but a regular file is refused with the disk reader's own code
+        (``symlink``, ``fifo``, ``device``, ``directory``...); an oversized one is altered.
+        """
         try:
-            with open(self.path, "rb") as fh:
-                return fh.read(MAX_STATE_BYTES + 1)
-        except FileNotFoundError:
+            with DiskRoot(self.root) as disk:
+                return disk.read_bytes(STATE_FILE, MAX_STATE_BYTES)
+        except MediaMissing:
             return None
+        except MediaError as exc:
+            if exc.code == "too-large":
+                raise _altered("the file is implausibly large") from None
+            raise
 
     def write(self, data: bytes) -> None:
-        atomic_write(self.path, data)
+        """tmp + fsync + rename + fsync(dir): a crash leaves the old file or the new one."""
+        with DiskRoot(self.root) as disk:
+            disk.write_atomic(STATE_FILE, data)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """tmp + fsync + rename + fsync(dir): a crash leaves the old file or the new one."""
+    """tmp + fsync + rename + fsync(dir) for the player's *own* files (its memory), which
+    are not attacker input; files on a disk go through :class:`DiskStateFile`."""
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)

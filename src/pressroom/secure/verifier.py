@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pressroom.secure.binding import binding_key, unwrap_media_key, unwrap_track_key
 from pressroom.secure.cert import RevocationList, StationCert, load_station_cert, newest
 from pressroom.secure.container import Readable, iter_plaintext, read_header
+from pressroom.secure.diskfs import DiskRoot, MediaMissing
 from pressroom.secure.errors import (
     FormatError,
     GrantError,
@@ -33,11 +34,20 @@ from pressroom.secure.errors import (
 )
 from pressroom.secure.grant import Grant, load_grant
 from pressroom.secure.identity import DiskIdentity
+from pressroom.secure.keys import Envelope
 from pressroom.secure.licence import LICENCE_FILE, Licence, MadeFor, TrackEntry, parse_licence
+
+MAX_LICENCE_BYTES = 16 << 20
 
 
 class Medium(Protocol):
-    """Read access to a disk's files (a mounted folder, or a drive Volume read uncached)."""
+    """Read access to a disk's files (a mounted folder, or a drive Volume read uncached).
+
+    ``open`` streams a file (tracks, in bounded memory). A medium may also offer
+    ``read(relpath, limit) -> bytes`` for a whole small file, refusing one larger than
+    ``limit`` *before* reading it (:class:`DirectoryMedium` does, through ``fstat``);
+    without it the licence is read through ``open``, at most ``limit + 1`` bytes.
+    """
 
     def open(self, relpath: str) -> AbstractContextManager[Readable]: ...
 
@@ -46,13 +56,26 @@ class Medium(Protocol):
 
 @dataclass(frozen=True)
 class DirectoryMedium:
+    """A mounted disk (or a simulated disk's folder), read only through :class:`DiskRoot`:
+    no link is followed, only regular files are read (secure/diskfs.py)."""
+
     root: Path
 
+    def disk(self) -> DiskRoot:
+        return DiskRoot(self.root)
+
     def open(self, relpath: str) -> AbstractContextManager[Readable]:
-        return open(self.root / relpath, "rb", buffering=0)
+        with self.disk() as d:
+            return d.open_read(relpath)
+
+    def read(self, relpath: str, limit: int) -> bytes:
+        with self.disk() as d:
+            return d.read_bytes(relpath, limit)
 
     def exists(self, relpath: str) -> bool:
-        return (self.root / relpath).is_file()
+        """Any entry, even a link or a FIFO: opening it then refuses it with its own code."""
+        with self.disk() as d:
+            return d.exists(relpath)
 
 
 @dataclass(frozen=True)
@@ -87,6 +110,11 @@ class DiskReport:
     station: StationCert | None = None
     revocations: RevocationList | None = None
     tracks: list[TrackResult] = field(default_factory=list)
+
+    @classmethod
+    def refused(cls, err: SecureError, file: str | None = None) -> DiskReport:
+        """A report for a disk refused before any track was looked at."""
+        return _fail(cls(ok=False), err, file)
 
     def as_json(self) -> dict[str, Any]:
         lic = self.licence
@@ -163,20 +191,53 @@ def check_licence(
     return cert, revoked, grant
 
 
-def load_licence(
-    medium: Medium, trust: Trust
-) -> tuple[Licence, StationCert, RevocationList, Grant]:
+def read_licence(medium: Medium) -> bytes:
+    """The licence file's bytes, read once; over 16 MiB it is refused before reading."""
+    missing = FormatError(
+        f"{LICENCE_FILE}: no licence on this disk (never finished, or not a Pressroom disk).",
+        code="no-licence",
+        file=LICENCE_FILE,
+    )
     if not medium.exists(LICENCE_FILE):
+        raise missing
+    try:
+        read = getattr(medium, "read", None)
+        if read is not None:
+            return read(LICENCE_FILE, MAX_LICENCE_BYTES)  # type: ignore[no-any-return]
+        with medium.open(LICENCE_FILE) as fh:
+            data = fh.read(MAX_LICENCE_BYTES + 1)  # type: ignore[attr-defined]
+    except (MediaMissing, FileNotFoundError):
+        raise missing from None
+    except SecureError:
+        raise
+    except OSError as exc:
         raise FormatError(
-            f"{LICENCE_FILE}: no licence on this disk (never finished, or not a Pressroom disk).",
-            code="no-licence",
+            f"{LICENCE_FILE}: the disk could not be read ({exc.strerror or exc}).",
+            code="io-error",
+            file=LICENCE_FILE,
+        ) from None
+    if len(data) > MAX_LICENCE_BYTES:
+        raise FormatError(
+            f"{LICENCE_FILE} is larger than {MAX_LICENCE_BYTES} bytes; it was not read further.",
+            code="too-large",
             file=LICENCE_FILE,
         )
-    with medium.open(LICENCE_FILE) as fh:
-        data = fh.read()  # type: ignore[attr-defined]
-    if len(data) > 16 << 20:
-        raise FormatError("The licence file is implausibly large.", file=LICENCE_FILE)
-    env, lic = parse_licence(data)
+    return bytes(data)
+
+
+def load_licence(
+    medium: Medium, trust: Trust, data: bytes | None = None
+) -> tuple[Licence, StationCert, RevocationList, Grant]:
+    """Read (unless ``data`` was already read) and parse the licence, then check steps 1-4."""
+    if data is None:
+        data = read_licence(medium)
+    return check_parsed(*parse_licence(data), trust)
+
+
+def check_parsed(
+    env: Envelope, lic: Licence, trust: Trust
+) -> tuple[Licence, StationCert, RevocationList, Grant]:
+    """Steps 1-4 on a licence already parsed (nothing in it believed yet)."""
 
     def signer_ok(cert: StationCert) -> None:
         # Verified under the certified key whatever key id the envelope claims.
@@ -231,6 +292,20 @@ def identity_for_serial(lic: Licence, serial: str, trust: Trust) -> DiskIdentity
     return lic.made_for_with(media).identity_with_serial(serial)
 
 
+def open_track(medium: Medium, entry: TrackEntry) -> AbstractContextManager[Readable]:
+    """A track file for streaming; ``missing`` when there is none (a link, FIFO... is
+    refused by the medium with its own code)."""
+    missing = FormatError(
+        f"{entry.file}: the track file is missing.", code="missing", file=entry.file
+    )
+    if not medium.exists(entry.file):
+        raise missing
+    try:
+        return medium.open(entry.file)
+    except (MediaMissing, FileNotFoundError):
+        raise missing from None
+
+
 def verify_track(
     medium: Medium,
     lic: Licence,
@@ -241,11 +316,7 @@ def verify_track(
     result = TrackResult(
         file=entry.file, title=entry.title, ok=False, rights=entry.rights.to_cbor()
     )
-    if not medium.exists(entry.file):
-        raise FormatError(
-            f"{entry.file}: the track file is missing.", code="missing", file=entry.file
-        )
-    with medium.open(entry.file) as fh:
+    with open_track(medium, entry) as fh:
         header, hbytes = read_header(fh, entry.file)
         digest = hashlib.sha256()
         for plain in iter_plaintext(fh, key, header, hbytes, entry.file):
@@ -277,11 +348,16 @@ def verify_disk(
     identity: DiskIdentity,
     trust: Trust,
     progress: Callable[[int], None] | None = None,
+    *,
+    licence: bytes | None = None,
 ) -> DiskReport:
-    """Authenticate everything on the disk; ``report.ok`` only if every check passed."""
+    """Authenticate everything on the disk; ``report.ok`` only if every check passed.
+
+    ``licence``: the licence bytes when the caller has already read them (read once).
+    """
     report = DiskReport(ok=True)
     try:
-        lic, cert, revoked, grant = load_licence(medium, trust)
+        lic, cert, revoked, grant = load_licence(medium, trust, licence)
     except SecureError as exc:
         return _fail(report, exc, LICENCE_FILE)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:  # malformed beyond our checks
