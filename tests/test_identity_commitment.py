@@ -228,7 +228,9 @@ def test_unknown_licence_version_is_refused_even_when_validly_signed(world, vers
     resigned = sign(world.station, "licence", canonical.encode(body)).to_bytes()
     (disk / LICENCE_FILE).write_bytes(resigned)
     report = world.verify(disk, A)
-    assert report.code == "format" and "not supported" in report.reason
+    # A float never gets past the bounded CBOR reader; the others reach the version check.
+    why = "float" if isinstance(version, float) else "not supported"
+    assert report.code == "format" and why in report.reason
 
 
 def test_header_version_edited_fails_the_chunk_tag_and_unknown_is_refused(world):
