@@ -12,11 +12,13 @@ from pathlib import Path
 
 from pressroom.app import App
 from pressroom.cli.progress import byte_progress
+from pressroom.drives.base import FROM_MEDIA, weakest_cache_mode
+from pressroom.drives.volume import FileReader, LocalVolume
 from pressroom.errors import EXIT_FAILED, UsageError
 from pressroom.secure.errors import SecureError
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.licence import LICENCE_FILE, parse_licence
-from pressroom.secure.verifier import DirectoryMedium, DiskReport, verify_disk
+from pressroom.secure.verifier import DiskReport, verify_disk
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,17 +69,54 @@ def _verify(app: App, args: argparse.Namespace) -> int:
         raise UsageError(f"{mount} is not a folder or mount point.")
     identity, source = resolve_identity(app, mount, args.serial)
     trust = app.trust()
-    medium = DirectoryMedium(mount)
+    medium = ReadBackMedium(LocalVolume(mount))
     total = _announced_size(mount)
     with byte_progress("verifying", total, enabled=not args.json) as advance:
         report = verify_disk(medium, identity, trust, progress=advance)
     if args.json:
         out = report.as_json()
         out["identity"] = {"source": source, "serial_tail": identity.serial[-4:]}
+        out["read_back"] = medium.summary()
         print(json.dumps(out, indent=2))
     else:
         print_report(report, source)
+        print(f"  read back: {medium.sentence()}")
     return 0 if report.ok else EXIT_FAILED
+
+
+class ReadBackMedium:
+    """The disk's files read around every cache, remembering how each read was proven."""
+
+    def __init__(self, volume: LocalVolume):
+        self.volume = volume
+        self.modes: list[str] = []
+        self.note = ""
+
+    def open(self, relpath: str) -> FileReader:
+        reader = self.volume.open_read(relpath, uncached=True)
+        self.modes.append(reader.cache_mode)
+        if reader.cache_mode not in FROM_MEDIA and not self.note:
+            self.note = reader.why_cache_only
+        return reader
+
+    def exists(self, relpath: str) -> bool:
+        return self.volume.exists(relpath)
+
+    def summary(self) -> dict[str, object]:
+        mode = weakest_cache_mode(self.modes)
+        return {
+            "cache_mode": mode or None,
+            "from_media": bool(mode) and mode in FROM_MEDIA,
+            "note": self.note,
+        }
+
+    def sentence(self) -> str:
+        mode = weakest_cache_mode(self.modes)
+        if not mode:
+            return "nothing was read"
+        if mode in FROM_MEDIA:
+            return f"from the media ({mode})"
+        return f"verified from cache only ({self.note})"
 
 
 def _announced_size(mount: Path) -> int:
