@@ -11,6 +11,7 @@ control must PASS, each saying how its read-back reached the medium.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import subprocess
@@ -51,9 +52,10 @@ class LoopUsbProvider:
     """The real LinuxProvider, showing only this test's loop disks, each with a USB
     vendor and product id (loop devices have none) so the engine can bind to them."""
 
-    def __init__(self, inner, names: set[str]):
+    def __init__(self, inner, serials: dict[str, str]):
         self.inner = inner
-        self.names = names
+        self.serials = serials
+        self.names = set(serials)
 
     def _mine(self, drives: list[Drive]) -> list[Drive]:
         return [dataclasses.replace(d, **USB) for d in drives if d.port_path in self.names]
@@ -161,7 +163,7 @@ def attach(env: Env, disks: dict[str, object]) -> None:
         d.name: f"RB{role.upper()[:4]}{i:04d}X7" for i, (role, d) in enumerate(disks.items())
     }
     inner = LinuxProvider(allow_loop=True, loop_serials=serials)
-    env.app.__dict__["drive_provider"] = LoopUsbProvider(inner, set(serials))
+    env.app.__dict__["drive_provider"] = LoopUsbProvider(inner, serials)
 
 
 def run(env: Env, drive_ids: list[str], hook=None):
@@ -176,7 +178,9 @@ def run(env: Env, drive_ids: list[str], hook=None):
 
 
 @pytest.mark.parametrize("fs", ["ext4", "exfat", "fat32", "fat16", "ntfs"])
-def test_a_disk_changed_behind_the_caches_fails_and_the_control_passes(tmp_path, station, fs):
+def test_a_disk_changed_behind_the_caches_fails_and_the_control_passes(
+    tmp_path, station, fs, capsys
+):
     disks = {}
     try:
         for role in ("corrupt", "dropped", "control"):
@@ -184,6 +188,9 @@ def test_a_disk_changed_behind_the_caches_fails_and_the_control_passes(tmp_path,
         attach(station, disks)
         tamper = Tamper(disks)
         results = run(station, [f"loop:{d.name}" for d in disks.values()], tamper)
+        verified = verify_cli(station, disks["control"], capsys)
+        corrupt_after_the_fact(disks["control"])
+        reverified = verify_cli(station, disks["control"], capsys)
     finally:
         for d in disks.values():
             d.cleanup()
@@ -204,6 +211,34 @@ def test_a_disk_changed_behind_the_caches_fails_and_the_control_passes(tmp_path,
     out = disk_json(good)
     assert (out["cache_mode"], out["from_media"]) == (EXPECTED_MODE[fs], True)
     assert bad.cache_mode == EXPECTED_MODE[fs]
+
+    # `pressroom verify` reads from the media too: it passes the good disk, and fails it
+    # once its image has been changed, although the page cache still holds the good bytes
+    assert verified["ok"] and verified["read_back"]["cache_mode"] == EXPECTED_MODE[fs]
+    assert verified["read_back"]["from_media"] is True
+    assert not reverified["ok"] and reverified["tracks"][0]["code"] == "bad-chunk"
+
+
+def verify_cli(env: Env, disk, capsys) -> dict:
+    from pressroom.cli import main
+
+    lic = LICENCE_FILE
+    assert (disk.mnt / lic).exists()
+    capsys.readouterr()
+    data_dir = str(env.app.config.data_dir)
+    serial = env.app.drive_provider.serials[disk.name]
+    main(["--data-dir", data_dir, "verify", str(disk.mnt), "--serial", serial, "--json"])
+    return json.loads(capsys.readouterr().out)
+
+
+def corrupt_after_the_fact(disk) -> None:
+    """Flip 64 bytes of the first track in the image, after the disk has passed."""
+    vol = LocalVolume(disk.mnt)
+    rel = f"{TRACKS_DIR}/01.prt"
+    data = read_through_mount(vol, rel)
+    where = image_offsets(disk.image, data)
+    at = 2 * BLOCK  # inside chunk 1
+    patch_image(disk.image, where[at], bytes(b ^ 0xFF for b in data[at : at + 64]))
 
 
 # -- when nothing can prove it: verified from cache only ---------------------------------
