@@ -116,6 +116,8 @@ def backing_of_mount(m: Mount, mounts: list[Mount] | None = None) -> Backing:
             why_none=f"the FUSE file system ({m.fstype}) does not name a block device",
         )
     device = _block_device(m.devno)
+    if device is None and m.source.startswith("/dev/") and is_block(m.source):
+        device = os.path.realpath(m.source)  # btrfs and others show an anonymous devno
     if device is not None:
         return Backing("kernel", device, m.fstype)
     return Backing("none", fstype=m.fstype, why_none=f"{m.fstype} has no block device")

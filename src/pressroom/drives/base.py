@@ -125,6 +125,7 @@ class Writer(Protocol):
 
 class Reader(Protocol):
     cache_mode: CacheMode
+    why_cache_only: str  # for "cache-only": one phrase saying why the medium was out of reach
 
     def readinto(self, buf: bytearray | memoryview, /) -> int: ...
     def read(self, n: int = -1, /) -> bytes: ...
