@@ -10,11 +10,14 @@ control must PASS, each saying how its read-back reached the medium.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -25,9 +28,10 @@ from engine_support import Env
 from loop_support import make_loop_disk
 from pressroom.cli.run_view import disk_json
 from pressroom.config import Settings
-from pressroom.drives.backing import Backing, backing_of
+from pressroom.drives.backing import Backing, backing_of, backing_of_mount
 from pressroom.drives.base import Drive, DriveEvent, max_file_size, weakest_cache_mode
 from pressroom.drives.fatfs import fat_free_bytes, parse_boot_sector
+from pressroom.drives.mounts import Mount
 from pressroom.drives.volume import LocalVolume
 from pressroom.engine.events import DiskState
 from pressroom.errors import UsageError
@@ -427,3 +431,50 @@ def test_a_track_too_big_for_fat_is_refused_before_anything_is_written(tmp_path,
         assert os.listdir(disk.mnt) == []
     finally:
         disk.cleanup()
+
+
+# -- which medium a mount reads: the mount table's word for it (no root needed) ----------
+
+
+def _some_block_device() -> str | None:
+    for name in sorted(os.listdir("/sys/class/block")) if os.path.isdir("/sys/class/block") else []:
+        dev = f"/dev/{name}"
+        if os.path.exists(dev) and os.path.realpath(dev) == dev:
+            with contextlib.suppress(OSError):
+                if stat.S_ISBLK(os.stat(dev).st_mode):
+                    return dev
+    return None
+
+
+def test_the_medium_under_each_kind_of_mount():
+    dev = _some_block_device()
+    if dev is None:
+        pytest.skip("no block device node in /dev to name in a mount entry")
+    opts = frozenset({"rw"})
+    fuse = Mount("0:77", Path("/media/a"), "fuseblk", dev, opts)
+    assert backing_of_mount(fuse) == Backing("fuse", dev, "fuseblk")
+    nameless = Mount("0:78", Path("/media/b"), "fuse.sshfs", "host:/x", opts)
+    got = backing_of_mount(nameless, [nameless])
+    assert got.kind == "none" and "does not name a block device" in got.why_none
+    tmpfs = Mount("0:79", Path("/dev/shm"), "tmpfs", "tmpfs", opts)
+    assert backing_of_mount(tmpfs) == Backing("none", None, "tmpfs", "tmpfs has no block device")
+    btrfs = Mount("0:80", Path("/srv"), "btrfs", dev, opts)  # anonymous devno, real source
+    assert backing_of_mount(btrfs) == Backing("kernel", dev, "btrfs")
+
+
+def test_a_fuse_read_says_fadvise_blockdev_when_o_direct_is_refused(tmp_path, monkeypatch):
+    real_open = os.open
+
+    def no_direct(path, flags, *args):
+        if flags & os.O_DIRECT:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_open(path, flags, *args)
+
+    dropped = []
+    monkeypatch.setattr(Backing, "drop", lambda self: dropped.append(self.device) or "")
+    vol = LocalVolume(tmp_path, backing=Backing("fuse", "/dev/sdz", "fuse.fusefat"))
+    (tmp_path / "f").write_bytes(b"xyz" * 1000)
+    monkeypatch.setattr(os, "open", no_direct)
+    with vol.open_read("f", uncached=True) as r:
+        assert r.read() == b"xyz" * 1000 and r.cache_mode == "fadvise+blockdev"
+    assert dropped == ["/dev/sdz"]  # the block device's cache went before the read
