@@ -478,3 +478,19 @@ def test_a_fuse_read_says_fadvise_blockdev_when_o_direct_is_refused(tmp_path, mo
     with vol.open_read("f", uncached=True) as r:
         assert r.read() == b"xyz" * 1000 and r.cache_mode == "fadvise+blockdev"
     assert dropped == ["/dev/sdz"]  # the block device's cache went before the read
+
+
+def test_the_station_window_shows_a_cache_only_pass(qtbot):
+    pytest.importorskip("PySide6.QtWidgets", exc_type=ImportError)
+    from pressroom.engine.events import DiskProgress, Stage
+    from pressroom.gui.drive_card import DriveCard
+
+    card = DriveCard("usb:x")
+    qtbot.addWidget(card)
+    warning = "Verified from cache only: tmpfs has no block device."
+    card.update_progress(
+        DiskProgress("usb:x", "tmpfs disk", "1-9", DiskState.PASS, Stage.DONE, reason=warning)
+    )
+    assert card.reason.isVisibleTo(card) and card.reason.text() == warning
+    card.update_progress(DiskProgress("usb:x", "tmpfs disk", "1-9", DiskState.PASS, Stage.DONE))
+    assert not card.reason.isVisibleTo(card)
