@@ -43,7 +43,7 @@ class Settings:
     ledger_url: str = ""  # empty: SQLite file in the data directory
     identity_policy: str = "refuse"  # refuse | warn
     concurrency_per_bus: int = 16  # a cap for slow hubs; the sim disks share bus 1
-    verify_mode: str = "auto"  # auto | direct | fadvise
+    verify_mode: str = "media"  # media | strict: may a disk pass on a cache-only read-back?
     station_label: str = "Pressroom station"
     operator: str = ""
     sim_dir: str = ""  # empty: <data dir>/sim
@@ -58,13 +58,16 @@ class Settings:
             raise UsageError(
                 f"identity_policy must be 'refuse' or 'warn', not {self.identity_policy!r}."
             )
-        if self.verify_mode not in ("auto", "direct", "fadvise"):
-            raise UsageError(
-                f"verify_mode must be 'auto', 'direct' or 'fadvise', not {self.verify_mode!r}."
-            )
+        if self.verify_mode in _OLD_VERIFY_MODES:  # settings written before 'media'/'strict'
+            self.verify_mode = "media"
+        if self.verify_mode not in ("media", "strict"):
+            raise UsageError(f"verify_mode must be 'media' or 'strict', not {self.verify_mode!r}.")
         if not 1 <= int(self.concurrency_per_bus) <= 64:
             raise UsageError("concurrency_per_bus must be between 1 and 64.")
 
+
+# Older settings named how to bypass the cache; the station now always does all it can.
+_OLD_VERIFY_MODES = ("auto", "direct", "fadvise")
 
 _ENV_OVERRIDES = {
     "ledger_url": "PRESSROOM_LEDGER_URL",

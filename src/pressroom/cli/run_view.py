@@ -12,6 +12,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from pressroom.drives.base import FROM_MEDIA
 from pressroom.engine.events import DiskProgress, DiskState, Event, RunProgress
 from pressroom.engine.run import port_key
 
@@ -94,7 +95,7 @@ def follow(board: RunBoard, done: Callable[[], bool], console: Console) -> None:
 
 def summary_table(disks: list[DiskProgress]) -> Table:
     table = Table(title="Run summary", show_lines=False)
-    for col in ("disk", "port", "serial", "copy", "result", "reason"):
+    for col in ("disk", "port", "serial", "copy", "result", "read back", "reason"):
         table.add_column(col)
     for d in disks:
         word, style = _STATE_STYLE[d.state]
@@ -104,6 +105,7 @@ def summary_table(disks: list[DiskProgress]) -> Table:
             d.serial_masked,
             str(d.copy_index) if d.copy_index and d.state == DiskState.PASS else "",
             Text(word or d.state.value, style=style),
+            d.cache_mode,
             d.reason,
         )
     return table
@@ -120,5 +122,7 @@ def disk_json(d: DiskProgress) -> dict:
         "licence_id": d.licence_id,
         "copy_index": d.copy_index,
         "serial": d.serial_masked,
+        "cache_mode": d.cache_mode or None,
+        "from_media": d.cache_mode in FROM_MEDIA if d.cache_mode else None,
         "bytes": d.bytes_total // 2 if d.state == DiskState.PASS else 0,
     }

@@ -16,13 +16,16 @@ from pathlib import Path
 
 from pressroom.app import App
 from pressroom.cli.progress import byte_progress
+from pressroom.drives.base import FROM_MEDIA, weakest_cache_mode
+from pressroom.drives.volume import FileReader, LocalVolume
 from pressroom.errors import EXIT_FAILED, UsageError
-from pressroom.secure.errors import SecureError
+from pressroom.secure.errors import FormatError, SecureError
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.licence import LICENCE_FILE, Licence, parse_licence
 from pressroom.secure.verifier import (
     DirectoryMedium,
     DiskReport,
+    Medium,
     identity_for_serial,
     read_licence,
     verify_disk,
@@ -90,7 +93,7 @@ def _verify(app: App, args: argparse.Namespace) -> int:
     mount = Path(args.mount)
     if not mount.is_dir():
         raise UsageError(f"{mount} is not a folder or mount point.")
-    medium = DirectoryMedium(mount)
+    medium = ReadBackMedium(LocalVolume(mount))
     data, lic = _parsed(medium, None)  # the licence is read once, here
     identity, source = resolve_identity(app, mount, args.serial, lic)
     trust = app.trust()
@@ -108,17 +111,63 @@ def _verify(app: App, args: argparse.Namespace) -> int:
             "serial_tail": identity.serial[-4:],
             "typed": args.serial is not None,  # a typed serial never grants a play
         }
+        out["read_back"] = medium.summary()
         print(json.dumps(out, indent=2))
     else:
         print_report(report, source)
+        print(f"  read back: {medium.sentence()}")
         if args.serial is not None:
             print(f"Note: {TYPED_SERIAL}.")
     return 0 if report.ok else EXIT_FAILED
 
 
-def _parsed(
-    medium: DirectoryMedium, data: bytes | None
-) -> tuple[bytes | None, Licence | SecureError]:
+class ReadBackMedium:
+    """The disk's files read around every cache, remembering how each read was proven."""
+
+    def __init__(self, volume: LocalVolume):
+        self.volume = volume
+        self.modes: list[str] = []
+        self.note = ""
+
+    def open(self, relpath: str) -> FileReader:
+        reader = self.volume.open_read(relpath, uncached=True)
+        self.modes.append(reader.cache_mode)
+        if reader.cache_mode not in FROM_MEDIA and not self.note:
+            self.note = reader.why_cache_only
+        return reader
+
+    def exists(self, relpath: str) -> bool:
+        return self.volume.exists(relpath)
+
+    def read(self, relpath: str, limit: int) -> bytes:
+        """A whole small file, refused by its size before a byte of it is read."""
+        if self.volume.size(relpath) > limit:
+            raise FormatError(
+                f"{relpath} is larger than {limit} bytes; it was not read further.",
+                code="too-large",
+                file=relpath,
+            )
+        with self.open(relpath) as fh:
+            return fh.read(limit + 1)
+
+    def summary(self) -> dict[str, object]:
+        mode = weakest_cache_mode(self.modes)
+        return {
+            "cache_mode": mode or None,
+            "from_media": bool(mode) and mode in FROM_MEDIA,
+            "note": self.note,
+        }
+
+    def sentence(self) -> str:
+        mode = weakest_cache_mode(self.modes)
+        if not mode:
+            return "nothing was read"
+        if mode in FROM_MEDIA:
+            return f"from the media ({mode})"
+        return f"verified from cache only ({self.note})"
+
+
+def _parsed(medium: Medium, data: bytes | None) -> tuple[bytes | None, Licence | SecureError]:
     """The licence bytes (None when unreadable) and the parsed licence, or why not."""
     try:
         data = read_licence(medium) if data is None else data

@@ -17,7 +17,50 @@ from pressroom.errors import PressroomError
 
 DriveKind = Literal["sim", "usb", "loop"]
 EventKind = Literal["added", "removed", "changed"]
-CacheMode = Literal["direct", "fadvise", "cached"]
+# How a read-back reached (or failed to reach) the medium, strongest first:
+#   direct            O_DIRECT read; a kernel file system reads the device itself
+#   direct+blockdev   O_DIRECT read through a FUSE daemon, the block device's cache dropped first
+#   fadvise           the file's cached pages dropped (O_DIRECT refused); kernel file system
+#   fadvise+blockdev  the file's and the block device's cached pages dropped; FUSE
+#   simulated         a simulated disk's own read path (its medium model, faults included)
+#   cache-only        nothing could prove it: no block device to reach, or no access to it
+CacheMode = Literal[
+    "direct", "direct+blockdev", "fadvise", "fadvise+blockdev", "simulated", "cache-only"
+]
+CACHE_MODES: tuple[CacheMode, ...] = (
+    "direct",
+    "direct+blockdev",
+    "fadvise",
+    "fadvise+blockdev",
+    "simulated",
+    "cache-only",
+)
+FROM_MEDIA: frozenset[str] = frozenset(CACHE_MODES) - {"cache-only"}
+
+# What the operator accepts as read-back (settings.toml ``verify_mode``):
+#   media   read back from the medium wherever the disk allows; a disk that can only be
+#           read back from the cache still passes, marked "verified from cache only"
+#   strict  a disk that cannot be read back from the medium fails (verify-cache-only)
+VerifyMode = Literal["media", "strict"]
+VERIFY_MODES: tuple[VerifyMode, ...] = ("media", "strict")
+
+# File systems whose files cannot reach 4 GiB (FAT's 32-bit file size field).
+FAT_FILE_LIMIT = (1 << 32) - 1
+_FILE_LIMITS = {"vfat": FAT_FILE_LIMIT, "fat": FAT_FILE_LIMIT, "msdos": FAT_FILE_LIMIT}
+
+
+def weakest_cache_mode(modes: Iterable[str]) -> str:
+    """The mode a whole disk can claim: the weakest of its files' read-backs."""
+    seen = list(dict.fromkeys(modes))
+    if not seen:
+        return ""
+    rank = {m: i for i, m in enumerate(CACHE_MODES)}
+    return max(seen, key=lambda m: rank.get(m, len(CACHE_MODES)))
+
+
+def max_file_size(filesystem: str) -> int | None:
+    """The largest single file ``filesystem`` can hold, or None when it is not a concern."""
+    return _FILE_LIMITS.get(filesystem.lower())
 
 
 class DriveRefused(PressroomError):
@@ -82,6 +125,7 @@ class Writer(Protocol):
 
 class Reader(Protocol):
     cache_mode: CacheMode
+    why_cache_only: str  # for "cache-only": one phrase saying why the medium was out of reach
 
     def readinto(self, buf: bytearray | memoryview, /) -> int: ...
     def read(self, n: int = -1, /) -> bytes: ...
@@ -101,7 +145,16 @@ class Volume(Protocol):
     root: Path
 
     def open_write(self, relpath: str) -> Writer: ...
-    def open_read(self, relpath: str, *, uncached: bool) -> Reader: ...
+    def open_read(self, relpath: str, *, uncached: bool) -> Reader:
+        """``uncached``: drop every cached copy first, so the read comes from the medium;
+        the reader's ``cache_mode`` says how that was achieved, or "cache-only"."""
+        ...
+
+    def flush(self) -> None:
+        """Make what was written and fsynced durable on the medium where fsync is not enough
+        (a FUSE daemon's writes sit in the block device's cache)."""
+        ...
+
     def rename(self, src: str, dst: str) -> None: ...
     def remove(self, relpath: str) -> None: ...
     def remove_tree(self, relpath: str) -> None: ...

@@ -11,102 +11,23 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import stat
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pressroom.drives.backing import Backing
 from pressroom.drives.base import Drive, DriveCallback, DriveRefused, Watcher, drive_holding
+from pressroom.drives.mounts import Mount, fuse_sources, read_mounts
+from pressroom.drives.mounts import is_block as _is_block
 from pressroom.drives.usb import UsbInfo, UsbSerialReader
-from pressroom.drives.volume import LocalVolume
+from pressroom.drives.volume import LocalVolume, free_bytes
 from pressroom.drives.watch import PollingWatcher
 from pressroom.errors import PressroomError
 
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi")
 _SKIP_PREFIXES = ("ram", "zram", "sr", "nbd", "dm-", "md", "fd")
 _FS_NAMES = {"fuse.fusefat": "vfat", "fuse.exfat": "exfat", "msdos": "vfat"}
-
-
-@dataclass(frozen=True)
-class Mount:
-    devno: str  # "major:minor" as in mountinfo
-    mount_point: Path
-    fstype: str
-    source: str
-    options: frozenset[str]
-
-
-def _unescape(field: str) -> str:
-    """mountinfo escapes space, tab, newline and backslash as octal."""
-    out, i = [], 0
-    while i < len(field):
-        if field[i] == "\\" and field[i + 1 : i + 4].isdigit():
-            out.append(chr(int(field[i + 1 : i + 4], 8)))
-            i += 4
-        else:
-            out.append(field[i])
-            i += 1
-    return "".join(out)
-
-
-def read_mounts(path: str = "/proc/self/mountinfo") -> list[Mount]:
-    mounts = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            left, _, right = line.partition(" - ")
-            a, b = left.split(), right.split()
-            if len(a) < 6 or len(b) < 2:
-                continue
-            mounts.append(
-                Mount(
-                    devno=a[2],
-                    mount_point=Path(_unescape(a[4])),
-                    fstype=b[0],
-                    source=_unescape(b[1]),
-                    options=frozenset(a[5].split(",")),
-                )
-            )
-    return mounts
-
-
-def _fuse_sources(mounts: list[Mount]) -> dict[Path, str]:
-    """Mount point -> block device for FUSE mounts that do not name their device
-    (fusefat shows its source as "fusefat"): read it from the daemon's command line."""
-    wanted = {
-        m.mount_point: m
-        for m in mounts
-        if m.fstype.startswith("fuse") and not m.source.startswith("/dev/")
-    }
-    if not wanted:
-        return {}
-    found: dict[Path, str] = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        args = [a for a in argv[1:] if a and a[0] != "-"]
-        devices = [a for a in args if a.startswith("/dev/") and _is_block(a)]
-        # Daemons chdir("/") and may have been given a relative mount point: match
-        # an absolute argument exactly, a relative one as a path suffix.
-        points = [
-            mp
-            for mp in wanted
-            for a in args
-            if (a.startswith("/") and Path(os.path.realpath(a)) == mp)
-            or (not a.startswith("/") and str(mp).endswith("/" + a.rstrip("/")))
-        ]
-        if len(set(points)) == 1 and devices:
-            found[points[0]] = os.path.realpath(devices[0])
-    return found
-
-
-def _is_block(path: str) -> bool:
-    try:
-        return stat.S_ISBLK(os.stat(path).st_mode)
-    except OSError:
-        return False
 
 
 def _whole_disk_of_devno(devno: str) -> str | None:
@@ -162,7 +83,7 @@ def _disk_of_mount(m: Mount, fuse: dict[Path, str]) -> str | None:
 
 def system_disks(mounts: list[Mount], protect: list[Path]) -> set[str]:
     """Whole-disk names that must never be offered."""
-    fuse = _fuse_sources(mounts)
+    fuse = fuse_sources(mounts)
     paths = [Path(p) for p in SYSTEM_MOUNTS] + protect
     names: set[str] = set()
     for path in paths:
@@ -211,6 +132,7 @@ class _Candidate:
     devices: list[str]  # /dev paths of the disk and its partitions
     mount_points: list[Path]
     sys_name: str
+    backing: Backing | None = None
 
 
 class LinuxProvider:
@@ -257,7 +179,7 @@ class LinuxProvider:
 
     def _candidates(self) -> list[_Candidate]:
         mounts = read_mounts()
-        fuse = _fuse_sources(mounts)
+        fuse = fuse_sources(mounts)
         forbidden = system_disks(mounts, self._protect)
         by_disk: dict[str, list[Mount]] = {}
         for m in mounts:
@@ -293,17 +215,20 @@ class LinuxProvider:
             return None
         parts = [c for c in dev.children if c.device_type == "partition"]
         devices = [name] + [p.sys_name for p in parts]
-        mounts = [m for d in devices for m in by_dev.get(d, [])]
+        placed = [(d, m) for d in devices for m in by_dev.get(d, [])]
+        mounts = [m for _, m in placed]
         mount = mounts[0] if mounts else None
         fstype = mount.fstype if mount else ""
         if fstype == "fuseblk":
             fstype = _fs_of_fuseblk(f"/dev/{mounts[0].source.rsplit('/', 1)[-1]}")
         fstype = _FS_NAMES.get(fstype, fstype)
         free = 0
+        medium = None
         if mount is not None:
+            # the device this mount reads, as the read-back must reach it
+            medium = Backing("fuse" if mount.is_fuse else "kernel", f"/dev/{placed[0][0]}", fstype)
             with contextlib.suppress(OSError):
-                st = os.statvfs(mount.mount_point)
-                free = st.f_bavail * st.f_frsize
+                free = free_bytes(os.statvfs(mount.mount_point), medium)
         read_only = _read(sys_path / "ro") == "1" or bool(mount and "ro" in mount.options)
         common = dict(
             capacity=size,
@@ -349,7 +274,7 @@ class LinuxProvider:
                 **common,  # type: ignore[arg-type]
             )
         return _Candidate(
-            drive, [f"/dev/{d}" for d in devices], [m.mount_point for m in mounts], name
+            drive, [f"/dev/{d}" for d in devices], [m.mount_point for m in mounts], name, medium
         )
 
     def _usb_drive(self, name: str, usb_dev, common: dict[str, object]) -> Drive:
@@ -403,7 +328,7 @@ class LinuxProvider:
         def present() -> bool:
             return sys_dir.exists() and os.path.ismount(mount_point)
 
-        return LocalVolume(mount_point, present=present)
+        return LocalVolume(mount_point, present=present, backing=cand.backing)
 
     def eject(self, drive: Drive) -> None:
         cand = self._current(drive)

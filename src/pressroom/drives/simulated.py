@@ -27,6 +27,7 @@ from pathlib import Path
 
 import tomli_w
 
+from pressroom.drives.backing import Backing
 from pressroom.drives.base import (
     Drive,
     DriveCallback,
@@ -383,14 +384,28 @@ class SimWriter(FileWriter):
         super().close()
 
 
+# The backing files live on the host's own file system, read by the kernel directly.
+_SIM_BACKING = Backing("kernel", fstype="simfs")
+
+
 class SimReader(FileReader):
+    """Reads the disk's backing file through the simulated medium (pacing, bit flips).
+
+    An uncached read says ``cache_mode = "simulated"``: what it proves is the simulator's
+    model of a medium (its backing files, read around the host's page cache where the host
+    allows, with the disk's faults applied), not any hardware.
+    """
+
     def __init__(self, relpath: str, volume: SimVolume, *, uncached: bool):
         super().__init__(
             volume.path(relpath),
             uncached=uncached,
             on_error=volume.translate,
             opener=volume.opener(relpath),  # no link followed, regular files only
+            backing=_SIM_BACKING,
         )
+        if uncached:
+            self.cache_mode = "simulated"
         self._state = volume.state
         self._pos = 0
 
@@ -468,6 +483,10 @@ class SimVolume(LocalVolume):
     def free_space(self) -> int:
         self.check_present()
         return max(0, self.state.spec.size - self.state.used)
+
+    def flush(self) -> None:
+        """A simulated disk's medium is its backing files: their fsync made them durable."""
+        self.check_present()
 
 
 # -- the provider ------------------------------------------------------------------------

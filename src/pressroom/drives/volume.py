@@ -1,10 +1,12 @@
-"""A Volume over a mounted directory, with page-cache-bypassing reads.
+"""A Volume over a mounted directory, with reads that reach the medium.
 
 Read-back verification is only worth something if it reads the media, not the copy of
 the data the kernel still holds in RAM. So an uncached reader opens with ``O_DIRECT``
 (reading into page-aligned mmap buffers, as the kernel requires) and, where the
 filesystem refuses ``O_DIRECT`` (tmpfs, some FUSE filesystems answer EINVAL), falls
-back to ``posix_fadvise(DONTNEED)`` and says so in ``cache_mode``.
+back to ``posix_fadvise(DONTNEED)``. Under a FUSE daemon it also drops the block
+device's cache, which the daemon reads through. ``cache_mode`` says what was proven;
+"cache-only" when nothing could be (no block device, or no access to it).
 
 Every path on the volume is reached through :class:`pressroom.secure.diskfs.DiskRoot`:
 relative to a descriptor of the volume root, ``O_NOFOLLOW`` at every component, files
@@ -14,13 +16,16 @@ disk is removed, never followed). A disk brought to the station may be hostile t
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import mmap
 import os
 from collections.abc import Callable
 from pathlib import Path
 
+from pressroom.drives.backing import Backing, backing_of, syncfs
 from pressroom.drives.base import CacheMode
+from pressroom.drives.fatfs import fat_free_bytes
 from pressroom.secure.diskfs import DiskRoot, MediaError, split
 
 Opener = Callable[[Path, int], int]  # (path, flags) -> fd, as os.open
@@ -64,7 +69,12 @@ class FileWriter:
 
 
 class FileReader:
-    """Sequential reader; ``cache_mode`` tells how (and whether) the page cache was bypassed."""
+    """Sequential reader; ``cache_mode`` tells how (and whether) the read reached the medium.
+
+    Uncached, it drops every cached copy before the first read: the file's own pages
+    (``O_DIRECT``, else ``posix_fadvise(DONTNEED)``) and, on FUSE, the block device's
+    pages the daemon would otherwise answer from (see :mod:`pressroom.drives.backing`).
+    """
 
     cache_mode: CacheMode
 
@@ -75,6 +85,7 @@ class FileReader:
         uncached: bool,
         on_error: Callable[[OSError], OSError] | None = None,
         opener: Opener | None = None,
+        backing: Backing | None = None,
     ):
         self._path = path
         self._open = opener or os.open  # LocalVolume passes a no-follow DiskRoot opener
@@ -82,30 +93,60 @@ class FileReader:
         self._mm: mmap.mmap | None = None
         self._pending = memoryview(b"")
         self._fd = -1
-        self.cache_mode = "cached"
+        self.cache_mode = "cache-only"
+        self.why_cache_only = "read through the page cache on purpose" if not uncached else ""
+        self._backing = backing
+        self._blockdev_note = ""
+        if uncached:
+            self._drop_device_cache()
         if uncached and hasattr(os, "O_DIRECT"):
             try:
-                self._fd = self._open(path, os.O_RDONLY | os.O_DIRECT)
-                self.cache_mode = "direct"
-                self._mm = mmap.mmap(-1, DIRECT_CHUNK)  # anonymous maps are page-aligned
+                self._fd = self._open(path, os.O_RDONLY | os.O_DIRECT | os.O_CLOEXEC)
             except OSError as exc:
                 if exc.errno != errno.EINVAL:
                     raise self._on_error(exc) from None
+            else:
+                self._mm = mmap.mmap(-1, DIRECT_CHUNK)  # anonymous maps are page-aligned
+                # FUSE may keep the file's pages even for O_DIRECT opens: drop them too
+                with contextlib.suppress(OSError):
+                    os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                self.cache_mode = self._proven("direct")
         if self._fd < 0:
             self._open_buffered(uncached)
 
+    def _drop_device_cache(self) -> None:
+        """Find the medium under the file and, for FUSE, drop the block device's cache."""
+        if self._backing is None:
+            self._backing = backing_of(self._path)
+        b = self._backing
+        if b.kind == "none":
+            self._blockdev_note = b.why_none or "no block device is known for this volume"
+        elif b.via_fuse:
+            self._blockdev_note = b.drop()
+
+    def _proven(self, how: str) -> CacheMode:
+        """The cache mode a read by ``how`` ("direct"/"fadvise") can claim on this backing."""
+        b = self._backing
+        if b is None or self._blockdev_note:
+            self.why_cache_only = self._blockdev_note
+            return "cache-only"
+        if b.via_fuse:
+            return "direct+blockdev" if how == "direct" else "fadvise+blockdev"
+        return "direct" if how == "direct" else "fadvise"
+
     def _open_buffered(self, uncached: bool) -> None:
         try:
-            self._fd = self._open(self._path, os.O_RDONLY)
+            self._fd = self._open(self._path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as exc:
             raise self._on_error(exc) from None
         if uncached:
             os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_DONTNEED)
-            self.cache_mode = "fadvise"
+            self.cache_mode = self._proven("fadvise")
 
     def _fall_back_to_fadvise(self) -> None:
         """Some filesystems accept the O_DIRECT open but refuse the read itself."""
         os.close(self._fd)
+        self._fd = -1
         self._release_buffer()
         self._open_buffered(True)
 
@@ -114,7 +155,7 @@ class FileReader:
         if not out:
             return 0
         try:
-            if self.cache_mode != "direct":
+            if self._mm is None:
                 return os.readv(self._fd, [out])
             if not self._pending:
                 assert self._mm is not None
@@ -171,9 +212,23 @@ class LocalVolume:
     vanished disk into ENODEV so the engine can say "disk removed" rather than "I/O error".
     """
 
-    def __init__(self, root: Path, present: Callable[[], bool] | None = None):
+    def __init__(
+        self,
+        root: Path,
+        present: Callable[[], bool] | None = None,
+        *,
+        backing: Backing | None = None,
+    ):
         self.root = Path(root)
         self._present = present
+        self._backing = backing
+
+    @property
+    def backing(self) -> Backing:
+        """The block device under the volume (found from the mount table if not given)."""
+        if self._backing is None:
+            self._backing = backing_of(self.root)
+        return self._backing
 
     # -- helpers --------------------------------------------------------------------------
     def path(self, relpath: str) -> Path:
@@ -237,8 +292,26 @@ class LocalVolume:
             self.path(relpath),
             uncached=uncached,
             on_error=self.translate,
+            backing=self.backing if uncached else None,
             opener=self.opener(relpath),
         )
+
+    def flush(self) -> None:
+        """Durable beyond fsync: under FUSE, syncfs and flush the block device.
+
+        fusefat's fsync leaves the written blocks in the block device's page cache; only
+        a flush of the device puts them on the medium. A kernel file system's fsync of the
+        file and its directory already did, so nothing more is done there.
+        """
+        backing = self.backing
+        if not backing.via_fuse:
+            return
+
+        def flush_all() -> None:
+            syncfs(self.root)
+            backing.flush()
+
+        self._call(flush_all)
 
     def _on_disk(self, fn: Callable[[DiskRoot], object], *relpaths: str) -> object:
         for rel in relpaths:
@@ -298,4 +371,14 @@ class LocalVolume:
 
     def free_space(self) -> int:
         st = self._call(lambda: os.statvfs(self.root))
-        return st.f_bavail * st.f_frsize  # type: ignore[attr-defined]
+        return free_bytes(st, self.backing)  # type: ignore[arg-type]
+
+
+def free_bytes(st: os.statvfs_result, backing: Backing) -> int:
+    """Free bytes from statvfs, or from the FAT itself where the driver reports no blocks
+    (fusefat on FAT32 answers statvfs with zeros)."""
+    if st.f_blocks == 0 and backing.device is not None:
+        counted = fat_free_bytes(backing.device)
+        if counted is not None:
+            return counted
+    return st.f_bavail * st.f_frsize

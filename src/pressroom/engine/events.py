@@ -70,6 +70,7 @@ class DiskProgress:
     copy_index: int | None = None
     serial_masked: str = ""
     verdict: str = ""  # identity verdict code
+    cache_mode: str = ""  # how the read-back reached the medium (drives.base.CacheMode)
     at: float = field(default_factory=time.monotonic)
 
     @property

@@ -1,8 +1,13 @@
 """One disk, start to finish: the design's per-disk pipeline as small stages.
 
-identify -> judge -> check space -> reserve -> clean -> write (temporary names, fsync)
--> read back uncached and authenticate every chunk -> licence last (fsync file + dir)
--> read the licence back and check it as a player would -> commit -> (eject).
+identify -> judge -> check space -> reserve -> clean -> write (temporary names, fsync
+file and directory, flush the volume) -> drop every cached copy and read back from the
+medium, authenticating every chunk -> licence last (durable the same way) -> read the
+licence back and check it as a player would -> commit -> (eject).
+
+Each disk's result says how its read-back reached the medium (``cache_mode``); where
+nothing could prove it, the disk says "verified from cache only", and with
+``verify_mode = "strict"`` it fails instead.
 
 Any failure removes what this pipeline wrote, releases the reservation, and ends the
 disk as FAIL with one sentence. Nothing counts until the licence on the media verifies.
@@ -24,7 +29,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from pressroom.drives.base import Drive, DriveProvider, Volume
+from pressroom.drives.base import (
+    FROM_MEDIA,
+    Drive,
+    DriveProvider,
+    Volume,
+    max_file_size,
+    weakest_cache_mode,
+)
 from pressroom.engine.events import DiskProgress, DiskState, Stage
 from pressroom.engine.job import Job, JobTrack
 from pressroom.engine.journal import Journal
@@ -67,6 +79,11 @@ class Cancelled(Exception):
     pass
 
 
+# Called once a disk's tracks are durable (fsync, directory fsync, volume flush) and before
+# they are read back: the seam the media tests use to corrupt a disk behind the engine's back.
+DurableHook = Callable[[Drive, Volume, list[str]], None]
+
+
 @dataclass
 class StationMaterial:
     """Keys and signed objects the pipeline needs; loaded once per run."""
@@ -91,8 +108,9 @@ class PipelineContext:
     cancel: threading.Event
     emit: Callable[[DiskProgress], None]
     bus_slot: threading.Semaphore
-    verify_uncached: bool = True
+    verify_mode: str = "media"  # media | strict (pressroom.drives.base.VERIFY_MODES)
     chunk_size: int = 256 << 10
+    after_durable_write: DurableHook | None = None
 
 
 def track_file_size(size: int, chunk: int) -> int:
@@ -134,6 +152,8 @@ class DiskPipeline:
         self.started = time.time()
         self.write_seconds = 0.0
         self.verify_seconds = 0.0
+        self.cache_modes: list[str] = []  # one per file read back
+        self.cache_note = ""  # why a read-back could only come from the cache
         chunk = ctx.chunk_size
         self.payload = sum(track_file_size(t.size, chunk) for t in ctx.job.tracks)
         self.bytes_total = 2 * sum(t.size for t in ctx.job.tracks)
@@ -172,6 +192,7 @@ class DiskPipeline:
                 eta_seconds=0.0,
                 licence_id=record.licence_id,
                 copy_index=record.copy_index,
+                reason=self.cache_only_warning(),
             )
             if self.ctx.job.eject_when_done:
                 self.try_eject()
@@ -212,6 +233,7 @@ class DiskPipeline:
                 "has-licence",
                 "The disk already holds a finished Pressroom copy; choose Retry to overwrite it.",
             )
+        self.check_file_limit()
         existing = self._existing_bytes()
         need = self.payload + LICENCE_ALLOWANCE
         free = self.volume.free_space() + existing
@@ -220,6 +242,22 @@ class DiskPipeline:
                 "too-small",
                 f"The disk has {free / 1e6:.1f} MB free but the tracks need {need / 1e6:.1f} MB.",
             )
+
+    def check_file_limit(self) -> None:
+        """FAT holds files below 4 GiB: refuse a larger track before anything is written."""
+        limit = max_file_size(self.drive.filesystem)
+        if limit is None:
+            return
+        chunk = self.ctx.chunk_size
+        for track in self.ctx.job.tracks:
+            size = track_file_size(track.size, chunk)
+            if size > limit:
+                raise DiskFailed(
+                    "file-too-large",
+                    f"Track {track.title!r} needs {size / 2**30:.2f} GiB as one file, but the "
+                    f"disk's {self.drive.filesystem.upper()} file system holds at most "
+                    "4 GiB - 1 byte per file; use an exFAT or NTFS disk.",
+                )
 
     def _existing_bytes(self) -> int:
         assert self.volume is not None
@@ -306,7 +344,11 @@ class DiskPipeline:
                 out.sync()
             sealed.append((track, rel, key, result))
         self.volume.sync_dir(TRACKS_DIR)
+        self.volume.flush()
         self.write_seconds = time.monotonic() - t0
+        if self.ctx.after_durable_write is not None:
+            written = [rel + PART for _track, rel, _key, _result in sealed]
+            self.ctx.after_durable_write(self.drive, self.volume, written)
 
         self.update(stage=Stage.VERIFY, bytes_done=total_plain, mbps=0.0)
         meter = _Meter(self, Stage.VERIFY, total_plain, total_plain)
@@ -323,6 +365,7 @@ class DiskPipeline:
             # decrypt with the key a player will unwrap, not the one kept in memory
             self.read_back(rel + PART, entry, binder.unwrap(entry), meter)
             entries.append(entry)
+        self.require_media_proof()
         for _track, rel, _key, _result in sealed:
             self.volume.rename(rel + PART, rel)
         self.volume.sync_dir(TRACKS_DIR)
@@ -336,8 +379,8 @@ class DiskPipeline:
         digest = hashlib.sha256()
         chunks = 0
         try:
-            with self.volume.open_read(rel, uncached=self.ctx.verify_uncached) as fh:
-                self.cache_mode = getattr(fh, "cache_mode", "cached")
+            with self.volume.open_read(rel, uncached=True) as fh:
+                self.note_cache_mode(fh)
                 header, hbytes = read_header(fh, rel)
                 if hashlib.sha256(hbytes).digest() != entry.header_sha256:
                     raise DiskFailed(
@@ -364,6 +407,32 @@ class DiskPipeline:
                 "(was the source file changed since it was imported?).",
             )
 
+    def note_cache_mode(self, reader: Any) -> None:
+        """Remember how this read-back reached the medium, and show it on the disk."""
+        mode = getattr(reader, "cache_mode", "cache-only")
+        self.cache_modes.append(mode)
+        if mode not in FROM_MEDIA and not self.cache_note:
+            self.cache_note = getattr(reader, "why_cache_only", "") or "no way to reach the medium"
+        self.update(cache_mode=weakest_cache_mode(self.cache_modes))
+
+    @property
+    def from_media(self) -> bool:
+        return bool(self.cache_modes) and all(m in FROM_MEDIA for m in self.cache_modes)
+
+    def require_media_proof(self) -> None:
+        """Under ``verify_mode = "strict"`` a read-back that only reached the cache fails."""
+        if self.ctx.verify_mode == "strict" and not self.from_media:
+            raise DiskFailed(
+                "verify-cache-only",
+                "The read-back could only come from the page cache "
+                f"({self.cache_note}), and this station requires verification from the media.",
+            )
+
+    def cache_only_warning(self) -> str:
+        if self.from_media:
+            return ""
+        return f"Verified from cache only: {self.cache_note}."
+
     def write_licence(self, binder: DiskBinder, entries: list[TrackEntry]) -> None:
         assert self.volume and self.reservation
         self.update(stage=Stage.LICENCE)
@@ -388,11 +457,14 @@ class DiskPipeline:
             out.sync()
         self.volume.rename(LICENCE_FILE + PART, LICENCE_FILE)
         self.volume.sync_dir(DISK_DIR)
+        self.volume.flush()
         self.ctx.journal.record(
             "licence-written", drive_id=self.drive.id, reservation_id=self.reservation.id
         )
-        with self.volume.open_read(LICENCE_FILE, uncached=self.ctx.verify_uncached) as fh:
+        with self.volume.open_read(LICENCE_FILE, uncached=True) as fh:
+            self.note_cache_mode(fh)
             back = fh.read(len(data) + 1)  # a disk that returns more is refused, not buffered
+        self.require_media_proof()
         if back != data:
             raise DiskFailed("verify-licence", "The licence read back from the disk differs.")
         env, lic = parse_licence(back)

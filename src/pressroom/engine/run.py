@@ -28,7 +28,12 @@ from pressroom.engine.events import (
 )
 from pressroom.engine.job import Job
 from pressroom.engine.journal import Journal
-from pressroom.engine.pipeline import DiskPipeline, PipelineContext, StationMaterial
+from pressroom.engine.pipeline import (
+    DiskPipeline,
+    DurableHook,
+    PipelineContext,
+    StationMaterial,
+)
 
 Judge = Callable[[list[Drive]], dict]  # drive id -> Verdict
 
@@ -56,8 +61,9 @@ class Run:
         judge: Judge,
         listener: Listener,
         bus_cap: int = 16,
-        verify_uncached: bool = True,
+        verify_mode: str = "media",
         chunk_size: int = 256 << 10,
+        after_durable_write: DurableHook | None = None,
     ):
         self.job = job
         self.id = run_id
@@ -69,7 +75,8 @@ class Run:
         self._listener = listener
         self._throttle = Throttle()
         self.bus_cap = bus_cap
-        self.verify_uncached = verify_uncached
+        self.verify_mode = verify_mode
+        self.after_durable_write = after_durable_write
         self.chunk_size = chunk_size
         self.cancel_event = threading.Event()
         self._lock = threading.RLock()
@@ -185,7 +192,8 @@ class Run:
             cancel=self.cancel_event,
             emit=self.emit,
             bus_slot=self._bus_slot(drive),
-            verify_uncached=self.verify_uncached,
+            verify_mode=self.verify_mode,
+            after_durable_write=self.after_durable_write,
             chunk_size=self.chunk_size,
         )
         pipeline = DiskPipeline(ctx, drive, verdict=verdict, overwrite=overwrite)

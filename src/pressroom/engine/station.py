@@ -16,7 +16,7 @@ from pressroom.drives.identity import Verdict, judge
 from pressroom.engine.events import Listener
 from pressroom.engine.job import Job, JobTrack
 from pressroom.engine.journal import Journal
-from pressroom.engine.pipeline import StationMaterial
+from pressroom.engine.pipeline import DurableHook, StationMaterial
 from pressroom.engine.run import Run
 from pressroom.errors import SetupError, UsageError
 from pressroom.secure.errors import IdentityRefused
@@ -137,7 +137,11 @@ class Station:
 
     # --- runs -----------------------------------------------------------------------------
 
-    def start(self, job: Job, listener: Listener) -> Run:
+    def start(
+        self, job: Job, listener: Listener, *, after_durable_write: DurableHook | None = None
+    ) -> Run:
+        """Start a run. ``after_durable_write`` is a test and diagnostics seam: it is called
+        per disk once its tracks are durable, before they are read back."""
         ledger = self.app.ledger
         grant = ledger.get_grant(job.grant_id)
         material = self.material(grant.grant.raw)
@@ -164,7 +168,8 @@ class Station:
             judge=self.judge,
             listener=listener,
             bus_cap=int(settings.concurrency_per_bus),
-            verify_uncached=settings.verify_mode != "cached",
+            verify_mode=settings.verify_mode,
+            after_durable_write=after_durable_write,
         )
         return run.start()
 

@@ -204,9 +204,11 @@ class DriveCard(QFrame):
             DiskState.FAIL,
             DiskState.REMOVED,
             DiskState.CANCELLED,
+            DiskState.PASS,  # a warning: "Verified from cache only: ...", "could not eject"
         )
         if show_reason:
-            self.reason.setText(reason if reason.startswith("Reason: ") else f"Reason: {reason}")
+            prefix = "" if state == DiskState.PASS or reason.startswith("Reason: ") else "Reason: "
+            self.reason.setText(f"{prefix}{reason}")
             self.reason.setMinimumHeight(self.reason.fontMetrics().lineSpacing() * 3 + 2)
         self.reason.setVisible(show_reason)
         self.retry_btn.setVisible(state in (DiskState.FAIL, DiskState.CANCELLED))

@@ -50,10 +50,13 @@ class SettingsDialog(QDialog):
         self.concurrency.setValue(int(s.concurrency_per_bus))
         self.concurrency.setAccessibleName("Disks written at once per USB bus")
         self.verify = QComboBox()
-        self.verify.addItems(["auto", "direct", "fadvise"])
+        self.verify.addItems(["media", "strict"])
         self.verify.setCurrentText(s.verify_mode)
         self.verify.setAccessibleName("Verify mode")
-        self.verify.setToolTip("How read-back bypasses the page cache (auto picks what works)")
+        self.verify.setToolTip(
+            "media: read back from the disk itself wherever possible, and mark a disk that "
+            "could only be read back from the cache; strict: such a disk fails"
+        )
         self.operator = QLineEdit(s.operator)
         self.operator.setAccessibleName("Operator name")
         self.station = QLineEdit(s.station_label)
