@@ -465,10 +465,10 @@ def test_the_medium_under_each_kind_of_mount():
 def test_a_fuse_read_says_fadvise_blockdev_when_o_direct_is_refused(tmp_path, monkeypatch):
     real_open = os.open
 
-    def no_direct(path, flags, *args):
+    def no_direct(path, flags, *args, **kwargs):
         if flags & os.O_DIRECT:
             raise OSError(errno.EINVAL, "Invalid argument")
-        return real_open(path, flags, *args)
+        return real_open(path, flags, *args, **kwargs)
 
     dropped = []
     monkeypatch.setattr(Backing, "drop", lambda self: dropped.append(self.device) or "")

@@ -137,7 +137,9 @@ class ReadBackMedium:
         return reader
 
     def exists(self, relpath: str) -> bool:
-        return self.volume.exists(relpath)
+        """Any entry, even a link or a FIFO: opening it then refuses it with its own code."""
+        with self.volume.disk() as d:
+            return d.exists(relpath)
 
     def read(self, relpath: str, limit: int) -> bytes:
         """A whole small file, refused by its size before a byte of it is read."""
