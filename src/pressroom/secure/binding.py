@@ -56,11 +56,11 @@ class WrappedMediaKey:
         return {"player": self.player, "epk": self.epk, "nonce": self.nonce, "ct": self.ct}
 
     @classmethod
-    def from_cbor(cls, raw: Any) -> WrappedMediaKey:
+    def from_cbor(cls, raw: object) -> WrappedMediaKey:
         m = canonical.expect_map(raw, "wrapped media key", ("player", "epk", "nonce", "ct"))
-        for name in m:
-            canonical.expect(m[name], bytes, f"wrapped media key {name}")
-        return cls(m["player"], m["epk"], m["nonce"], m["ct"])
+        # checked in the order the decoded map holds them, so the first bad field is named
+        fields = {name: canonical.expect(m[name], bytes, f"wrapped media key {name}") for name in m}
+        return cls(fields["player"], fields["epk"], fields["nonce"], fields["ct"])
 
 
 def wrap_media_key(
@@ -114,7 +114,7 @@ def wrap_track_key(
 
 
 def unwrap_track_key(
-    wrapped: Any, binding: bytes, *, licence_id: bytes, track_id: bytes, file: str
+    wrapped: object, binding: bytes, *, licence_id: bytes, track_id: bytes, file: str
 ) -> bytes:
     m = canonical.expect_map(wrapped, "wrapped track key", ("nonce", "ct"))
     if not isinstance(m["nonce"], bytes) or not isinstance(m["ct"], bytes):

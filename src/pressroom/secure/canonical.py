@@ -14,11 +14,13 @@ than text, floats and simple values other than false/true/null. A licence of
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import cbor2
 
 from pressroom.secure.errors import FormatError
+
+_T = TypeVar("_T")
 
 
 def encode(value: Any) -> bytes:
@@ -92,7 +94,7 @@ def scan(data: bytes, what: str, max_items: int = MAX_ITEMS, max_depth: int = MA
     return items
 
 
-def decode(data: bytes, what: str) -> Any:
+def decode(data: bytes, what: str) -> object:
     """Decode canonical CBOR, bounded by :func:`scan` first."""
     scan(data, what)
     try:
@@ -133,7 +135,7 @@ def _encodes_to(value: Any, data: bytes) -> bool:
     return sink.same and sink.pos == len(data)
 
 
-def expect_map(value: Any, what: str, keys: tuple[str, ...]) -> dict[str, Any]:
+def expect_map(value: object, what: str, keys: tuple[str, ...]) -> dict[str, object]:
     """Check that ``value`` is a map with exactly ``keys`` (no more, no fewer)."""
     if not isinstance(value, dict):
         raise FormatError(f"{what} is not a map.")
@@ -144,9 +146,15 @@ def expect_map(value: Any, what: str, keys: tuple[str, ...]) -> dict[str, Any]:
     return value
 
 
-def expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+def expect(value: object, kind: type[_T], what: str) -> _T:
+    """``value`` if it is a ``kind`` (a bool is not an int), else a format error."""
     if isinstance(value, bool) and kind is int:
         raise FormatError(f"{what} has the wrong type.")
     if not isinstance(value, kind):
         raise FormatError(f"{what} has the wrong type.")
     return value
+
+
+def expect_optional(value: object, kind: type[_T], what: str) -> _T | None:
+    """``None``, or ``value`` checked as by :func:`expect`."""
+    return None if value is None else expect(value, kind, what)

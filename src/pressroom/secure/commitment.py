@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -58,7 +57,7 @@ class SealedBox:
         return {"nonce": self.nonce, "ct": self.ct}
 
     @classmethod
-    def from_cbor(cls, raw: Any, what: str) -> SealedBox:
+    def from_cbor(cls, raw: object, what: str) -> SealedBox:
         m = canonical.expect_map(raw, what, ("nonce", "ct"))
         return cls(
             canonical.expect(m["nonce"], bytes, f"{what} nonce"),

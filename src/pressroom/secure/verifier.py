@@ -361,7 +361,9 @@ def verify_disk(
     except SecureError as exc:
         return _fail(report, exc, LICENCE_FILE)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:  # malformed beyond our checks
-        err = FormatError(f"The licence is malformed ({type(exc).__name__}).", file=LICENCE_FILE)
+        err: SecureError = FormatError(
+            f"The licence is malformed ({type(exc).__name__}).", file=LICENCE_FILE
+        )
         return _fail(report, err, LICENCE_FILE)
     report.licence, report.station, report.revocations, report.grant = lic, cert, revoked, grant
     for entry in lic.tracks:
