@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pressroom.secure.rights import Rights
+
+if TYPE_CHECKING:
+    from pressroom.catalog.track import TrackInfo
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class JobTrack:
         return bytes.fromhex(self.content_hash)
 
     @classmethod
-    def from_info(cls, info, rights: Rights) -> JobTrack:  # info: catalog.TrackInfo
+    def from_info(cls, info: TrackInfo, rights: Rights) -> JobTrack:
         return cls(
             content_hash=info.content_hash,
             path=Path(info.path),
