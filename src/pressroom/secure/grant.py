@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from pressroom.secure import canonical
+from pressroom.secure.canonical import Cbor
 from pressroom.secure.errors import FormatError, GrantError, TrustError
 from pressroom.secure.keys import Envelope, sign
 from pressroom.secure.rights import RightsLimits
@@ -56,7 +56,7 @@ class Grant:
     def id_hex(self) -> str:
         return self.grant_id.hex()
 
-    def to_cbor(self) -> dict[str, Any]:
+    def to_cbor(self) -> dict[str, Cbor]:
         return {
             "v": 1,
             "grant_id": self.grant_id,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypedDict
+from typing import Protocol, TypedDict
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -28,6 +28,7 @@ from pressroom.secure.binding import (
     wrap_media_key,
     wrap_track_key,
 )
+from pressroom.secure.canonical import Cbor
 from pressroom.secure.commitment import (
     SealedBox,
     commitment_matches,
@@ -117,9 +118,9 @@ class TrackEntry:
     header_sha256: bytes
     chunks: int
     # as read: unwrap_track_key checks its shape, so a malformed one fails only its track
-    wrapped_key: object
+    wrapped_key: Cbor
 
-    def to_cbor(self) -> dict[str, Any]:
+    def to_cbor(self) -> dict[str, Cbor]:
         return {
             "track_id": self.track_id,
             "file": self.file,
@@ -138,7 +139,7 @@ class TrackEntry:
         }
 
     @classmethod
-    def from_cbor(cls, raw: object) -> TrackEntry:
+    def from_cbor(cls, raw: Cbor) -> TrackEntry:
         m = canonical.expect_map(
             raw,
             "licence track",
@@ -200,7 +201,7 @@ class MadeFor:
             identity.vendor_id, identity.product_id, identity.capacity_class, identity.serial[-4:]
         )
 
-    def to_cbor(self) -> dict[str, Any]:
+    def to_cbor(self) -> dict[str, Cbor]:
         return {
             "vid": self.vendor_id,
             "pid": self.product_id,
@@ -209,7 +210,7 @@ class MadeFor:
         }
 
     @classmethod
-    def from_cbor(cls, raw: object) -> MadeFor:
+    def from_cbor(cls, raw: Cbor) -> MadeFor:
         m = canonical.expect_map(raw, "made-for", ("vid", "pid", "cap", "hint"))
         return cls(
             canonical.expect(m["vid"], int, "vendor id"),
@@ -267,8 +268,8 @@ class Licence:
         plain = open_made_for(self.made_for, media_key, self.licence_id)
         return MadeFor.from_cbor(canonical.decode(plain, "sealed made-for map"))
 
-    def body_cbor(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
+    def body_cbor(self) -> dict[str, Cbor]:
+        body: dict[str, Cbor] = {
             "v": self.version,
             "licence_id": self.licence_id,
             "issued_at": self.issued_at,
@@ -309,7 +310,7 @@ _BODY_FIELDS = {
 }
 
 
-def _version(body: object) -> int:
+def _version(body: Cbor) -> int:
     """The body's version, refused unless this reader knows it (before any other field)."""
     v = body.get("v") if isinstance(body, dict) else None
     if type(v) is not int or v not in READABLE_VERSIONS:  # not True, not 2.0
@@ -317,7 +318,7 @@ def _version(body: object) -> int:
     return v
 
 
-def _identity_fields(m: dict[str, object], version: int) -> tuple[bytes, MadeFor | SealedBox]:
+def _identity_fields(m: dict[str, Cbor], version: int) -> tuple[bytes, MadeFor | SealedBox]:
     if version == 1:
         tag = canonical.expect(m["identity_hash"], bytes, "identity hash")
         return tag, MadeFor.from_cbor(m["made_for"])

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
 from pressroom.errors import UsageError
 from pressroom.secure import canonical
+from pressroom.secure.canonical import Cbor
 from pressroom.secure.errors import FormatError
 
 DAY = 86_400
@@ -32,7 +32,7 @@ class Rights:
     preview_seconds: int | None = None  # only the first N seconds play
     export: bool = False  # may the player export the decrypted audio
 
-    def to_cbor(self) -> dict[str, Any]:
+    def to_cbor(self) -> dict[str, Cbor]:
         return {
             "plays": self.plays,
             "expires": self.expires,
@@ -41,7 +41,7 @@ class Rights:
         }
 
     @classmethod
-    def from_cbor(cls, raw: object, what: str = "rights") -> Rights:
+    def from_cbor(cls, raw: Cbor, what: str = "rights") -> Rights:
         m = canonical.expect_map(raw, what, ("plays", "expires", "preview", "export"))
         return cls(
             plays=_count(m["plays"], f"{what} plays"),
@@ -70,7 +70,7 @@ class RightsLimits:
     max_preview_seconds: int | None = None  # rights must be preview-only, at most this long
     export: bool = False  # may rights allow export
 
-    def to_cbor(self) -> dict[str, Any]:
+    def to_cbor(self) -> dict[str, Cbor]:
         return {
             "max_plays": self.max_plays,
             "max_days": self.max_days,
@@ -79,7 +79,7 @@ class RightsLimits:
         }
 
     @classmethod
-    def from_cbor(cls, raw: object, what: str = "rights limits") -> RightsLimits:
+    def from_cbor(cls, raw: Cbor, what: str = "rights limits") -> RightsLimits:
         m = canonical.expect_map(raw, what, ("max_plays", "max_days", "max_preview", "export"))
         return cls(
             max_plays=canonical.expect_optional(m["max_plays"], int, f"{what} max_plays"),
