@@ -32,7 +32,8 @@ lint: $(STAMP) typecheck
 # their own errors are not reported here (`mypy` alone reports everything).
 TYPECHECKED := -p pressroom.secure \
 	-m pressroom.engine -m pressroom.engine.events -m pressroom.engine.job \
-	-m pressroom.engine.journal -m pressroom.engine.recovery -m pressroom.engine.run
+	-m pressroom.engine.journal -m pressroom.engine.pipeline -m pressroom.engine.recovery \
+	-m pressroom.engine.run
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --follow-imports=silent $(TYPECHECKED)
