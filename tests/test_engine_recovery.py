@@ -144,3 +144,23 @@ def test_crash_after_the_licence_checks_the_disk_against_the_journalled_identity
     assert lines and "released" in lines[0]
     status = env.app.ledger.get_grant(env.grant_id)
     assert status.copies_committed == 0
+
+
+def test_a_journal_line_of_another_shape_does_not_stop_recovery(env):
+    """A "reserved" line whose data is not a map (a damaged journal) is skipped when read:
+    recovery still settles the reservation instead of failing with an AttributeError."""
+    import json
+
+    env.disk("CRASHSHAPE01")
+    crash_at(env, "commit")
+    for path in env.app.config.journal_dir.glob("*.jsonl"):
+        lines = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            if entry["event"] == "reserved":
+                entry["data"] = "damaged"
+            lines.append(json.dumps(entry, sort_keys=True))
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines = Station(env.app).reconcile()
+    assert len(lines) == 1, lines
+    assert not env.app.ledger.dangling_reservations()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
+from pressroom.secure.canonical import Cbor
 from pressroom.secure.rights import Rights
+
+if TYPE_CHECKING:
+    from pressroom.catalog.track import TrackInfo
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class JobTrack:
         return bytes.fromhex(self.content_hash)
 
     @classmethod
-    def from_info(cls, info, rights: Rights) -> JobTrack:  # info: catalog.TrackInfo
+    def from_info(cls, info: TrackInfo, rights: Rights) -> JobTrack:
         return cls(
             content_hash=info.content_hash,
             path=Path(info.path),
@@ -62,7 +66,7 @@ class Job:
     def payload_bytes(self) -> int:
         return sum(t.size for t in self.tracks)
 
-    def rights_summary(self) -> dict[str, dict[str, Any]]:
+    def rights_summary(self) -> dict[str, dict[str, Cbor]]:
         """Per-track rights, machine-readable (``Rights.to_cbor``), keyed by content hash:
         the ledger keeps them so a lost disk can be reissued with the same rights."""
         return {t.content_hash: t.rights.to_cbor() for t in self.tracks}

@@ -14,9 +14,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pressroom.datadir import make_private_dir
+
+JournalData = dict[str, str | None]  # what a step records: hex ids, an outcome
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class JournalEntry:
     event: str  # reserved | licence-writing | licence-written | settled
     reservation_id: int | None
     drive_id: str
-    data: dict[str, Any]
+    data: JournalData
     at: float
 
 
@@ -37,7 +38,7 @@ class Journal:
         make_private_dir(self.path.parent)  # 0700: journals name drives and reservations
 
     def record(
-        self, event: str, *, drive_id: str, reservation_id: int | None = None, **data: Any
+        self, event: str, *, drive_id: str, reservation_id: int | None = None, **data: str | None
     ) -> None:
         line = json.dumps(
             {
@@ -66,20 +67,35 @@ class Journal:
 
 
 def read_journals(directory: Path) -> Iterator[JournalEntry]:
-    """Every readable entry of every journal; a torn last line (crash mid-write) is skipped."""
+    """Every readable entry of every journal; a torn last line (crash mid-write) is skipped,
+    and so is a line that parses but does not have the shape ``Journal.record`` writes."""
     if not Path(directory).is_dir():
         return
     for path in sorted(Path(directory).glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 raw = json.loads(line)
-                yield JournalEntry(
-                    run_id=raw["run"],
-                    event=raw["event"],
-                    reservation_id=raw.get("reservation"),
-                    drive_id=raw["drive"],
-                    data=raw.get("data") or {},
-                    at=raw["at"],
-                )
-            except (ValueError, KeyError, TypeError):
+            except ValueError:
                 continue
+            entry = _entry(raw)
+            if entry is not None:
+                yield entry
+
+
+def _entry(raw: object) -> JournalEntry | None:
+    if not isinstance(raw, dict):
+        return None
+    run, event, drive, at = raw.get("run"), raw.get("event"), raw.get("drive"), raw.get("at")
+    reservation = raw.get("reservation")
+    data = raw.get("data") or {}
+    if not (isinstance(run, str) and isinstance(event, str) and isinstance(drive, str)):
+        return None
+    if isinstance(at, bool) or not isinstance(at, int | float):
+        return None
+    if isinstance(reservation, bool) or not (reservation is None or isinstance(reservation, int)):
+        return None
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in data.items()
+    ):
+        return None
+    return JournalEntry(run, event, reservation, drive, dict(data), at)

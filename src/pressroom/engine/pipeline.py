@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -44,6 +44,7 @@ from pressroom.ledger.models import DiskRecord, Reservation
 from pressroom.secure.container import (
     HEADER_LEN,
     TAG_LEN,
+    SealedTrack,
     encrypt_track,
     iter_plaintext,
     read_header,
@@ -61,6 +62,11 @@ from pressroom.secure.licence import (
     track_metadata,
 )
 from pressroom.secure.verifier import check_licence
+
+if TYPE_CHECKING:
+    from pressroom.drives.identity import Verdict
+    from pressroom.ledger.store import Ledger
+    from pressroom.secure.cert import StationCert
 
 # Outcomes that are not a failed disk: nothing was tried on it, so the ledger records nothing.
 NOT_ATTEMPTED = frozenset({"cancelled", "has-licence"})
@@ -101,7 +107,7 @@ class StationMaterial:
 class PipelineContext:
     job: Job
     run_id: str
-    ledger: Any  # pressroom.ledger.Ledger
+    ledger: Ledger
     journal: Journal
     provider: DriveProvider
     material: StationMaterial
@@ -138,7 +144,9 @@ class _Meter:
 
 
 class DiskPipeline:
-    def __init__(self, ctx: PipelineContext, drive: Drive, *, verdict: Any, overwrite: bool):
+    def __init__(
+        self, ctx: PipelineContext, drive: Drive, *, verdict: Verdict | None, overwrite: bool
+    ):
         self.ctx = ctx
         self.drive = drive
         self.verdict = verdict
@@ -318,7 +326,7 @@ class DiskPipeline:
             licence_id=self.licence_id,
             chunk_size=self.ctx.chunk_size,
         )
-        sealed: list[tuple[JobTrack, str, bytes, Any]] = []
+        sealed: list[tuple[JobTrack, str, bytes, SealedTrack]] = []
         total_plain = self.bytes_total // 2
         meter = _Meter(self, Stage.WRITE, 0, total_plain)
         self.update(stage=Stage.WRITE, bytes_done=0)
@@ -469,7 +477,7 @@ class DiskPipeline:
             raise DiskFailed("verify-licence", "The licence read back from the disk differs.")
         env, lic = parse_licence(back)
 
-        def signer_ok(cert) -> None:
+        def signer_ok(cert: StationCert) -> None:
             env.verify(cert.station_key, "licence")
 
         check_licence(lic, signer_ok, m.publishers, (m.revocations,))
@@ -566,7 +574,7 @@ class DiskPipeline:
             self.update(reason=f"Made and verified, but could not eject: {exc}")
 
 
-def _file_size(fh) -> int:
+def _file_size(fh: BinaryIO) -> int:
     return os.fstat(fh.fileno()).st_size
 
 

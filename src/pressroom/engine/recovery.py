@@ -12,19 +12,39 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from typing import TYPE_CHECKING, Protocol
 
-from pressroom.drives.base import Drive
+from pressroom.drives.base import Drive, Reader, Volume
 from pressroom.engine.journal import JournalEntry, read_journals
-from pressroom.engine.pipeline import serial_hash
 from pressroom.ledger.models import DiskRecord, Reservation
 from pressroom.secure.diskfs import MediaError
 from pressroom.secure.errors import IdentityRefused, SecureError
-from pressroom.secure.identity import DiskIdentity
+from pressroom.secure.identity import DiskIdentity, serial_hash
 from pressroom.secure.licence import LICENCE_FILE, parse_licence
-from pressroom.secure.verifier import MAX_LICENCE_BYTES, check_licence
+from pressroom.secure.verifier import MAX_LICENCE_BYTES, Trust, check_licence
+
+if TYPE_CHECKING:
+    from pressroom.config import Config
+    from pressroom.drives.base import DriveProvider
+    from pressroom.ledger.store import Ledger
+    from pressroom.secure.keys import KeyStore
 
 
-def reconcile(app) -> list[str]:
+class RecoveryApp(Protocol):
+    """The parts of the application that recovery uses (pressroom.app.App has them)."""
+
+    @property
+    def config(self) -> Config: ...
+    @property
+    def ledger(self) -> Ledger: ...
+    @property
+    def keystore(self) -> KeyStore: ...
+    @property
+    def drive_provider(self) -> DriveProvider: ...
+    def trust(self) -> Trust: ...
+
+
+def reconcile(app: RecoveryApp) -> list[str]:
     """Settle dangling reservations; returns one line per reservation settled."""
     ledger = app.ledger
     ks = app.keystore
@@ -40,7 +60,7 @@ def reconcile(app) -> list[str]:
         if entry.reservation_id is not None:
             by_res[entry.reservation_id].append(entry)
     drives = {d.id: d for d in app.drive_provider.list_drives()}
-    lines = []
+    lines: list[str] = []
     for res in dangling:
         entries = by_res.get(res.id, [])
         events = {e.event for e in entries}
@@ -72,7 +92,11 @@ def reconcile(app) -> list[str]:
 
 
 def _check_disk(
-    app, drive: Drive, res: Reservation, licence_hex: str | None, identity_hex: str | None
+    app: RecoveryApp,
+    drive: Drive,
+    res: Reservation,
+    licence_hex: str | None,
+    identity_hex: str | None,
 ) -> DiskRecord | None:
     try:
         volume = app.drive_provider.open_volume(drive)
@@ -129,10 +153,10 @@ def _check_disk(
 class VolumeMedium:
     """A drive Volume as a verifier Medium, reading around the page cache."""
 
-    def __init__(self, volume):
+    def __init__(self, volume: Volume):
         self.volume = volume
 
-    def open(self, relpath: str):
+    def open(self, relpath: str) -> Reader:
         return self.volume.open_read(relpath, uncached=True)
 
     def read(self, relpath: str, limit: int) -> bytes:
@@ -154,7 +178,7 @@ class VolumeMedium:
         return self.volume.exists(relpath)
 
 
-def _remove_settled_journals(app) -> None:
+def _remove_settled_journals(app: RecoveryApp) -> None:
     open_ids = {r.id for r in app.ledger.dangling_reservations()}
     directory = app.config.journal_dir
     if not directory.is_dir():

@@ -13,8 +13,10 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pressroom.drives.base import Drive, DriveEvent, DriveProvider, Watcher
+from pressroom.drives.identity import Verdict
 from pressroom.engine.events import (
     DiskProgress,
     DiskState,
@@ -35,7 +37,10 @@ from pressroom.engine.pipeline import (
     StationMaterial,
 )
 
-Judge = Callable[[list[Drive]], dict]  # drive id -> Verdict
+if TYPE_CHECKING:
+    from pressroom.ledger.store import Ledger
+
+Judge = Callable[[list[Drive]], dict[str, Verdict]]  # drive id -> its identity verdict
 
 
 @dataclass
@@ -54,7 +59,7 @@ class Run:
         *,
         job: Job,
         run_id: str,
-        ledger,
+        ledger: Ledger,
         provider: DriveProvider,
         material: StationMaterial,
         journal: Journal,
@@ -178,7 +183,7 @@ class Run:
         key = str(drive.bus) if drive.bus is not None else drive.port_path.split("-")[0]
         return self._bus_slots.setdefault(key, threading.BoundedSemaphore(self.bus_cap))
 
-    def _start_worker(self, drive: Drive, verdict) -> None:
+    def _start_worker(self, drive: Drive, verdict: Verdict | None) -> None:
         overwrite = drive.id in self._retry
         self._retry.discard(drive.id)
         self._handled.add(drive.id)
@@ -327,6 +332,12 @@ class Run:
             )
 
 
-def port_key(port_path: str) -> tuple:
-    """Sort "1-1.2" before "1-1.10": numbers compare as numbers."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[-.:]", port_path))
+def port_key(port_path: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort "1-1.2" before "1-1.10": numbers compare as numbers.
+
+    Each part is ``(0, number, "")`` or ``(1, 0, text)``, so a loop device ("loop0") or an
+    unknown port ("1-?") sorts beside USB ports instead of comparing a number with text.
+    """
+    return tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[-.:]", port_path)
+    )

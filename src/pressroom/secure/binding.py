@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pressroom.secure import canonical
+from pressroom.secure.canonical import Cbor
 from pressroom.secure.errors import BindingError, FormatError
 from pressroom.secure.keys import key_id, raw_public
 
@@ -52,15 +52,15 @@ class WrappedMediaKey:
     nonce: bytes
     ct: bytes
 
-    def to_cbor(self) -> dict[str, Any]:
+    def to_cbor(self) -> dict[str, Cbor]:
         return {"player": self.player, "epk": self.epk, "nonce": self.nonce, "ct": self.ct}
 
     @classmethod
-    def from_cbor(cls, raw: Any) -> WrappedMediaKey:
+    def from_cbor(cls, raw: Cbor) -> WrappedMediaKey:
         m = canonical.expect_map(raw, "wrapped media key", ("player", "epk", "nonce", "ct"))
-        for name in m:
-            canonical.expect(m[name], bytes, f"wrapped media key {name}")
-        return cls(m["player"], m["epk"], m["nonce"], m["ct"])
+        # checked in the order the decoded map holds them, so the first bad field is named
+        fields = {name: canonical.expect(m[name], bytes, f"wrapped media key {name}") for name in m}
+        return cls(fields["player"], fields["epk"], fields["nonce"], fields["ct"])
 
 
 def wrap_media_key(
@@ -114,7 +114,7 @@ def wrap_track_key(
 
 
 def unwrap_track_key(
-    wrapped: Any, binding: bytes, *, licence_id: bytes, track_id: bytes, file: str
+    wrapped: Cbor, binding: bytes, *, licence_id: bytes, track_id: bytes, file: str
 ) -> bytes:
     m = canonical.expect_map(wrapped, "wrapped track key", ("nonce", "ct"))
     if not isinstance(m["nonce"], bytes) or not isinstance(m["ct"], bytes):

@@ -14,14 +14,19 @@ than text, floats and simple values other than false/true/null. A licence of
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TypeAlias, TypeVar
 
 import cbor2
 
 from pressroom.secure.errors import FormatError
 
+# What the format holds (docs/FORMAT.md 2): no floats, no tags, text map keys only.
+Cbor: TypeAlias = "bool | int | str | bytes | Sequence[Cbor] | Mapping[str, Cbor] | None"
+_T = TypeVar("_T")
 
-def encode(value: Any) -> bytes:
+
+def encode(value: Cbor) -> bytes:
     return cbor2.dumps(value, canonical=True)
 
 
@@ -92,11 +97,11 @@ def scan(data: bytes, what: str, max_items: int = MAX_ITEMS, max_depth: int = MA
     return items
 
 
-def decode(data: bytes, what: str) -> Any:
+def decode(data: bytes, what: str) -> Cbor:
     """Decode canonical CBOR, bounded by :func:`scan` first."""
     scan(data, what)
     try:
-        value = cbor2.loads(data)
+        value: Cbor = cbor2.loads(data)  # scan let through only what Cbor holds
     except Exception as exc:  # cbor2 raises several types for malformed input
         raise FormatError(f"{what} is not valid CBOR ({exc}).") from None
     if not _encodes_to(value, data):
@@ -123,7 +128,7 @@ class _Compare:
         return n
 
 
-def _encodes_to(value: Any, data: bytes) -> bool:
+def _encodes_to(value: object, data: bytes) -> bool:
     """``encode(value) == data`` without a second copy of ``data`` in memory."""
     sink = _Compare(data)
     try:
@@ -133,7 +138,7 @@ def _encodes_to(value: Any, data: bytes) -> bool:
     return sink.same and sink.pos == len(data)
 
 
-def expect_map(value: Any, what: str, keys: tuple[str, ...]) -> dict[str, Any]:
+def expect_map(value: Cbor, what: str, keys: tuple[str, ...]) -> dict[str, Cbor]:
     """Check that ``value`` is a map with exactly ``keys`` (no more, no fewer)."""
     if not isinstance(value, dict):
         raise FormatError(f"{what} is not a map.")
@@ -144,9 +149,15 @@ def expect_map(value: Any, what: str, keys: tuple[str, ...]) -> dict[str, Any]:
     return value
 
 
-def expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+def expect(value: object, kind: type[_T], what: str) -> _T:
+    """``value`` if it is a ``kind`` (a bool is not an int), else a format error."""
     if isinstance(value, bool) and kind is int:
         raise FormatError(f"{what} has the wrong type.")
     if not isinstance(value, kind):
         raise FormatError(f"{what} has the wrong type.")
     return value
+
+
+def expect_optional(value: object, kind: type[_T], what: str) -> _T | None:
+    """``None``, or ``value`` checked as by :func:`expect`."""
+    return None if value is None else expect(value, kind, what)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from pressroom.secure import canonical
+from pressroom.secure.canonical import Cbor
 from pressroom.secure.errors import FormatError, SecureError, TrustError
 from pressroom.secure.keys import (
     Envelope,
@@ -45,7 +46,7 @@ def issue_station_cert(
     not_after: int,
 ) -> Envelope:
     raw = raw_public(station_public)
-    body = {
+    body: dict[str, Cbor] = {
         "v": 1,
         "station": key_id(raw),
         "station_key": raw,
@@ -111,7 +112,7 @@ def issue_revocations(
     stations: set[bytes],
     licences: set[bytes],
 ) -> bytes:
-    body = {
+    body: dict[str, Cbor] = {
         "v": 1,
         "number": number,
         "publisher": key_id(raw_public(publisher.public_key())),

@@ -20,13 +20,13 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from pressroom.secure import canonical
 from pressroom.secure.binding import NONCE_LEN, hkdf
+from pressroom.secure.canonical import Cbor
 from pressroom.secure.errors import FormatError
 
 INFO_COMMITMENT = b"pressroom/v2/identity-commitment"
@@ -58,7 +58,7 @@ class SealedBox:
         return {"nonce": self.nonce, "ct": self.ct}
 
     @classmethod
-    def from_cbor(cls, raw: Any, what: str) -> SealedBox:
+    def from_cbor(cls, raw: Cbor, what: str) -> SealedBox:
         m = canonical.expect_map(raw, what, ("nonce", "ct"))
         return cls(
             canonical.expect(m["nonce"], bytes, f"{what} nonce"),

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from pressroom.secure import canonical
+from pressroom.secure.canonical import Cbor
 from pressroom.secure.errors import FormatError, GrantError, TrustError
 from pressroom.secure.keys import Envelope, sign
 from pressroom.secure.rights import RightsLimits
@@ -56,7 +56,7 @@ class Grant:
     def id_hex(self) -> str:
         return self.grant_id.hex()
 
-    def to_cbor(self) -> dict[str, Any]:
+    def to_cbor(self) -> dict[str, Cbor]:
         return {
             "v": 1,
             "grant_id": self.grant_id,
@@ -127,27 +127,28 @@ def parse_grant_body(body: bytes, *, raw: bytes) -> Grant:
     m = canonical.expect_map(canonical.decode(body, "grant"), "grant", _FIELDS)
     if m["v"] != 1:
         raise FormatError(f"grant version {m['v']!r} is not supported.")
-    tracks = canonical.expect(m["tracks"], list, "grant tracks")
-    for t in tracks:
+    tracks: list[bytes] = []
+    for t in canonical.expect(m["tracks"], list, "grant tracks"):
         if not isinstance(t, bytes) or len(t) != 32:
             raise FormatError("grant tracks must be 32-byte hashes.")
-    station = m["station"]
-    if station is not None:
-        canonical.expect(station, bytes, "grant station")
-    for name in ("copies", "replacements", "not_before", "not_after", "issued_at"):
+        tracks.append(t)
+    station = canonical.expect_optional(m["station"], bytes, "grant station")
+    copies, replacements, not_before, not_after, issued_at = (
         canonical.expect(m[name], int, f"grant {name}")
+        for name in ("copies", "replacements", "not_before", "not_after", "issued_at")
+    )
     return Grant(
         grant_id=canonical.expect(m["grant_id"], bytes, "grant id"),
         title=canonical.expect(m["title"], str, "grant title"),
         publisher=canonical.expect(m["publisher"], bytes, "grant publisher"),
         station=station,
         tracks=tuple(tracks),
-        copies=m["copies"],
-        replacements=m["replacements"],
+        copies=copies,
+        replacements=replacements,
         limits=RightsLimits.from_cbor(m["limits"]),
-        not_before=m["not_before"],
-        not_after=m["not_after"],
-        issued_at=m["issued_at"],
+        not_before=not_before,
+        not_after=not_after,
+        issued_at=issued_at,
         raw=raw,
     )
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from pressroom.errors import SetupError, UsageError
@@ -132,29 +133,55 @@ def _pem_public(key: Ed25519PublicKey | X25519PublicKey) -> bytes:
     )
 
 
-def _load_private(path: Path, kind: type):
+def _load_private(path: Path) -> PrivateKeyTypes:
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        return serialization.load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError:
         raise SetupError(
             f"No {path.stem} key at {path}; run 'pressroom keys init' first."
         ) from None
     except ValueError as exc:
         raise SetupError(f"{path} is not a valid private key file ({exc}).") from None
-    if not isinstance(key, kind):
-        raise SetupError(f"{path} holds the wrong kind of key.")
-    return key
 
 
-def _load_public(path: Path, kind: type):
+def _load_public(path: Path) -> PublicKeyTypes:
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
+        return serialization.load_pem_public_key(path.read_bytes())
     except FileNotFoundError:
         raise SetupError(f"No public key at {path}; run 'pressroom keys init' first.") from None
     except ValueError as exc:
         raise SetupError(f"{path} is not a valid public key file ({exc}).") from None
-    if not isinstance(key, kind):
-        raise SetupError(f"{path} holds the wrong kind of key.")
+
+
+def _wrong_kind(path: Path) -> SetupError:
+    return SetupError(f"{path} holds the wrong kind of key.")
+
+
+def _load_ed25519_private(path: Path) -> Ed25519PrivateKey:
+    key = _load_private(path)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise _wrong_kind(path)
+    return key
+
+
+def _load_x25519_private(path: Path) -> X25519PrivateKey:
+    key = _load_private(path)
+    if not isinstance(key, X25519PrivateKey):
+        raise _wrong_kind(path)
+    return key
+
+
+def _load_ed25519_public(path: Path) -> Ed25519PublicKey:
+    key = _load_public(path)
+    if not isinstance(key, Ed25519PublicKey):
+        raise _wrong_kind(path)
+    return key
+
+
+def _load_x25519_public(path: Path) -> X25519PublicKey:
+    key = _load_public(path)
+    if not isinstance(key, X25519PublicKey):
+        raise _wrong_kind(path)
     return key
 
 
@@ -242,16 +269,16 @@ class KeyStore:
         return self.player_key_path.exists()
 
     def station_key(self) -> Ed25519PrivateKey:
-        return _load_private(self.station_key_path, Ed25519PrivateKey)
+        return _load_ed25519_private(self.station_key_path)
 
     def publisher_key(self) -> Ed25519PrivateKey:
-        return _load_private(self.publisher_key_path, Ed25519PrivateKey)
+        return _load_ed25519_private(self.publisher_key_path)
 
     def player_key(self) -> X25519PrivateKey:
-        return _load_private(self.player_key_path, X25519PrivateKey)
+        return _load_x25519_private(self.player_key_path)
 
     def player_public(self) -> X25519PublicKey:
-        return _load_public(self.player_pub_path, X25519PublicKey)
+        return _load_x25519_public(self.player_pub_path)
 
     def station_cert_bytes(self) -> bytes:
         try:
@@ -266,7 +293,7 @@ class KeyStore:
         keys: dict[bytes, Ed25519PublicKey] = {}
         if self.trust_dir.is_dir():
             for path in sorted(self.trust_dir.glob("*.pub")):
-                pub = _load_public(path, Ed25519PublicKey)
+                pub = _load_ed25519_public(path)
                 keys[key_id(raw_public(pub))] = pub
         return keys
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol, TypedDict
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -28,6 +28,7 @@ from pressroom.secure.binding import (
     wrap_media_key,
     wrap_track_key,
 )
+from pressroom.secure.canonical import Cbor
 from pressroom.secure.commitment import (
     SealedBox,
     commitment_matches,
@@ -50,20 +51,51 @@ LICENCE_VERSION = 2  # what stations write
 READABLE_VERSIONS = (1, 2)
 
 
-def _optional(value: Any, kind: type, what: str) -> Any:
-    return None if value is None else canonical.expect(value, kind, what)
-
-
-def _optional_ms(value: Any) -> float | None:
+def _optional_ms(value: object) -> float | None:
     return None if value is None else canonical.expect(value, int, "track duration") / 1000
 
 
 TRACK_METADATA = ("title", "artist", "album", "number", "duration", "format")
 
 
-def track_metadata(track: Any) -> dict[str, Any]:
+class TrackMetadata(TypedDict):
+    """The licence's per-track metadata fields (``TRACK_METADATA``)."""
+
+    title: str
+    artist: str
+    album: str
+    number: int | None
+    duration: float | None
+    format: str
+
+
+class TrackLike(Protocol):
+    """Anything that carries the metadata fields (the engine's job track)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def artist(self) -> str: ...
+    @property
+    def album(self) -> str: ...
+    @property
+    def number(self) -> int | None: ...
+    @property
+    def duration(self) -> float | None: ...
+    @property
+    def format(self) -> str: ...
+
+
+def track_metadata(track: TrackLike) -> TrackMetadata:
     """The licence's per-track metadata fields, taken from any track-like object."""
-    return {name: getattr(track, name) for name in TRACK_METADATA}
+    return TrackMetadata(
+        title=track.title,
+        artist=track.artist,
+        album=track.album,
+        number=track.number,
+        duration=track.duration,
+        format=track.format,
+    )
 
 
 def track_file(index: int) -> str:
@@ -85,9 +117,10 @@ class TrackEntry:
     plain_sha256: bytes
     header_sha256: bytes
     chunks: int
-    wrapped_key: dict[str, bytes]
+    # as read: unwrap_track_key checks its shape, so a malformed one fails only its track
+    wrapped_key: Cbor
 
-    def to_cbor(self) -> dict[str, Any]:
+    def to_cbor(self) -> dict[str, Cbor]:
         return {
             "track_id": self.track_id,
             "file": self.file,
@@ -106,7 +139,7 @@ class TrackEntry:
         }
 
     @classmethod
-    def from_cbor(cls, raw: Any) -> TrackEntry:
+    def from_cbor(cls, raw: Cbor) -> TrackEntry:
         m = canonical.expect_map(
             raw,
             "licence track",
@@ -136,7 +169,7 @@ class TrackEntry:
             title=canonical.expect(m["title"], str, "track title"),
             artist=canonical.expect(m["artist"], str, "track artist"),
             album=canonical.expect(m["album"], str, "track album"),
-            number=_optional(m["number"], int, "track number"),
+            number=canonical.expect_optional(m["number"], int, "track number"),
             duration=_optional_ms(m["duration_ms"]),
             format=canonical.expect(m["format"], str, "track format"),
             rights=Rights.from_cbor(m["rights"]),
@@ -168,7 +201,7 @@ class MadeFor:
             identity.vendor_id, identity.product_id, identity.capacity_class, identity.serial[-4:]
         )
 
-    def to_cbor(self) -> dict[str, Any]:
+    def to_cbor(self) -> dict[str, Cbor]:
         return {
             "vid": self.vendor_id,
             "pid": self.product_id,
@@ -177,7 +210,7 @@ class MadeFor:
         }
 
     @classmethod
-    def from_cbor(cls, raw: Any) -> MadeFor:
+    def from_cbor(cls, raw: Cbor) -> MadeFor:
         m = canonical.expect_map(raw, "made-for", ("vid", "pid", "cap", "hint"))
         return cls(
             canonical.expect(m["vid"], int, "vendor id"),
@@ -235,8 +268,8 @@ class Licence:
         plain = open_made_for(self.made_for, media_key, self.licence_id)
         return MadeFor.from_cbor(canonical.decode(plain, "sealed made-for map"))
 
-    def body_cbor(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
+    def body_cbor(self) -> dict[str, Cbor]:
+        body: dict[str, Cbor] = {
             "v": self.version,
             "licence_id": self.licence_id,
             "issued_at": self.issued_at,
@@ -277,7 +310,7 @@ _BODY_FIELDS = {
 }
 
 
-def _version(body: Any) -> int:
+def _version(body: Cbor) -> int:
     """The body's version, refused unless this reader knows it (before any other field)."""
     v = body.get("v") if isinstance(body, dict) else None
     if type(v) is not int or v not in READABLE_VERSIONS:  # not True, not 2.0
@@ -285,7 +318,7 @@ def _version(body: Any) -> int:
     return v
 
 
-def _identity_fields(m: dict[str, Any], version: int) -> tuple[bytes, MadeFor | SealedBox]:
+def _identity_fields(m: dict[str, Cbor], version: int) -> tuple[bytes, MadeFor | SealedBox]:
     if version == 1:
         tag = canonical.expect(m["identity_hash"], bytes, "identity hash")
         return tag, MadeFor.from_cbor(m["made_for"])
@@ -312,11 +345,11 @@ def parse_licence(data: bytes) -> tuple[Envelope, Licence]:
         grant=canonical.expect(m["grant"], bytes, "grant"),
         copy_index=canonical.expect(m["copy_index"], int, "copy index"),
         kind=m["kind"],
-        replaces=_optional(m["replaces"], bytes, "replaced licence id"),
+        replaces=canonical.expect_optional(m["replaces"], bytes, "replaced licence id"),
         identity_tag=identity_tag,
         made_for=made_for,
         media_key=WrappedMediaKey.from_cbor(m["media_key"]),
-        revocations=_optional(m["revocations"], bytes, "revocation list"),
+        revocations=canonical.expect_optional(m["revocations"], bytes, "revocation list"),
         tracks=tracks,
         version=version,
         signer=env.kid,

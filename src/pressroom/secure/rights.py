@@ -7,14 +7,22 @@ does not restrict this" for limits.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 from pressroom.errors import UsageError
 from pressroom.secure import canonical
+from pressroom.secure.canonical import Cbor
 from pressroom.secure.errors import FormatError
 
 DAY = 86_400
+
+
+def _count(value: object, what: str) -> int | None:
+    """An optional non-negative integer field."""
+    n = canonical.expect_optional(value, int, what)
+    if n is not None and n < 0:
+        raise FormatError(f"{what} is negative.")
+    return n
 
 
 @dataclass(frozen=True)
@@ -24,7 +32,7 @@ class Rights:
     preview_seconds: int | None = None  # only the first N seconds play
     export: bool = False  # may the player export the decrypted audio
 
-    def to_cbor(self) -> dict[str, Any]:
+    def to_cbor(self) -> dict[str, Cbor]:
         return {
             "plays": self.plays,
             "expires": self.expires,
@@ -33,17 +41,12 @@ class Rights:
         }
 
     @classmethod
-    def from_cbor(cls, raw: Any, what: str = "rights") -> Rights:
+    def from_cbor(cls, raw: Cbor, what: str = "rights") -> Rights:
         m = canonical.expect_map(raw, what, ("plays", "expires", "preview", "export"))
-        for name in ("plays", "expires", "preview"):
-            if m[name] is not None:
-                canonical.expect(m[name], int, f"{what} {name}")
-                if m[name] < 0:
-                    raise FormatError(f"{what} {name} is negative.")
         return cls(
-            plays=m["plays"],
-            expires=m["expires"],
-            preview_seconds=m["preview"],
+            plays=_count(m["plays"], f"{what} plays"),
+            expires=_count(m["expires"], f"{what} expires"),
+            preview_seconds=_count(m["preview"], f"{what} preview"),
             export=canonical.expect(m["export"], bool, f"{what} export"),
         )
 
@@ -67,7 +70,7 @@ class RightsLimits:
     max_preview_seconds: int | None = None  # rights must be preview-only, at most this long
     export: bool = False  # may rights allow export
 
-    def to_cbor(self) -> dict[str, Any]:
+    def to_cbor(self) -> dict[str, Cbor]:
         return {
             "max_plays": self.max_plays,
             "max_days": self.max_days,
@@ -76,15 +79,14 @@ class RightsLimits:
         }
 
     @classmethod
-    def from_cbor(cls, raw: Any, what: str = "rights limits") -> RightsLimits:
+    def from_cbor(cls, raw: Cbor, what: str = "rights limits") -> RightsLimits:
         m = canonical.expect_map(raw, what, ("max_plays", "max_days", "max_preview", "export"))
-        for name in ("max_plays", "max_days", "max_preview"):
-            if m[name] is not None:
-                canonical.expect(m[name], int, f"{what} {name}")
         return cls(
-            max_plays=m["max_plays"],
-            max_days=m["max_days"],
-            max_preview_seconds=m["max_preview"],
+            max_plays=canonical.expect_optional(m["max_plays"], int, f"{what} max_plays"),
+            max_days=canonical.expect_optional(m["max_days"], int, f"{what} max_days"),
+            max_preview_seconds=canonical.expect_optional(
+                m["max_preview"], int, f"{what} max_preview"
+            ),
             export=canonical.expect(m["export"], bool, f"{what} export"),
         )
 
@@ -129,7 +131,7 @@ def parse_rights(spec: str, issued_at: int) -> Rights:
         return Rights(preview_seconds=30)
     if spec == "export":
         return Rights(export=True)
-    values: dict[str, Any] = {}
+    rights = Rights()
     for part in spec.split(","):
         match = _SPEC.match(part.strip())
         if not match:
@@ -141,15 +143,15 @@ def parse_rights(spec: str, issued_at: int) -> Rights:
         if name == "export":
             if value not in ("yes", "no"):
                 raise UsageError("export must be 'yes' or 'no'.")
-            values["export"] = value == "yes"
+            rights = replace(rights, export=value == "yes")
             continue
         if not value.isdigit() or int(value) <= 0:
             raise UsageError(f"{name} must be a positive whole number, not {value!r}.")
         n = int(value)
         if name == "plays":
-            values["plays"] = n
+            rights = replace(rights, plays=n)
         elif name == "days":
-            values["expires"] = issued_at + n * DAY
+            rights = replace(rights, expires=issued_at + n * DAY)
         else:
-            values["preview_seconds"] = n
-    return Rights(**values)
+            rights = replace(rights, preview_seconds=n)
+    return rights

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from pressroom.secure.binding import binding_key, unwrap_media_key, unwrap_track_key
+from pressroom.secure.canonical import Cbor
 from pressroom.secure.cert import RevocationList, StationCert, load_station_cert, newest
 from pressroom.secure.container import Readable, iter_plaintext, read_header
 from pressroom.secure.diskfs import DiskRoot, MediaMissing
@@ -96,7 +97,7 @@ class TrackResult:
     reason: str = ""
     bytes: int = 0
     chunks: int = 0
-    rights: dict[str, Any] = field(default_factory=dict)
+    rights: dict[str, Cbor] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,7 +117,7 @@ class DiskReport:
         """A report for a disk refused before any track was looked at."""
         return _fail(cls(ok=False), err, file)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, object]:
         lic = self.licence
         return {
             "ok": self.ok,
@@ -361,7 +362,9 @@ def verify_disk(
     except SecureError as exc:
         return _fail(report, exc, LICENCE_FILE)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:  # malformed beyond our checks
-        err = FormatError(f"The licence is malformed ({type(exc).__name__}).", file=LICENCE_FILE)
+        err: SecureError = FormatError(
+            f"The licence is malformed ({type(exc).__name__}).", file=LICENCE_FILE
+        )
         return _fail(report, err, LICENCE_FILE)
     report.licence, report.station, report.revocations, report.grant = lic, cert, revoked, grant
     for entry in lic.tracks:
