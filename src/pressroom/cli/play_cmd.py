@@ -18,7 +18,7 @@ from typing import Any
 from pressroom.app import App
 from pressroom.errors import EXIT_FAILED, UsageError
 from pressroom.player import PlayerDisk, PlayerTrack, PlayPermit, Refusal, probe
-from pressroom.player.device import DeviceRefused, open_for_play
+from pressroom.player.device import DeviceRefused
 from pressroom.secure.errors import SecureError
 
 
@@ -42,14 +42,14 @@ def cmd_play(args: argparse.Namespace) -> int:
             "(a support-desk check that never makes a disk playable)."
         )
     if args.gui:
-        from pressroom.gui.player_window import run_player
+        from pressroom.gui.launch import run_player
 
         return run_player(App.from_args(args), args.mount)
     if not args.mount:
         raise UsageError("Give the disk's mount point (or use --gui to pick it).")
     with App.from_args(args) as app:
         try:
-            opened = open_for_play(app, args.mount)
+            opened = app.station.disks.open_for_play(args.mount)
         except DeviceRefused as exc:
             return _device_refused(exc, args.json)
         return _play(opened.disk, opened.source, args)
