@@ -56,8 +56,7 @@ class AftercareService:
         self, licence: str, *, reason: str = "", listener: Listener = _ignore
     ) -> ReissueOutcome:
         """Plan, run and complete a replacement on a disk attached now (blocking: call it
-        on a worker thread). Refused at once while a run is going."""
-        self._runs.ensure_idle()
+        on a worker thread). Refused by the run guard while a run is going."""
         plan = self.plan_reissue(licence, insert_and_go=False)
         run = self.start(plan, listener)
         return self.complete(plan, run.wait(), reason=reason)

@@ -233,7 +233,12 @@ class RunService:
         return started
 
     def reconcile(self) -> list[str]:
-        """Settle what a crashed run left reserved; one line per copy settled."""
+        """Settle what a crashed run left reserved; one line per copy settled.
+
+        Never while a run of this station is going: its open reservations are live, not
+        left over, and settling them would release copies being written."""
+        if self.running:
+            return []
         parts = self._parts
         lines: list[str] = reconcile(
             parts.ledger, parts.keystore, parts.drive_provider, parts.config.journal_dir
