@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pressroom.app import App
 from pressroom.errors import UsageError
-from pressroom.ledger import GrantStatus
 from pressroom.secure.rights import RightsLimits
+from pressroom.station.grants import GrantStatus
 
 DEFAULT_VALID_DAYS = 365
 _FULL_HASH = re.compile(r"[0-9a-fA-F]{64}")

@@ -1,7 +1,7 @@
 """`pressroom play MOUNT [TRACK] [--list] [--json] [--gui]`: the offline player.
 
 The disk's identity is read from the device at MOUNT, never taken from the user (see
-:mod:`pressroom.player.device`): a folder of copied files does not play.
+:mod:`pressroom.station.device`): a folder of copied files does not play.
 
 Without TRACK: list the tracks with their rights and remaining plays. With TRACK (number
 or title): authorize, decrypt into memory, record the play, and, since a station has no
@@ -18,8 +18,8 @@ from typing import Any
 from pressroom.app import App
 from pressroom.errors import EXIT_FAILED, UsageError
 from pressroom.player import PlayerDisk, PlayerTrack, PlayPermit, Refusal, probe
-from pressroom.player.device import DeviceRefused
 from pressroom.secure.errors import SecureError
+from pressroom.station.device import DeviceRefused
 
 
 def register(sub: argparse._SubParsersAction) -> None:

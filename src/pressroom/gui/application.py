@@ -55,7 +55,7 @@ class StationHub(QObject):
             notes = self.station.runs.reconcile()
             drives = self.station.disks.attached()
             verdicts = self.station.disks.judge(drives)
-            watcher = None if self._closed else self.app.drive_provider.watch(self.bridge.post)
+            watcher = None if self._closed else self.station.disks.watch(self.bridge.post)
             return notes, drives, verdicts, watcher, self._load_grants()
 
         def done(result):

@@ -15,17 +15,14 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QMessageBox,
-    QPlainTextEdit,
-    QVBoxLayout,
 )
 
 from pressroom.engine.events import DiskProgress, LogLine, RunProgress, RunState
 from pressroom.gui import tasks, theme
 from pressroom.gui.application import StationHub
+from pressroom.gui.disk_details import disk_details
 from pressroom.gui.main_layout import MainLayout
 
 LOG_LIMIT = 500  # lines kept per disk for Details
@@ -219,41 +216,8 @@ class MainWindow(MainLayout):
     # --- disks -----------------------------------------------------------------------------
 
     def show_details(self, drive_id: str) -> None:
-        card = self.grid.card(drive_id)
-        dlg = QDialog(self)
-        dlg.setWindowTitle(f"Details — {card.title.text() if card else drive_id}")
-        text = QPlainTextEdit()
-        text.setReadOnly(True)
-        text.setAccessibleName("Disk log")
-        lines = []
-        if card is not None and card.drive is not None:
-            d = card.drive
-            lines += [
-                f"Disk:      {d.vendor} {d.product}",
-                f"Port:      {d.port_path}   Kind: {d.kind}",
-                f"Capacity:  {d.capacity:,} bytes   Free: {d.free:,} bytes",
-                f"Verdict:   {card.verdict.text()}",
-                "",
-            ]
-        if card is not None and card.reason.isVisible():
-            lines += [card.reason.text(), ""]
-        lines += self.logs.get(drive_id) or ["(nothing has happened on this disk yet)"]
-        text.setPlainText("\n".join(lines))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dlg.reject)
-        mount = card.drive.mount_point if card is not None and card.drive is not None else None
-        if mount is not None:
-            play = buttons.addButton("Open in player…", QDialogButtonBox.ButtonRole.ActionRole)
-            play.setAccessibleName("Open this disk in the player")
-            play.setToolTip("Verify this disk offline and play it, as a customer's player would")
-            play.clicked.connect(lambda: self.open_player(mount))
-        lay = QVBoxLayout(dlg)
-        lay.addWidget(text)
-        lay.addWidget(buttons)
-        dlg.resize(640, 380)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.show()
-        self.details_dialog = dlg
+        """The disk's log and identity; from it, the disk opens in the player."""
+        self.details_dialog = disk_details(self, drive_id)
 
     def open_player(self, mount) -> None:
         """The bundled player on this disk (its serial read through the drive provider)."""

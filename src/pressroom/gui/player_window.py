@@ -39,8 +39,8 @@ from PySide6.QtWidgets import (
 from pressroom.errors import PressroomError
 from pressroom.gui import tasks, theme
 from pressroom.player import Clock, PlayerDisk, PlayPermit, Refusal
-from pressroom.player.device import DeviceRefused
 from pressroom.secure.errors import SecureError
+from pressroom.station.device import DeviceRefused
 
 COLUMNS = ("#", "Title", "Artist", "Format", "Length", "Rights", "Plays left")
 BACKSTOP_MS = 750  # the timer fires this long after the preview limit if positions stall

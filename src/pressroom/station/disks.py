@@ -15,18 +15,18 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pressroom.drives.base import Drive
+from pressroom.drives.base import Drive, DriveCallback, Watcher
 from pressroom.drives.identity import Verdict, judge
 from pressroom.drives.volume import LocalVolume
 from pressroom.engine.recovery import VolumeMedium
 from pressroom.errors import PressroomError, UsageError
-from pressroom.player.device import OpenedDisk, device_identity
 from pressroom.player.disk import Clock, PlayerDisk, Refusal, open_disk
 from pressroom.player.memory import PlayerMemory
 from pressroom.secure.errors import IdentityRefused, SecureError
 from pressroom.secure.identity import DiskIdentity, mask_serial, serial_hash
 from pressroom.secure.licence import LICENCE_FILE, Licence
 from pressroom.secure.verifier import DirectoryMedium, DiskReport, identity_for_serial, verify_disk
+from pressroom.station.device import OpenedDisk, device_identity
 from pressroom.station.parts import Parts, trust_of
 from pressroom.station.readback import ReadBackMedium, parsed_licence
 
@@ -99,6 +99,11 @@ class DiskService:
             except (OSError, PressroomError):
                 continue
         return blank
+
+    def watch(self, callback: DriveCallback) -> Watcher:
+        """Hotplug: ``callback`` gets every disk added, changed or removed (stop the watcher)."""
+        watcher: Watcher = self._parts.drive_provider.watch(callback)
+        return watcher
 
     def survey(self) -> list[DiskView]:
         """The attached disks, each judged as a run would judge it."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pressroom.engine.job import JobTrack
 from pressroom.errors import SetupError, UsageError
-from pressroom.ledger import GrantStatus
+from pressroom.ledger import GrantStatus as GrantStatus  # what callers of this rule see
 from pressroom.secure.errors import FormatError
 from pressroom.secure.grant import Grant, create_grant, load_grant
 from pressroom.secure.rights import RightsLimits

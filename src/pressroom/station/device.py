@@ -1,4 +1,4 @@
-"""Open the disk in front of the player: the one "open a disk for play" use case.
+"""Which disk is at this mount point: the device half of "open a disk for play".
 
 The identity a disk is checked against comes only from the drive providers: the Linux
 provider reads the USB serial of the block device the mount point sits on; the simulated
@@ -11,8 +11,9 @@ describe one with a real disk's serial and copy that disk's files into it. So a 
 disk plays only what *this* station made (its demos and tests); a licence made by any
 other station, or a player with no station key, never plays from one.
 
-Qt-free. The use case that opens a disk for play (``DiskService.open_for_play`` in
-:mod:`pressroom.station.disks`) maps a mount to a device with :func:`device_identity`.
+It maps a mount point to a drive of a drive provider, so it lives in the application
+layer (the player package keeps the disk logic and knows no drives);
+``DiskService.open_for_play`` in :mod:`pressroom.station.disks` calls it.
 """
 
 from __future__ import annotations
@@ -20,15 +21,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from pressroom.drives.base import Drive, DriveProvider
 from pressroom.errors import VerificationFailed
 from pressroom.player.disk import PlayerDisk
 from pressroom.secure.errors import IdentityRefused
 from pressroom.secure.identity import DiskIdentity
-
-if TYPE_CHECKING:
-    from pressroom.drives.base import Drive, DriveProvider
 
 DEVICE_HEADLINES = {
     "no-device": "Not a disk",
