@@ -247,3 +247,12 @@ def test_a_grant_for_another_station_is_refused_at_import_and_never_picked(env, 
     # the run picks the station's own grant instead, and the doctor agrees it is unusable
     job = env.app.station.runs.plan(env.tracks, copies=1)
     assert job.grant_id == env.grant_id
+
+
+def test_creating_a_grant_for_another_station_without_out_records_nothing(env, capsys):
+    before = env.app.station.grants.statuses()
+    argv = ["grant", "create", "--tracks", env.tracks[0], "--copies", "1"]
+    assert _cli(env, *argv, "--station", "ab" * 16) == 2
+    err = capsys.readouterr().err
+    assert "--out FILE" in err and err.count("\n") == 1
+    assert len(env.app.station.grants.statuses()) == len(before)

@@ -111,6 +111,12 @@ def cmd_create(args: argparse.Namespace) -> int:
     app = App.from_args(args)
     grants = app.station.grants
     grants.require_publisher()
+    station = _station(app, args.station)
+    if not args.out and grants.for_another_station(station):
+        raise UsageError(
+            "A grant for another station is not recorded here: write it to a file with "
+            "--out FILE and import it on that station."
+        )
     tracks = _resolve_tracks(app, args.tracks, args.all_catalog)
     grant = grants.create(
         tracks,
@@ -123,7 +129,7 @@ def cmd_create(args: argparse.Namespace) -> int:
             max_preview_seconds=args.max_preview,
             export=args.export,
         ),
-        station=_station(app, args.station),
+        station=station,
         valid_days=args.valid_days,
     )
     if args.out:

@@ -8,6 +8,7 @@ fixed when it was built) and runs the event loop until the window closes.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -15,6 +16,9 @@ from PySide6.QtWidgets import QApplication
 
 from pressroom.app import App
 from pressroom.gui import theme
+
+if TYPE_CHECKING:
+    from pressroom.gui.main_window import MainWindow
 
 MIN_SIZE = (1024, 640)
 
@@ -34,7 +38,7 @@ def qapp() -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def build_window(core: App):  # -> MainWindow
+def build_window(core: App) -> MainWindow:
     """The station window on ``core`` (a demo window when ``core.demo``)."""
     from pressroom.gui.application import StationHub
     from pressroom.gui.main_window import MainWindow

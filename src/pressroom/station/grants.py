@@ -166,6 +166,11 @@ class GrantService:
             )
         return self._parts.ledger.import_grant(raw, trusted, time.time())
 
+    def for_another_station(self, station: bytes | None) -> bool:
+        """A grant naming ``station`` is for another station than this one."""
+        own = self.station_id()
+        return station is not None and own is not None and station != own
+
     def require_publisher(self) -> None:
         """Refuse (one sentence) on a station without the demo publisher's key."""
         if not self._parts.keystore.has_publisher():
