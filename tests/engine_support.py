@@ -6,14 +6,13 @@ from pathlib import Path
 
 from pressroom.bench.station import ThrowawayStation
 from pressroom.drives.simulated import SimFaults, _read_spec, _write_spec
-from pressroom.engine import Station
 from pressroom.engine.events import DiskState
 
 
 class Env(ThrowawayStation):
     def __init__(self, root: Path, *, track_sizes=(300_000, 450_000, 120_000), copies=50):
         super().__init__(root, track_sizes=track_sizes, copies=copies)
-        self.station = Station(self.app)
+        self.station = self.app.station.runs
         self.events: list = []
 
     def set_faults(self, name: str, **faults) -> None:

@@ -42,11 +42,11 @@ def no_qt_leaks(qapp):
     assert not leaked_q, f"test leaked running QThreads: {leaked_q}"
 
 
-def make_core(*, disks: int = 4, faulty: dict[int, str] | None = None, mbps: float = 4.0) -> App:
+def make_core(
+    *, disks: int = 4, faulty: dict[int, str] | None = None, mbps: float = 4.0, demo: bool = False
+) -> App:
     """A station with demo keys, the demo catalog, a grant and ``disks`` simulated disks."""
-    from pressroom.gui.setup_actions import prepare_demo
-
-    core = App(load_config())
+    core = App(load_config(), demo=demo)
     faulty = faulty or {}
     for i in range(1, disks + 1):
         add_sim_disk(
@@ -57,15 +57,16 @@ def make_core(*, disks: int = 4, faulty: dict[int, str] | None = None, mbps: flo
             read_mbps=mbps * 4,
             faults=parse_fault(faulty[i]) if i in faulty else None,
         )
-    prepare_demo(core, disks=disks)
+    core.station.demo.prepare(disks, watchable=True)
     return core
 
 
-def open_window(qtbot, core, *, demo: bool = False):
+def open_window(qtbot, core):
+    """The station window on ``core`` (a demo window when ``core.demo``)."""
     from pressroom.gui.launch import build_window, qapp
 
     qapp()
-    window = build_window(core, demo=demo)
+    window = build_window(core)
     window.hub.bridge._timer.setInterval(20)
     qtbot.addWidget(window)
     window.show()

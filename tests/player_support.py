@@ -14,7 +14,6 @@ from pathlib import Path
 
 from pressroom.app import App
 from pressroom.catalog.demo import demo_dir
-from pressroom.cli.keys_cmd import ensure_keys
 from pressroom.config import load_config
 from pressroom.drives.simulated import MEDIA, add_sim_disk
 from pressroom.secure.author import SourceTrack, write_disk_to_directory
@@ -36,7 +35,7 @@ class Station:
     def __init__(self, data_dir: Path, now: int | None = None):
         self.now = now if now is not None else int(time.time())
         self.app = App(load_config(data_dir))
-        ensure_keys(self.app, demo=True)
+        self.app.station.keys.ensure(demo=True)
         self.sources = [self._source(name, artist) for name, artist in DEMO.items()]
 
     def _source(self, name: str, artist: str) -> SourceTrack:

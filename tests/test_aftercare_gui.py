@@ -22,7 +22,9 @@ def test_replace_lost_disk_from_the_history_tab(qtbot, tmp_path, no_qt_leaks):  
         old = next(d.licence_id for d in summary.disks.values() if d.licence_id)
         env.disk("GUIREISSUE02")  # the blank disk for the replacement
         errors: list[BaseException] = []
-        tab = HistoryTab(SimpleNamespace(app=env.app, _report=errors.append))
+        tab = HistoryTab(
+            SimpleNamespace(app=env.app, station=env.app.station, _report=errors.append)
+        )
         qtbot.addWidget(tab)
         tab.reload()
         qtbot.waitUntil(lambda: tab.disk_table.rowCount() == 1, timeout=10_000)

@@ -16,7 +16,6 @@ import usb.core
 from pressroom import doctor
 from pressroom.app import App
 from pressroom.cli import main
-from pressroom.cli.keys_cmd import ensure_keys
 from pressroom.config import load_config
 from pressroom.secure.grant import create_grant
 from pressroom.secure.rights import RightsLimits
@@ -50,7 +49,7 @@ def app():
 
 def _station(app: App, *, copies: int = 10, days: int = 365, now: float | None = None) -> None:
     """Demo keys and one grant for this station, valid `days` from `now`."""
-    ensure_keys(app, demo=True)
+    app.station.keys.ensure(demo=True)
     now = int(now or time.time())
     grant = create_grant(
         app.keystore.publisher_key(),
@@ -136,7 +135,7 @@ def test_missing_player_key(app, tmp_path):
 
 
 def test_missing_certificate(app, tmp_path):
-    ensure_keys(app, demo=False)
+    app.station.keys.ensure(demo=False)
     checks = _run(app, tmp_path)
     assert checks["keys"].status == "fail"
     assert "import-cert" in checks["keys"].action

@@ -15,7 +15,6 @@ import pytest
 
 from engine_support import Env
 from pressroom.drives.simulated import set_plugged
-from pressroom.engine import Station
 from pressroom.secure.licence import LICENCE_FILE
 
 CHILD = textwrap.dedent(
@@ -24,7 +23,7 @@ CHILD = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     from pressroom.app import App
     from pressroom.config import load_config
-    from pressroom.engine import Station, pipeline
+    from pressroom.engine import pipeline
 
     stage = {stage!r}
     original = getattr(pipeline.DiskPipeline, stage)
@@ -43,7 +42,7 @@ CHILD = textwrap.dedent(
 
     setattr(pipeline.DiskPipeline, stage, die_reading if stage == "read_back" else die)
     app = App(load_config({data!r}))
-    st = Station(app)
+    st = app.station.runs
     job = st.plan({tracks!r}, copies=1, grant_id={grant!r}, insert_and_go=False)
     run = st.start(job, lambda e: None)
     run.wait(60)
@@ -75,7 +74,7 @@ def test_crash_before_the_licence_releases_the_copy(env):
     name = env.disk("CRASHWRITE01")
     crash_at(env, "read_back")  # tracks written, never verified
     assert len(env.app.ledger.dangling_reservations()) == 1
-    lines = Station(env.app).reconcile()
+    lines = env.app.station.runs.reconcile()
     assert lines and "released" in lines[0]
     assert not env.app.ledger.dangling_reservations()
     status = env.app.ledger.get_grant(env.grant_id)
@@ -89,7 +88,7 @@ def test_crash_after_the_licence_commits_a_disk_that_verifies(env):
     name = env.disk("CRASHCOMMIT1")
     crash_at(env, "commit")
     assert (env.sim_dir / name / "media" / LICENCE_FILE).exists()
-    lines = Station(env.app).reconcile()
+    lines = env.app.station.runs.reconcile()
     assert lines and "committed" in lines[0]
     status = env.app.ledger.get_grant(env.grant_id)
     assert (status.copies_used, status.copies_committed) == (1, 1)
@@ -104,7 +103,7 @@ def test_crash_while_writing_the_licence_with_the_disk_gone_keeps_it_counted(env
     name = env.disk("CRASHLIC0001")
     crash_at(env, "write_licence")
     set_plugged(env.sim_dir, name, False)  # the customer walked off with the disk
-    lines = Station(env.app).reconcile()
+    lines = env.app.station.runs.reconcile()
     assert lines and "kept counted" in lines[0]
     status = env.app.ledger.get_grant(env.grant_id)
     assert (status.copies_used, status.copies_committed) == (1, 0)
@@ -118,7 +117,7 @@ def test_crash_while_writing_the_licence_with_the_disk_gone_keeps_it_counted(env
 def test_crash_while_writing_the_licence_with_the_disk_present_but_no_licence(env):
     env.disk("CRASHLIC0002")
     crash_at(env, "write_licence")  # died before the licence file appeared
-    lines = Station(env.app).reconcile()
+    lines = env.app.station.runs.reconcile()
     assert lines and "released" in lines[0]
     assert env.app.ledger.get_grant(env.grant_id).copies_used == 0
 
@@ -140,7 +139,7 @@ def test_crash_after_the_licence_checks_the_disk_against_the_journalled_identity
                 entry["data"]["identity"] = hashlib.sha256(b"another disk").hexdigest()
             lines.append(json.dumps(entry, sort_keys=True))
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    lines = Station(env.app).reconcile()
+    lines = env.app.station.runs.reconcile()
     assert lines and "released" in lines[0]
     status = env.app.ledger.get_grant(env.grant_id)
     assert status.copies_committed == 0
@@ -161,6 +160,6 @@ def test_a_journal_line_of_another_shape_does_not_stop_recovery(env):
                 entry["data"] = "damaged"
             lines.append(json.dumps(entry, sort_keys=True))
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    lines = Station(env.app).reconcile()
+    lines = env.app.station.runs.reconcile()
     assert len(lines) == 1, lines
     assert not env.app.ledger.dangling_reservations()

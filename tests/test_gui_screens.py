@@ -35,7 +35,7 @@ def test_screens_empty(qtbot, tmp_path):
     from pressroom.gui.launch import build_window, qapp
 
     qapp()
-    window = build_window(App(load_config(tmp_path / "empty")), demo=False)
+    window = build_window(App(load_config(tmp_path / "empty")))
     qtbot.addWidget(window)
     window.show()
     window.load()
@@ -46,8 +46,8 @@ def test_screens_empty(qtbot, tmp_path):
 
 
 def test_screens_running_finished_history(qtbot):
-    core = make_core(disks=8, faulty={6: "fail-after=120K"}, mbps=0.25)
-    window = open_window(qtbot, core, demo=True)
+    core = make_core(disks=8, faulty={6: "fail-after=120K"}, mbps=0.25, demo=True)
+    window = open_window(qtbot, core)
     qtbot.waitUntil(lambda: len(window.grid.cards) == 8, timeout=10_000)
     window.catalog.select_rows([0, 1, 2])
     window.job_bar.copies.setValue(8)

@@ -159,7 +159,7 @@ def build_bare(qtbot, core):
     from pressroom.gui.launch import build_window, qapp
 
     qapp()
-    window = build_window(core, demo=False)
+    window = build_window(core)
     qtbot.addWidget(window)
     window.show()
     window.load()
@@ -174,15 +174,14 @@ def tip_of(window) -> str:
 
 def test_start_disabled_without_grant_left(qtbot):
     from pressroom.app import App
-    from pressroom.catalog import demo_dir, import_paths
+    from pressroom.catalog import demo_dir
     from pressroom.config import load_config
     from pressroom.drives.simulated import add_sim_disk
-    from pressroom.gui import setup_actions
 
     core = App(load_config())
-    setup_actions.create_keys(core, demo=True)
-    import_paths([demo_dir()], core.catalog)
-    grant_id = setup_actions.create_demo_grant(core, copies=1)
+    core.station.setup.create_keys(demo=True)
+    core.station.catalog.import_paths([demo_dir()])
+    grant_id = core.station.setup.create_demo_grant(copies=1)
     core.ledger.reserve(grant_id, run_id=None, drive_id="elsewhere")
     add_sim_disk(core.config.sim_dir, serial="NOGRANT99123", size="1G")
     window = open_window(qtbot, core)
@@ -229,16 +228,15 @@ def test_the_demo_story_from_the_issue(qtbot, tmp_path):
     """`pressroom --demo`: three tracks, 8 copies, Start, 8 cards fill, disk6's injected
     failure is explained, Retry makes it, and the run's report is saved."""
     from pressroom.drives.simulated import _read_spec, _write_spec
-    from pressroom.gui import setup_actions
 
-    core = App(load_config())
-    setup_actions.prepare_demo(core)
+    core = App(load_config(), demo=True)
+    core.station.setup.prepare_demo()
     sim = core.config.sim_dir
     for i in range(1, 9):  # the demo's pace, quickened for a test; disk6 keeps its fault
         spec = _read_spec(sim / f"disk{i}")
         spec.write_mbps, spec.read_mbps = 3.0, 12.0
         _write_spec(sim / f"disk{i}", spec)
-    window = open_window(qtbot, core, demo=True)
+    window = open_window(qtbot, core)
     qtbot.waitUntil(lambda: len(window.grid.cards) == 8, timeout=10_000)
     _start(qtbot, window, [0, 1, 2], copies=8)
     bad = window.grid.card("sim:disk6")
@@ -281,13 +279,13 @@ def test_settings_set_kiosk_mode_and_a_hashed_pin(qtbot):
 
 
 def test_the_kiosk_mode_setting_starts_the_kiosk(monkeypatch):
-    import pressroom.gui.kiosk as kiosk
+    import pressroom.gui.launch as launch
     from pressroom.cli import main
 
     config = load_config()
     config.settings.kiosk_mode = True
     config.save_settings()
     calls = []
-    monkeypatch.setattr(kiosk, "run_kiosk", lambda app, demo=False: calls.append(demo) or 0)
+    monkeypatch.setattr(launch, "run_kiosk", lambda app: calls.append(app.demo) or 0)
     assert main(["gui"]) == 0
     assert calls == [False]

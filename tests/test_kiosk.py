@@ -39,13 +39,12 @@ def shot(window, name: str) -> None:
 
 def make_shop(*, copies: int = 50, pin: str | None = PIN, idle: float = 90) -> App:
     """Keys, the demo catalog and a grant, but no disk in any slot yet."""
-    from pressroom.catalog import demo_dir, import_paths
-    from pressroom.gui import setup_actions
+    from pressroom.catalog import demo_dir
 
     core = App(load_config())
-    setup_actions.create_keys(core, demo=True)
-    import_paths([demo_dir()], core.catalog)
-    core.grant_id = setup_actions.create_demo_grant(core, copies=copies)
+    core.station.setup.create_keys(demo=True)
+    core.station.catalog.import_paths([demo_dir()])
+    core.station.setup.create_demo_grant(copies=copies)
     s = core.config.settings
     s.kiosk_pin_hash = hash_pin(pin) if pin else ""
     s.kiosk_price_text = "€9.90 incl. VAT · pay at the counter"
@@ -55,6 +54,12 @@ def make_shop(*, copies: int = 50, pin: str | None = PIN, idle: float = 90) -> A
     add_sim_disk(core.config.sim_dir, "spare", serial="SPARE00042424", size="1G")
     set_plugged(core.config.sim_dir, "spare", False)
     return core
+
+
+def grant_of(core: App) -> str:
+    """The shop's one grant (make_shop records exactly one)."""
+    (status,) = core.station.grants.statuses()
+    return status.grant_id
 
 
 @pytest.fixture
@@ -84,7 +89,7 @@ def kiosk(qtbot, no_qt_leaks):  # noqa: F811
 
 
 def used(core: App) -> int:
-    return next(s for s in core.ledger.grants() if s.grant_id == core.grant_id).copies_used
+    return next(s for s in core.ledger.grants() if s.grant_id == grant_of(core)).copies_used
 
 
 def pick_and_buy(qtbot, window, index: int = 0):
@@ -196,7 +201,7 @@ def test_grant_exhausted_shows_album_unavailable(qtbot, kiosk):
     window = kiosk(core)
     qtbot.mouseClick(window.start.tiles[0], LEFT)
     assert window.album_view.buy_btn.isEnabled()
-    core.ledger.reserve(core.grant_id, run_id=None, drive_id="elsewhere")  # another till sold it
+    core.ledger.reserve(grant_of(core), run_id=None, drive_id="elsewhere")  # another till sold it
     qtbot.mouseClick(window.album_view.buy_btn, LEFT)
     insert(core, "late")
     qtbot.waitUntil(lambda: window.mode == "problem", timeout=8000)
@@ -427,13 +432,13 @@ def test_run_kiosk_demo_entry_point(qtbot, no_qt_leaks, monkeypatch):  # noqa: F
     from PySide6.QtWidgets import QApplication
 
     from pressroom.gui import launch
-    from pressroom.gui.kiosk import run_kiosk
     from pressroom.gui.kiosk.window import KioskWindow
+    from pressroom.gui.launch import run_kiosk
 
     real_qapp = launch.qapp
     monkeypatch.setattr(launch, "qapp", lambda: _LocalLoop(real_qapp()))
 
-    core = App(load_config())
+    core = App(load_config(), demo=True)
     add_sim_disk(core.config.sim_dir, "fast", serial="FASTDEMO0001", size="1G", write_mbps=8)
     core.config.settings.kiosk_pin_hash = hash_pin(PIN)
     seen: list[str] = []
@@ -468,7 +473,7 @@ def test_run_kiosk_demo_entry_point(qtbot, no_qt_leaks, monkeypatch):  # noqa: F
     timer.timeout.connect(drive)
     timer.start()
     try:
-        assert run_kiosk(core, demo=True) == 0
+        assert run_kiosk(core) == 0
     finally:
         timer.stop()
     assert seen == ["start", "insert", "writing", "done", "pin"], seen
@@ -480,7 +485,7 @@ def test_run_kiosk_demo_entry_point(qtbot, no_qt_leaks, monkeypatch):  # noqa: F
 def test_albums_grouped_and_sellable_only_under_one_covering_grant():
     from types import SimpleNamespace as NS
 
-    from pressroom.gui.kiosk.albums import group_albums, sellable
+    from pressroom.station.catalog import group_albums, sellable
 
     def track(h, album, n, artist="A", cover=None):
         return NS(
@@ -502,14 +507,20 @@ def test_albums_grouped_and_sellable_only_under_one_covering_grant():
     assert b.track_hashes == ["01", "02"] and b.artist == "Various artists"
     assert b.cover_hash == "01" and b.size == 20
 
-    def grant(tracks, left=5, nb=0, na=100):
-        g = NS(not_before=nb, not_after=na, covers_track=lambda t: t.hex() in tracks)
+    def grant(tracks, left=5, nb=0, na=100, station=None):
+        g = NS(
+            not_before=nb, not_after=na, station=station, covers_track=lambda t: t.hex() in tracks
+        )
         return NS(grant=g, copies_remaining=left)
 
-    assert sellable(b, [grant({"01", "02"})], now=50)
-    assert not sellable(b, [grant({"01"}), grant({"02"})], now=50)  # no single grant covers it
-    assert not sellable(b, [grant({"01", "02"}, left=0)], now=50)
-    assert not sellable(b, [grant({"01", "02"})], now=200)  # expired
+    def ok(grants, now=50, station=b"me"):
+        return sellable(b, grants, now=now, station=station)
+
+    assert ok([grant({"01", "02"})]) and ok([grant({"01", "02"}, station=b"me")])
+    assert not ok([grant({"01"}), grant({"02"})])  # no single grant covers it
+    assert not ok([grant({"01", "02"}, left=0)])
+    assert not ok([grant({"01", "02"})], now=200)  # expired
+    assert not ok([grant({"01", "02"}, station=b"another")])  # issued to another station
 
 
 def test_a_disk_inserted_before_buy_is_taken_but_two_are_not_guessed(qtbot, kiosk):

@@ -40,7 +40,6 @@ QUOTED = [
     "did not answer the serial-number request in time (USB timeout).",
     "was unplugged while its serial was being read.",
     "This disk's licence has been revoked.",
-    "Kiosk mode is not available yet in this build.",
     "No grant allows this job:",
     "This station has no player key to wrap disk keys to;",
     "This machine has no USB bus",

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from pressroom.drives.simulated import MEDIA, SimFaults, SimulatedProvider, add_sim_disk
-from pressroom.player.device import DeviceRefused, device_identity
 from pressroom.secure.identity import DiskIdentity
+from pressroom.station.device import DeviceRefused, device_identity
 
 
 @pytest.fixture

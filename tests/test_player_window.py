@@ -20,7 +20,6 @@ from PySide6.QtMultimedia import QAudioDecoder, QMediaPlayer
 from player_support import Station
 from pressroom.gui.player_window import PlayerWindow
 from pressroom.player import STATE_FILE
-from pressroom.player.device import open_for_play
 from pressroom.player.memory import MEMORY_FILE
 from pressroom.secure.rights import Rights
 
@@ -65,7 +64,7 @@ def decode(qtbot, data: bytes) -> tuple[int, int, int]:
 
 def test_decrypted_tracks_decode_from_memory(station, qtbot):
     mount = station.disk(SERIAL)
-    disk = open_for_play(station.app, mount).disk
+    disk = station.app.station.disks.open_for_play(mount).disk
     assert disk.ok, disk.refusal
     expected = {0: 22050, 1: 44100, 2: 16000}  # FLAC, MP3, WAV demo tracks
     for index, rate in expected.items():

@@ -199,7 +199,7 @@ def test_a_made_disks_serial_on_other_hardware_is_refused(env):
     for name in (other_model, other_size):
         set_plugged(env.sim_dir, name, False)
     set_plugged(env.sim_dir, made, True)
-    verdicts = env.station.judge(env.app.drive_provider.list_drives())
+    verdicts = env.app.station.disks.judge(env.app.drive_provider.list_drives())
     assert verdicts[env.drive_id(made)].code == "ok"
 
 

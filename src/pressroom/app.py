@@ -1,8 +1,9 @@
-"""Composition root: one place that turns a Config into the station's parts.
+"""Composition root: one place that turns a Config into the station's parts and services.
 
-The CLI and the GUI both build an :class:`App` and ask it for what they need; nothing
-else constructs ledgers, key stores or drive providers. Parts are created lazily so that
-`pressroom verify` does not open the ledger and `pressroom keys init` does not scan USB.
+The CLI and the GUI both build an :class:`App` and call ``app.station.<service>``;
+nothing else constructs ledgers, key stores or drive providers. Parts are created lazily
+so that `pressroom verify` does not open the ledger and `pressroom keys init` does not
+scan USB. ``demo`` is fixed at construction: it decides which drive provider is built.
 """
 
 from __future__ import annotations
@@ -11,13 +12,21 @@ import argparse
 from dataclasses import dataclass
 from functools import cached_property
 
+from pressroom.catalog.store import CatalogStore
 from pressroom.config import Config, load_config
+from pressroom.drives.base import DriveProvider
+from pressroom.ledger import Ledger
+from pressroom.pin import PinGate
+from pressroom.secure.keys import KeyStore
+from pressroom.secure.verifier import Trust
+from pressroom.station import Station
+from pressroom.station.parts import trust_of
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class App:
     config: Config
-    demo: bool = False  # drives: simulated demo disks only (set before first use)
+    demo: bool = False  # drives: simulated demo disks only
 
     def __post_init__(self) -> None:
         # Every front end (CLI, station window, kiosk, benchmarks) starts here: tighten the
@@ -25,64 +34,47 @@ class App:
         self.config.prepare_data_dir()
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> App:
-        return cls(load_config(getattr(args, "data_dir", None), getattr(args, "ledger_url", None)))
+    def from_args(cls, args: argparse.Namespace, *, demo: bool | None = None) -> App:
+        """The App for a parsed command line; ``--demo`` is read where the command has it."""
+        config = load_config(getattr(args, "data_dir", None), getattr(args, "ledger_url", None))
+        if demo is None:
+            demo = bool(getattr(args, "demo", False))
+        return cls(config, demo=demo)
 
     @cached_property
-    def keystore(self):  # -> pressroom.secure.keys.KeyStore
-        from pressroom.secure.keys import KeyStore
+    def station(self) -> Station:
+        return Station.build(self)
 
+    @cached_property
+    def keystore(self) -> KeyStore:
         return KeyStore(self.config.keys_dir)
 
     @cached_property
-    def ledger(self):  # -> pressroom.ledger.Ledger
-        from pressroom.ledger import Ledger
-
+    def ledger(self) -> Ledger:
         return Ledger.open(self.config.ledger_url)
 
     @cached_property
-    def pin_gate(self):  # -> pressroom.pin.PinGate
+    def pin_gate(self) -> PinGate:
         """The kiosk operator PIN's checks and lockout (its state file is in the data dir)."""
-        from pressroom.pin import Lockout, PinGate
+        from pressroom.pin import Lockout
 
         return PinGate(Lockout.for_data_dir(self.config.data_dir))
 
     @cached_property
-    def catalog(self):  # -> pressroom.catalog.CatalogStore
+    def catalog(self) -> CatalogStore:
         from pressroom.catalog.store import SqlCatalogStore
 
         return SqlCatalogStore(self.ledger.engine)  # the ledger's migrations own the table
 
-    def trust(self):  # -> pressroom.secure.verifier.Trust
+    def trust(self) -> Trust:
         """What this station's built-in player trusts: its publishers, key and revocations."""
-        from pressroom.secure.verifier import Trust
-
-        ks = self.keystore
-        return Trust(ks.trusted_publishers(), ks.player_key(), (ks.revocations_bytes(),))
+        return trust_of(self.keystore)
 
     @cached_property
-    def drive_provider(self):  # -> pressroom.drives.DriveProvider
+    def drive_provider(self) -> DriveProvider:
         from pressroom.drives import default_provider
 
         return default_provider(self.config, demo=self.demo)
-
-    def import_grant_file(self, path):  # -> pressroom.secure.grant.Grant
-        """Verify a grant file against the trusted publishers and record it in the ledger."""
-        import time
-        from pathlib import Path
-
-        from pressroom.errors import UsageError
-        from pressroom.secure.errors import FormatError
-
-        path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"Cannot read {path}: {exc.strerror}.") from None
-        try:
-            return self.ledger.import_grant(raw, self.keystore.trusted_publishers(), time.time())
-        except FormatError as exc:
-            raise UsageError(f"{path.name} is not a Pressroom grant file ({exc}).") from None
 
     def close(self) -> None:
         """Stop what the parts started (the USB thread, watchers, database pools)."""

@@ -302,11 +302,9 @@ def check_data_dir(d: Doctor) -> Check:
 
 
 def check_keys(d: Doctor) -> Check:
-    from pressroom.cli.keys_cmd import key_summary
-
     ks = d.app.keystore
     try:
-        info = key_summary(d.app)
+        info = d.app.station.keys.summary()
     except PressroomError as exc:  # SecureError included: a damaged key or cert file
         return Check(
             "keys",
@@ -446,19 +444,19 @@ def check_grants(d: Doctor) -> Check:
     if not statuses:
         return Check("grant", "fail", "No rights grant is imported yet.", no_grant_action)
     station = _station_id(d.app)
+    rule = d.app.station.grants.usability  # the one rule a run applies
     usable, reasons = [], []
     for s in statuses:
         g = s.grant
-        if g.station is not None and station is not None and g.station != station:
-            reasons.append(f"{g.title!r} is for another station")
-        elif d.now > g.not_after:
-            reasons.append(f"{g.title!r} expired {_day(g.not_after)}")
-        elif d.now < g.not_before:
-            reasons.append(f"{g.title!r} starts {_day(g.not_before)}")
-        elif s.copies_remaining <= 0:
-            reasons.append(f"{g.title!r} has no copies left")
-        else:
+        u = rule(s, now=d.now, station=station)
+        if u.ok:
             usable.append(s)
+        elif u.code == "expired":
+            reasons.append(f"{g.title!r} expired {_day(g.not_after)}")
+        elif u.code == "not-yet-valid":
+            reasons.append(f"{g.title!r} starts {_day(g.not_before)}")
+        else:
+            reasons.append(f"{g.title!r} {u.reason}")
     if not usable:
         return Check(
             "grant",
@@ -482,7 +480,7 @@ def check_grants(d: Doctor) -> Check:
 
 
 def check_display(d: Doctor) -> Check:
-    from pressroom.gui.display import has_display  # Qt-free
+    from pressroom.display import has_display  # Qt-free
 
     if has_display():
         where = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY")

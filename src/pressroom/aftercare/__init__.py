@@ -6,12 +6,12 @@ station signs only disk licences), so a station without the publisher key record
 *request* and imports the publisher's list later (docs/SECURITY.md, "After the sale").
 """
 
+from pressroom.aftercare.parts import AftercareParts
 from pressroom.aftercare.reissue import (
     ReissueOutcome,
     ReissuePlan,
     complete_reissue,
     plan_reissue,
-    reissue,
 )
 from pressroom.aftercare.revoke import (
     RevocationOutcome,
@@ -21,6 +21,7 @@ from pressroom.aftercare.revoke import (
 )
 
 __all__ = [
+    "AftercareParts",
     "ReissueOutcome",
     "ReissuePlan",
     "RevocationOutcome",
@@ -28,6 +29,5 @@ __all__ = [
     "current_list",
     "import_list",
     "plan_reissue",
-    "reissue",
     "revoke",
 ]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pressroom.aftercare.parts import AftercareParts
 from pressroom.aftercare.revoke import current_list, next_list, revoke
 from pressroom.drives.base import Drive
 from pressroom.engine.events import DiskState
@@ -28,7 +29,7 @@ from pressroom.secure.errors import IdentityRefused, SecureError
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.licence import parse_licence
 from pressroom.secure.rights import Rights
-from pressroom.secure.verifier import DirectoryMedium, read_licence
+from pressroom.secure.verifier import DirectoryMedium, Trust, read_licence
 
 PLAYER_MEMORY_DIR = "player"  # under the data dir; the same folder `pressroom play` uses
 
@@ -78,7 +79,7 @@ class ReissueOutcome:
 
 
 def plan_reissue(
-    app,  # pressroom.app.App
+    app: AftercareParts,
     licence_ref: str,
     *,
     drives: tuple[str, ...] | None = None,
@@ -163,7 +164,7 @@ def _recorded_rights(ledger, old: DiskRecord) -> dict[str, Rights]:
         ) from None
 
 
-def _attached(app, old: DiskRecord) -> Drive | None:
+def _attached(app: AftercareParts, old: DiskRecord) -> Drive | None:
     """The old disk, if it is attached now (found by its identity, not its label)."""
     for d in app.drive_provider.list_drives():
         if d.mount_point is None or d.vendor_id is None or d.product_id is None or not d.serial:
@@ -177,7 +178,9 @@ def _attached(app, old: DiskRecord) -> Drive | None:
     return None
 
 
-def _plays_used(app, drive: Drive | None, old: DiskRecord) -> tuple[dict[str, int] | None, str]:
+def _plays_used(
+    app: AftercareParts, drive: Drive | None, old: DiskRecord
+) -> tuple[dict[str, int] | None, str]:
     """Plays used per track hash, read from the old disk's authenticated play state.
 
     Read directly (not through ``open_disk``) so an old licence that is already revoked
@@ -196,7 +199,8 @@ def _plays_used(app, drive: Drive | None, old: DiskRecord) -> tuple[dict[str, in
                 None,
                 "the attached disk holds another licence, so the original rights were given",
             )
-        trust = app.trust()
+        ks = app.keystore
+        trust = Trust(ks.trusted_publishers(), ks.player_key(), (ks.revocations_bytes(),))
         ident = DiskIdentity.of(drive.vendor_id, drive.product_id, drive.serial, drive.capacity)
         key = play_state_key(derive_binding_key(lic, ident, trust), lic.licence_id)
         state = open_state(DiskStateFile(mount).read(), key, lic.licence_id)
@@ -213,7 +217,7 @@ def _plays_used(app, drive: Drive | None, old: DiskRecord) -> tuple[dict[str, in
 
 
 def complete_reissue(
-    app, plan: ReissuePlan, summary, *, reason: str = "", now: float | None = None
+    app: AftercareParts, plan: ReissuePlan, summary, *, reason: str = "", now: float | None = None
 ) -> ReissueOutcome:
     """After the run: link old -> new, then store the list revoking the old licence."""
     now = time.time() if now is None else now
@@ -262,11 +266,3 @@ def _try_store(ks, data: bytes) -> bool:
     except UsageError:
         return False
     return True
-
-
-def reissue(app, plan: ReissuePlan, listener=None, *, reason: str = "") -> ReissueOutcome:
-    """Run the plan to the end (blocking; call it on a worker) and complete it."""
-    from pressroom.engine import Station
-
-    run = Station(app).start(plan.job, listener or (lambda _event: None))
-    return complete_reissue(app, plan, run.wait(), reason=reason)

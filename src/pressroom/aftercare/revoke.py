@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+from pressroom.aftercare.parts import AftercareParts
 from pressroom.errors import SetupError, UsageError
 from pressroom.ledger.models import RevocationRecord
 from pressroom.secure.cert import RevocationList, issue_revocations, load_revocations, newest
@@ -46,7 +47,7 @@ class RevocationOutcome:
         )
 
 
-def current_list(app) -> RevocationList:  # app: pressroom.app.App
+def current_list(app: AftercareParts) -> RevocationList:
     """The newest list this station holds (number 0 when it holds none)."""
     ks = app.keystore
     return newest([ks.revocations_bytes()], ks.trusted_publishers())
@@ -59,7 +60,7 @@ def _hex_id(text: str, what: str) -> str:
     return value
 
 
-def resolve_licence(app, ref: str) -> str:
+def resolve_licence(app: AftercareParts, ref: str) -> str:
     """A full licence id: as given (32 hex digits), or the ledger's disk with that prefix."""
     value = ref.strip().lower()
     if len(value) == 2 * KEY_ID_LEN:
@@ -70,7 +71,11 @@ def resolve_licence(app, ref: str) -> str:
 
 
 def next_list(
-    app, *, licences: set[str] = frozenset(), stations: set[str] = frozenset(), now: int
+    app: AftercareParts,
+    *,
+    licences: set[str] = frozenset(),
+    stations: set[str] = frozenset(),
+    now: int,
 ) -> tuple[bytes, RevocationList]:
     """Sign list N+1 = the current list plus these entries (needs the publisher key)."""
     ks = app.keystore
@@ -91,7 +96,7 @@ def next_list(
 
 
 def revoke(
-    app,
+    app: AftercareParts,
     target_kind: Target,
     refs: list[str],
     *,
@@ -155,7 +160,7 @@ def revoke(
 
 
 def import_list(
-    app, data: bytes, *, operator: str = "", now: float | None = None
+    app: AftercareParts, data: bytes, *, operator: str = "", now: float | None = None
 ) -> RevocationList:
     """Store a publisher's list if it verifies and is newer; record what it newly revokes."""
     now = time.time() if now is None else now
@@ -186,7 +191,7 @@ def import_list(
     return rl
 
 
-def describe(app) -> dict:
+def describe(app: AftercareParts) -> dict:
     """The stored list and, for each entry, who revoked it and why (where recorded)."""
     rl = current_list(app)
     why: dict[str, RevocationRecord] = {}

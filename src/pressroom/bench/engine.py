@@ -28,7 +28,6 @@ import time
 from pathlib import Path
 
 from pressroom.bench.station import ThrowawayStation
-from pressroom.engine import Station
 from pressroom.engine.events import DiskProgress, DiskState, Stage
 
 MB = 1_000_000
@@ -50,7 +49,7 @@ def host_write_mbps(directory: Path, size: int = 256 * MiB) -> float:
 
 
 def _engine_run(st: ThrowawayStation, names: list[str]) -> dict:
-    station = Station(st.app)
+    station = st.app.station.runs
     ids = [d.id for d in st.app.drive_provider.list_drives() if d.label in names]
     job = station.plan(
         st.tracks, copies=len(ids), grant_id=st.grant_id, drives=ids, insert_and_go=False

@@ -30,11 +30,10 @@ def write_random_file(path: Path, size: int, block: int = 4 << 20) -> None:
 class ThrowawayStation:
     def __init__(self, root: Path, *, track_sizes: tuple[int, ...], copies: int = 1000):
         from pressroom.catalog import import_paths
-        from pressroom.cli.keys_cmd import ensure_keys
 
         self.root = Path(root)
         self.app = App(load_config(self.root / "data"))
-        ensure_keys(self.app, demo=True)
+        self.app.station.keys.ensure(demo=True)
         src = self.root / "tracks"
         src.mkdir(parents=True, exist_ok=True)
         for i, size in enumerate(track_sizes):

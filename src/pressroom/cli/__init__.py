@@ -60,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--ledger", dest="ledger_url", help="ledger database URL (default: SQLite in data dir)"
     )
     parser.add_argument(
-        "--demo", action="store_true", help="with no subcommand: start the station on demo disks"
+        "--demo",
+        dest="demo_mode",
+        action="store_true",
+        help="with no subcommand: start the station on demo disks",
     )
     parser.add_argument("--kiosk", action="store_true", help="with no subcommand: kiosk mode")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -104,8 +107,8 @@ def _default_command() -> list[str]:
     """Bare `pressroom`: the station window, on demo disks when no real disk is attached;
     with no display at all, the headless demo run (the station's main job)."""
     from pressroom.config import load_config
+    from pressroom.display import has_display  # Qt-free: answers without importing Qt
     from pressroom.drives import real_disks_attached
-    from pressroom.gui.display import has_display  # Qt-free: answers without importing Qt
 
     if not has_display():
         print(

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from pressroom.app import App
-from pressroom.catalog import ImportReport, TrackInfo, import_paths, resolve_track
+from pressroom.catalog import ImportReport, TrackInfo
 from pressroom.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 
@@ -66,12 +66,8 @@ def _import(args: argparse.Namespace) -> int:
         def on_progress(done: int, total: int, path: Path) -> None:
             progress.update(task, completed=done, total=total, description=path.name)
 
-        report = import_paths(
-            args.paths,
-            app.catalog,
-            other=args.other,
-            exclude=[app.config.data_dir],
-            on_progress=on_progress,
+        report = app.station.catalog.import_paths(
+            args.paths, other=args.other, on_progress=on_progress
         )
     for skipped in report.skipped:
         print(f"skipped {skipped}", file=sys.stderr)
@@ -89,7 +85,7 @@ def _print_summary(report: ImportReport) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    tracks = App.from_args(args).catalog.all()
+    tracks = App.from_args(args).station.catalog.tracks()
     if args.json:
         print(json.dumps([t.to_json() for t in tracks], indent=2))
         return EXIT_OK
@@ -122,7 +118,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    track = resolve_track(App.from_args(args).catalog, args.ref)
+    track = App.from_args(args).station.catalog.track(args.ref)
     if args.json:
         print(json.dumps(track.to_json(), indent=2))
         return EXIT_OK

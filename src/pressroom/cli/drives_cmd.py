@@ -1,4 +1,8 @@
-"""`pressroom drives`: the attached disks, their serials and whether they can be used."""
+"""`pressroom drives`: the attached disks, their serials and whether a run may use them.
+
+The verdicts are the station's (:meth:`pressroom.station.disks.DiskService.survey`),
+judged with the ledger's memory of serials, so this command and a run agree.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ import argparse
 import json
 
 from pressroom.app import App
-from pressroom.drives.base import Drive, format_size
-from pressroom.drives.identity import Verdict, judge
-from pressroom.secure.identity import mask_serial
+from pressroom.drives.base import format_size
+from pressroom.drives.identity import Verdict
+from pressroom.station.disks import DiskView
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,26 +23,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    app = App.from_args(args)
-    app.demo = bool(getattr(args, "demo", False) or getattr(args, "demo_mode", False))
-    provider = app.drive_provider
-    try:
-        drives = provider.list_drives()
-    finally:
-        provider.close()
-    verdicts = judge(drives, policy=app.config.settings.identity_policy)  # type: ignore[arg-type]
+    demo = bool(getattr(args, "demo", False) or getattr(args, "demo_mode", False))
+    with App.from_args(args, demo=demo) as app:
+        views = app.station.disks.survey()
     if args.json:
         out = [
             {
-                **d.to_json(),
-                "serial_masked": mask_serial(d.serial),
-                "verdict": _verdict_json(verdicts[d.id]),
+                **v.drive.to_json(),
+                "serial_masked": v.serial_masked,
+                "verdict": _verdict_json(v.verdict),
             }
-            for d in drives
+            for v in views
         ]
         print(json.dumps(out, indent=2))
         return 0
-    _print_table(drives, verdicts)
+    _print_table(views)
     return 0
 
 
@@ -46,12 +45,12 @@ def _verdict_json(v: Verdict) -> dict[str, object]:
     return {"ok": v.ok, "code": v.code, "reason": v.reason, "warning": v.warning}
 
 
-def _print_table(drives: list[Drive], verdicts: dict[str, Verdict]) -> None:
+def _print_table(views: list[DiskView]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    if not drives:
+    if not views:
         console.print(
             "No removable disks attached. Plug one in, or try `pressroom drives --demo` "
             "or `pressroom sim add --serial S`."
@@ -62,14 +61,14 @@ def _print_table(drives: list[Drive], verdicts: dict[str, Verdict]) -> None:
     for col in ("port", "serial", "capacity", "free", "fs"):
         table.add_column(col, no_wrap=True)
     table.add_column("verdict", ratio=1)
-    for d in sorted(drives, key=lambda d: (d.kind, d.port_path)):
-        v = verdicts[d.id]
+    for view in sorted(views, key=lambda v: (v.drive.kind, v.drive.port_path)):
+        d, v = view.drive, view.verdict
         style = "yellow" if v.warning else ("green" if v.ok else "red")
         verdict = "ok" if v.code == "ok" else f"{v.code}: {v.reason}"
         table.add_row(
             f"{d.label}\n[dim]{d.vendor} {d.product}[/dim]",
             d.port_path,
-            mask_serial(d.serial),
+            view.serial_masked,
             format_size(d.capacity),
             format_size(d.free),
             d.filesystem or "-",

@@ -5,25 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pressroom.app import App
-from pressroom.errors import SetupError, UsageError
-from pressroom.ledger import GrantStatus
-from pressroom.secure.grant import Grant, create_grant
+from pressroom.errors import UsageError
 from pressroom.secure.rights import RightsLimits
+from pressroom.station.grants import GrantStatus
 
 DEFAULT_VALID_DAYS = 365
-CLOCK_SKEW = 300  # seconds a grant starts early, so a station whose clock lags can use it
 _FULL_HASH = re.compile(r"[0-9a-fA-F]{64}")
 _KID = re.compile(r"[0-9a-fA-F]{32}")
-NO_PUBLISHER = (
-    "This station has no publisher key; grants come from the rights holder, "
-    "or run 'pressroom keys init --demo'."
-)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -77,27 +70,27 @@ def _natural(text: str) -> int:
 
 
 def _resolve_tracks(app: App, refs: list[str], all_catalog: bool) -> list[bytes]:
-    from pressroom.catalog import resolve_track
-
+    catalog = app.station.catalog
     hashes: list[str] = []
     if all_catalog:
-        hashes += [t.content_hash for t in app.catalog.all()]
+        hashes += [t.content_hash for t in catalog.tracks()]
         if not hashes:
             raise UsageError("The catalog is empty; add tracks with 'pressroom catalog import'.")
     for ref in refs:
         if _FULL_HASH.fullmatch(ref) and not Path(ref).is_file():
             hashes.append(ref.lower())  # a full hash need not be in this station's catalog
         else:
-            hashes.append(resolve_track(app.catalog, ref).content_hash)
+            hashes.append(catalog.track(ref).content_hash)
     if not hashes:
         raise UsageError("Name the tracks the grant covers: --tracks ... or --all-catalog.")
     return [bytes.fromhex(h) for h in dict.fromkeys(hashes)]
 
 
 def _default_title(app: App, tracks: list[bytes]) -> str:
+    known = {t.content_hash: t for t in app.station.catalog.tracks()}
     albums = set()
     for h in tracks:
-        info = app.catalog.get(h.hex())
+        info = known.get(h.hex())
         albums.add(info.album if info else None)
     if len(albums) == 1 and (album := albums.pop()):
         return album
@@ -108,7 +101,7 @@ def _station(app: App, value: str | None) -> bytes | None:
     if value == "any":
         return None
     if value is None:
-        return app.keystore.station_id() if app.keystore.has_station() else None
+        return app.station.grants.station_id()
     if not _KID.fullmatch(value):
         raise UsageError(f"--station takes a 32-character station key id or 'any', not {value!r}.")
     return bytes.fromhex(value)
@@ -116,14 +109,18 @@ def _station(app: App, value: str | None) -> bytes | None:
 
 def cmd_create(args: argparse.Namespace) -> int:
     app = App.from_args(args)
-    if not app.keystore.has_publisher():
-        raise SetupError(NO_PUBLISHER)
+    grants = app.station.grants
+    grants.require_publisher()
+    station = _station(app, args.station)
+    if not args.out and grants.for_another_station(station):
+        raise UsageError(
+            "A grant for another station is not recorded here: write it to a file with "
+            "--out FILE and import it on that station."
+        )
     tracks = _resolve_tracks(app, args.tracks, args.all_catalog)
-    now = int(time.time())
-    grant = create_grant(
-        app.keystore.publisher_key(),
+    grant = grants.create(
+        tracks,
         title=args.title or _default_title(app, tracks),
-        tracks=tracks,
         copies=args.copies,
         replacements=args.replacements,
         limits=RightsLimits(
@@ -132,10 +129,8 @@ def cmd_create(args: argparse.Namespace) -> int:
             max_preview_seconds=args.max_preview,
             export=args.export,
         ),
-        station=_station(app, args.station),
-        not_before=now - CLOCK_SKEW,
-        not_after=now + args.valid_days * 86_400,
-        issued_at=now,
+        station=station,
+        valid_days=args.valid_days,
     )
     if args.out:
         out = Path(args.out)
@@ -148,8 +143,8 @@ def cmd_create(args: argparse.Namespace) -> int:
         else:
             print(f"Wrote grant {grant.id_hex} to {out}; import it with 'pressroom grant import'.")
         return 0
-    app.ledger.import_grant(grant.raw, app.keystore.trusted_publishers(), now)
-    status = app.ledger.get_grant(grant.id_hex)
+    grants.record(grant.raw, name=f"Grant {grant.id_hex[:12]}")
+    status = grants.status(grant.id_hex)
     if args.json:
         print(json.dumps(status.to_json()))
     else:
@@ -163,40 +158,30 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     app = App.from_args(args)
-    grant = app.import_grant_file(args.file)
-    status = app.ledger.get_grant(grant.id_hex)
+    grants = app.station.grants
+    grant = grants.import_file(args.file)
+    status = grants.status(grant.id_hex)
     if args.json:
         print(json.dumps(status.to_json()))
         return 0
     print(f"Recorded grant {grant.id_hex}.")
     _print_detail(status)
-    if _for_other_station(app, grant):
-        print(
-            f"Note: this grant is for station {grant.station.hex()}, not this one.",
-            file=sys.stderr,
-        )
     return 0
-
-
-def _for_other_station(app: App, grant: Grant) -> bool:
-    if grant.station is None or not app.keystore.has_station():
-        return False
-    return grant.station != app.keystore.station_id()
 
 
 # --- show --------------------------------------------------------------------------------
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    app = App.from_args(args)
+    grants = App.from_args(args).station.grants
     if args.id:
-        status = app.ledger.get_grant(args.id)
+        status = grants.status(args.id)
         if args.json:
             print(json.dumps(status.to_json()))
         else:
             _print_detail(status)
         return 0
-    statuses = app.ledger.grants()
+    statuses = grants.statuses()
     if args.json:
         print(json.dumps([s.to_json() for s in statuses]))
         return 0

@@ -20,8 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    app = App.from_args(args)
-    report = app.ledger.verify_chain()
+    report = App.from_args(args).station.reports.check_chain()
     if args.json:
         print(json.dumps(report.to_json()))
     elif report.ok:

@@ -1,7 +1,7 @@
 """`pressroom play MOUNT [TRACK] [--list] [--json] [--gui]`: the offline player.
 
 The disk's identity is read from the device at MOUNT, never taken from the user (see
-:mod:`pressroom.player.device`): a folder of copied files does not play.
+:mod:`pressroom.station.device`): a folder of copied files does not play.
 
 Without TRACK: list the tracks with their rights and remaining plays. With TRACK (number
 or title): authorize, decrypt into memory, record the play, and, since a station has no
@@ -18,8 +18,8 @@ from typing import Any
 from pressroom.app import App
 from pressroom.errors import EXIT_FAILED, UsageError
 from pressroom.player import PlayerDisk, PlayerTrack, PlayPermit, Refusal, probe
-from pressroom.player.device import DeviceRefused, open_for_play
 from pressroom.secure.errors import SecureError
+from pressroom.station.device import DeviceRefused
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,14 +42,14 @@ def cmd_play(args: argparse.Namespace) -> int:
             "(a support-desk check that never makes a disk playable)."
         )
     if args.gui:
-        from pressroom.gui.player_window import run_player
+        from pressroom.gui.launch import run_player
 
         return run_player(App.from_args(args), args.mount)
     if not args.mount:
         raise UsageError("Give the disk's mount point (or use --gui to pick it).")
     with App.from_args(args) as app:
         try:
-            opened = open_for_play(app, args.mount)
+            opened = app.station.disks.open_for_play(args.mount)
         except DeviceRefused as exc:
             return _device_refused(exc, args.json)
         return _play(opened.disk, opened.source, args)

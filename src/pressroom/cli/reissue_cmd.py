@@ -8,9 +8,8 @@ import sys
 
 from rich.console import Console
 
-from pressroom.aftercare import complete_reissue, plan_reissue
 from pressroom.app import App
-from pressroom.cli.run_cmd import execute
+from pressroom.cli.run_cmd import follow_run
 from pressroom.cli.run_view import summary_table
 from pressroom.engine import DiskState
 from pressroom.errors import EXIT_FAILED
@@ -34,9 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_reissue(args: argparse.Namespace) -> int:
     with App.from_args(args) as app:
-        app.demo = args.demo
-        plan = plan_reissue(
-            app,
+        aftercare = app.station.aftercare
+        plan = aftercare.plan_reissue(
             args.licence,
             drives=tuple(args.drives) if args.drives else None,
             insert_and_go=not args.no_wait,
@@ -47,8 +45,10 @@ def cmd_reissue(args: argparse.Namespace) -> int:
                 f"Replacing licence {plan.old.licence_id[:12]} "
                 f"({plan.replacements_left} replacement(s) left in the grant); {plan.note}."
             )
-        summary = execute(app, plan.job, json_out=args.json, console=console)
-        outcome = complete_reissue(app, plan, summary, reason=args.reason)
+        summary = follow_run(
+            app, lambda board: aftercare.start(plan, board), json_out=args.json, console=console
+        )
+        outcome = aftercare.complete(plan, summary, reason=args.reason)
         if args.json:
             print(json.dumps(outcome.to_json()))
         else:

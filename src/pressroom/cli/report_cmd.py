@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pressroom.app import App
 from pressroom.errors import UsageError
-
-FORMATS = ("csv", "json", "pdf")
+from pressroom.station.reports import FORMATS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,34 +42,13 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pressroom.ledger import reports
-
     fmt = _format(args)
     to_stdout = not args.out or args.out == "-"
     if fmt == "pdf" and to_stdout:
         raise UsageError("A PDF report needs a file: add --out report.pdf.")
     since = parse_since(args.since) if args.since else None
-    app = App.from_args(args)
-    ks = app.keystore
-    data = reports.gather(
-        app.ledger,
-        run_id=args.run,
-        since=since,
-        station_label=app.config.settings.station_label,
-        station_id=ks.station_id().hex() if ks.has_station() else "",
-        now=time.time(),
-    )
-    if to_stdout:
-        (reports.write_csv if fmt == "csv" else reports.write_json)(data, sys.stdout)
-        return 0
-    out = Path(args.out)
-    try:
-        if fmt == "pdf":
-            reports.write_pdf(data, out)
-        else:
-            with out.open("w", encoding="utf-8", newline="") as fh:
-                (reports.write_csv if fmt == "csv" else reports.write_json)(data, fh)
-    except OSError as exc:
-        raise UsageError(f"Cannot write {out}: {exc.strerror}.") from None
-    print(f"Wrote a {fmt.upper()} report of {len(data.disks)} disks to {out}.", file=sys.stderr)
+    out = None if to_stdout else Path(args.out)
+    data = App.from_args(args).station.reports.write(fmt, out, run_id=args.run, since=since)
+    if out is not None:
+        print(f"Wrote a {fmt.upper()} report of {len(data.disks)} disks to {out}.", file=sys.stderr)
     return 0

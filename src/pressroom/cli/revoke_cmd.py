@@ -11,8 +11,6 @@ import json
 import time
 from pathlib import Path
 
-from pressroom.aftercare import import_list, revoke
-from pressroom.aftercare.revoke import describe
 from pressroom.app import App
 from pressroom.errors import EXIT_FAILED, UsageError
 
@@ -35,8 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_revoke(args: argparse.Namespace) -> int:
     with App.from_args(args) as app:
-        outcome = revoke(
-            app,
+        outcome = app.station.aftercare.revoke(
             args.target,
             args.ids,
             reason=args.reason,
@@ -52,7 +49,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"Cannot read {args.file}: {exc.strerror or exc}.") from None
     with App.from_args(args) as app:
-        rl = import_list(app, data, operator=app.config.settings.operator)
+        rl = app.station.aftercare.import_list(data, operator=app.config.settings.operator)
         print(
             f"Stored revocation list {rl.number}: {len(rl.licences)} licence(s) and "
             f"{len(rl.stations)} station(s) revoked."
@@ -62,7 +59,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     with App.from_args(args) as app:
-        info = describe(app)
+        info = app.station.aftercare.describe()
     if args.json:
         print(json.dumps(info, indent=2))
         return 0

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 
 from rich.console import Console
 
 from pressroom.app import App
 from pressroom.cli.run_view import RunBoard, disk_json, follow, summary_table
-from pressroom.engine import DiskState, Run, RunState, RunSummary, Station
+from pressroom.engine import DiskState, Run, RunState, RunSummary
+from pressroom.engine.events import Listener
 from pressroom.engine.job import Job
 from pressroom.engine.run import port_key
 from pressroom.errors import EXIT_FAILED
@@ -42,11 +44,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def execute(app: App, job: Job, *, json_out: bool, console: Console) -> RunSummary:
     """Run a job with live progress (or silently for JSON); Ctrl-C cancels cleanly."""
-    station = Station(app)
-    for line in station.reconcile():
+    return follow_run(
+        app, lambda board: app.station.runs.start(job, board), json_out=json_out, console=console
+    )
+
+
+def follow_run(
+    app: App, start: Callable[[Listener], Run], *, json_out: bool, console: Console
+) -> RunSummary:
+    """Settle a crashed run, start one through ``start`` (the station's run path) and
+    follow it with live progress (or silently for JSON); Ctrl-C cancels cleanly."""
+    for line in app.station.runs.reconcile():
         console.print(f"recovered: {line}")
     board = RunBoard()
-    run: Run = station.start(job, board)
+    run: Run = start(board)
     try:
         if json_out or not console.is_terminal:
             run.wait()
@@ -60,9 +71,7 @@ def execute(app: App, job: Job, *, json_out: bool, console: Console) -> RunSumma
 
 def cmd_run(args: argparse.Namespace) -> int:
     with App.from_args(args) as app:
-        app.demo = args.demo
-        station = Station(app)
-        job = station.plan(
+        job = app.station.runs.plan(
             args.tracks,
             copies=args.copies,
             rights=args.rights,

@@ -12,54 +12,36 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from typing import TYPE_CHECKING, Protocol
+from pathlib import Path
 
-from pressroom.drives.base import Drive, Reader, Volume
+from pressroom.drives.base import Drive, DriveProvider, Reader, Volume
 from pressroom.engine.journal import JournalEntry, read_journals
+from pressroom.ledger import Ledger
 from pressroom.ledger.models import DiskRecord, Reservation
 from pressroom.secure.diskfs import MediaError
 from pressroom.secure.errors import IdentityRefused, SecureError
 from pressroom.secure.identity import DiskIdentity, serial_hash
+from pressroom.secure.keys import KeyStore
 from pressroom.secure.licence import LICENCE_FILE, parse_licence
-from pressroom.secure.verifier import MAX_LICENCE_BYTES, Trust, check_licence
-
-if TYPE_CHECKING:
-    from pressroom.config import Config
-    from pressroom.drives.base import DriveProvider
-    from pressroom.ledger.store import Ledger
-    from pressroom.secure.keys import KeyStore
+from pressroom.secure.verifier import MAX_LICENCE_BYTES, check_licence
 
 
-class RecoveryApp(Protocol):
-    """The parts of the application that recovery uses (pressroom.app.App has them)."""
-
-    @property
-    def config(self) -> Config: ...
-    @property
-    def ledger(self) -> Ledger: ...
-    @property
-    def keystore(self) -> KeyStore: ...
-    @property
-    def drive_provider(self) -> DriveProvider: ...
-    def trust(self) -> Trust: ...
-
-
-def reconcile(app: RecoveryApp) -> list[str]:
+def reconcile(
+    ledger: Ledger, ks: KeyStore, provider: DriveProvider, journal_dir: Path
+) -> list[str]:
     """Settle dangling reservations; returns one line per reservation settled."""
-    ledger = app.ledger
-    ks = app.keystore
     if not ks.has_station():
         return []
     station_id = ks.station_id().hex()
     dangling = ledger.dangling_reservations(station_id=station_id)
     if not dangling:
-        _remove_settled_journals(app)
+        _remove_settled_journals(ledger, journal_dir)
         return []
     by_res: dict[int, list[JournalEntry]] = defaultdict(list)
-    for entry in read_journals(app.config.journal_dir):
+    for entry in read_journals(journal_dir):
         if entry.reservation_id is not None:
             by_res[entry.reservation_id].append(entry)
-    drives = {d.id: d for d in app.drive_provider.list_drives()}
+    drives = {d.id: d for d in provider.list_drives()}
     lines: list[str] = []
     for res in dangling:
         entries = by_res.get(res.id, [])
@@ -80,26 +62,27 @@ def reconcile(app: RecoveryApp) -> list[str]:
             )
             lines.append(f"copy {res.copy_index} kept counted: its disk was not attached to check")
             continue
-        record = _check_disk(app, drive, res, licence_hex, identity_hex)
+        record = _check_disk(ks, provider, drive, res, licence_hex, identity_hex)
         if record is not None:
             ledger.reconcile(res, "commit", disk=record)
             lines.append(f"copy {res.copy_index} committed: its licence verifies on {drive.label}")
         else:
             ledger.reconcile(res, "release", reason="its licence never reached the disk intact")
             lines.append(f"copy {res.copy_index} released: no valid licence on {drive.label}")
-    _remove_settled_journals(app)
+    _remove_settled_journals(ledger, journal_dir)
     return lines
 
 
 def _check_disk(
-    app: RecoveryApp,
+    ks: KeyStore,
+    provider: DriveProvider,
     drive: Drive,
     res: Reservation,
     licence_hex: str | None,
     identity_hex: str | None,
 ) -> DiskRecord | None:
     try:
-        volume = app.drive_provider.open_volume(drive)
+        volume = provider.open_volume(drive)
         if not volume.exists(LICENCE_FILE):
             return None
         data = VolumeMedium(volume).read(LICENCE_FILE, MAX_LICENCE_BYTES)  # bounded
@@ -117,13 +100,14 @@ def _check_disk(
         check_licence(
             lic,
             lambda cert: env.verify(cert.station_key, "licence"),
-            app.keystore.trusted_publishers(),
-            (app.keystore.revocations_bytes(),),
+            ks.trusted_publishers(),
+            (ks.revocations_bytes(),),
         )
-        if app.keystore.has_player():
-            from pressroom.secure.verifier import verify_disk
+        if ks.has_player():
+            from pressroom.secure.verifier import Trust, verify_disk
 
-            report = verify_disk(VolumeMedium(volume), ident, app.trust())
+            trust = Trust(ks.trusted_publishers(), ks.player_key(), (ks.revocations_bytes(),))
+            report = verify_disk(VolumeMedium(volume), ident, trust)
             if not report.ok:
                 return None
     except (OSError, SecureError, IdentityRefused):
@@ -153,7 +137,7 @@ def _check_disk(
 class VolumeMedium:
     """A drive Volume as a verifier Medium, reading around the page cache."""
 
-    def __init__(self, volume: Volume):
+    def __init__(self, volume: Volume) -> None:
         self.volume = volume
 
     def open(self, relpath: str) -> Reader:
@@ -178,9 +162,8 @@ class VolumeMedium:
         return self.volume.exists(relpath)
 
 
-def _remove_settled_journals(app: RecoveryApp) -> None:
-    open_ids = {r.id for r in app.ledger.dangling_reservations()}
-    directory = app.config.journal_dir
+def _remove_settled_journals(ledger: Ledger, directory: Path) -> None:
+    open_ids = {r.id for r in ledger.dangling_reservations()}
     if not directory.is_dir():
         return
     for path in directory.glob("*.jsonl"):

@@ -9,16 +9,16 @@ results as signals. Engine and hotplug events arrive through the one
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from pressroom.app import App
+from pressroom.catalog import TrackInfo
 from pressroom.drives.base import Drive, DriveEvent
-from pressroom.engine import Job, Run, RunProgress, RunState, Station
+from pressroom.engine import Job, Run, RunProgress, RunState
 from pressroom.gui import tasks
 from pressroom.gui.bridge import EngineBridge
-from pressroom.secure.rights import parse_rights
 
 
 class StationHub(QObject):
@@ -31,14 +31,15 @@ class StationHub(QObject):
     error = Signal(str)  # one sentence for the banner
     notice = Signal(str)  # one sentence for the status bar
 
-    def __init__(self, app, parent: QObject | None = None, *, bridge_interval_ms: int = 60):
+    def __init__(self, app: App, parent: QObject | None = None, *, bridge_interval_ms: int = 60):
         super().__init__(parent)
         self.app = app
-        self.station = Station(app)
+        self.station = app.station
         self.bridge = EngineBridge(self, interval_ms=bridge_interval_ms)
         self.bridge.drive_event.connect(self._on_drive_event)
         self.bridge.run_progress.connect(self._on_run_progress)
-        self.run: Run | None = None
+        self.has_keys = self.station.keys.has_keys()
+        self.station_id: bytes | None = None  # loaded with the grants, in the pool
         self.drives: dict[str, Drive] = {}
         self.verdicts: dict[str, Any] = {}
         self.grants: list = []
@@ -51,14 +52,14 @@ class StationHub(QObject):
         """Reconcile a crashed run, list drives, start hotplug, load grants (in the pool)."""
 
         def work():
-            notes = self.station.reconcile()
-            drives = self.app.drive_provider.list_drives()
-            verdicts = self.station.judge(drives)
-            watcher = None if self._closed else self.app.drive_provider.watch(self.bridge.post)
-            return notes, drives, verdicts, watcher, self.app.ledger.grants()
+            notes = self.station.runs.reconcile()
+            drives = self.station.disks.attached()
+            verdicts = self.station.disks.judge(drives)
+            watcher = None if self._closed else self.station.disks.watch(self.bridge.post)
+            return notes, drives, verdicts, watcher, self._load_grants()
 
         def done(result):
-            notes, drives, verdicts, watcher, grants = result
+            notes, drives, verdicts, watcher, (station_id, grants) = result
             if self._closed:
                 if watcher is not None:
                     watcher.stop()
@@ -67,6 +68,7 @@ class StationHub(QObject):
             self.drives = {d.id: d for d in drives}
             self.verdicts = verdicts
             self.grants = grants
+            self.station_id = station_id
             for note in notes:
                 self.notice.emit(note)
             self.drives_changed.emit(self.drives, self.verdicts)
@@ -76,12 +78,32 @@ class StationHub(QObject):
 
         tasks.submit(work, done, self._report)
 
-    def reload_grants(self) -> None:
-        tasks.submit(self.app.ledger.grants, self._set_grants, self._report)
+    def _load_grants(self) -> tuple[bytes | None, list]:
+        return self.station.grants.station_id(), self.station.grants.statuses()
 
-    def _set_grants(self, grants) -> None:
-        self.grants = grants
-        self.grants_changed.emit(grants)
+    def reload_grants(self) -> None:
+        tasks.submit(self._load_grants, self._set_grants, self._report)
+
+    def _set_grants(self, loaded: tuple[bytes | None, list]) -> None:
+        self.station_id, self.grants = loaded
+        self.has_keys = self.station_id is not None
+        self.grants_changed.emit(self.grants)
+
+    def copies_left(self, tracks: list[TrackInfo]) -> dict[str, int | None]:
+        """Per track, the most copies one usable grant allows (None: no grant covers it)."""
+        return self.station.catalog.copies_left(tracks, self.grants, station=self.station_id)
+
+    def readiness_reason(self, selected: list[TrackInfo]) -> str | None:
+        """Why Start cannot be pressed now (the station's rule, on what the hub holds)."""
+        ready = self.station.runs.readiness(
+            has_keys=self.has_keys,
+            selected=selected,
+            grants=self.grants,
+            station=self.station_id,
+            drives=self.drives,
+            verdicts=self.verdicts,
+        )
+        return None if ready.ok else ready.reason
 
     def _report(self, exc: BaseException) -> None:
         from pressroom.errors import PressroomError
@@ -101,20 +123,20 @@ class StationHub(QObject):
             return
         self.drives[ev.drive.id] = ev.drive
         snapshot = list(self.drives.values())
-        tasks.submit(lambda: self.station.judge(snapshot), self._set_verdicts, self._report)
+        tasks.submit(lambda: self.station.disks.judge(snapshot), self._set_verdicts, self._report)
 
     def _set_verdicts(self, verdicts) -> None:
         self.verdicts = {k: v for k, v in verdicts.items() if k in self.drives}
         self.drives_changed.emit(self.drives, self.verdicts)
 
     def eject(self, drive_id: str) -> None:
-        drive = self.drives.get(drive_id)
-        if drive is None:
+        if drive_id not in self.drives:
             return
-        if self.run is not None and not self.run.done:
-            tasks.submit(lambda: self.run.eject(drive_id), None, self._report)
+        run = self.run
+        if run is not None and not run.done:
+            tasks.submit(lambda: run.eject(drive_id), None, self._report)
         else:
-            tasks.submit(lambda: self.app.drive_provider.eject(drive), None, self._report)
+            tasks.submit(lambda: self.station.disks.eject(drive_id), None, self._report)
 
     # --- runs ------------------------------------------------------------------------------
 
@@ -127,31 +149,10 @@ class StationHub(QObject):
         insert_and_go: bool,
         drives: list[str] | None = None,
     ) -> Job:
-        """Plan a job; per-track rights applied on top of ``Station.plan``'s one preset.
-
-        Raises PressroomError with the sentence the Start button's tooltip shows.
-        """
-        first = rights.get(track_hashes[0], "standard") if track_hashes else "standard"
-        job = self.station.plan(
-            track_hashes, copies=copies, rights=first, insert_and_go=insert_and_go, drives=drives
+        """Plan a job with per-track rights (raises the sentence Start's tooltip shows)."""
+        return self.station.runs.plan(
+            track_hashes, copies=copies, rights=rights, insert_and_go=insert_and_go, drives=drives
         )
-        if len(set(rights.values())) <= 1:
-            return job
-        import time
-
-        now = int(time.time())
-        tracks = tuple(
-            replace(t, rights=parse_rights(rights.get(t.content_hash, first), now))
-            for t in job.tracks
-        )
-        status = self.app.ledger.get_grant(job.grant_id)
-        for t in tracks:
-            why = status.grant.limits.violation(t.rights, now)
-            if why:
-                from pressroom.errors import UsageError
-
-                raise UsageError(f"Rights for {t.title} are not allowed: {why}.")
-        return replace(job, tracks=tracks)
 
     def start_run(
         self,
@@ -165,10 +166,9 @@ class StationHub(QObject):
     ) -> None:
         def work() -> Run:
             job = self.plan(track_hashes, copies, rights, insert_and_go=insert_and_go)
-            return self.station.start(job, self.bridge.post)
+            return self.station.runs.start(job, self.bridge.post)
 
         def done(run: Run) -> None:
-            self.run = run
             self.run_started.emit(run)
             if on_started is not None:
                 on_started(run)
@@ -181,8 +181,13 @@ class StationHub(QObject):
         tasks.submit(work, done, failed)
 
     @property
+    def run(self) -> Run | None:
+        """The station's current (or last) run: one guard, whichever face started it."""
+        return self.station.runs.current
+
+    @property
     def running(self) -> bool:
-        return self.run is not None and not self.run.done
+        return self.station.runs.running
 
     def stop_run(self) -> None:
         run = self.run

@@ -45,7 +45,7 @@ def run(
                 read_mbps=mbps * 3,
                 bus=1 + (i - 1) // 8,
             )
-        window = build_window(core, demo=False)
+        window = build_window(core)
         window.show()
         window.load()
         _spin(app, lambda: len(window.grid.cards) == disks and window.catalog.model.tracks, 30)

@@ -68,21 +68,9 @@ class CatalogModel(QAbstractTableModel):
             self.rights.setdefault(t.content_hash, "standard")
         self.endResetModel()
 
-    def set_grants(self, grants) -> None:
-        """Copies left per track: the most any single valid grant covering it allows."""
-        import time
-
-        now = time.time()
-        left: dict[str, int | None] = {}
-        for t in self.tracks:
-            tid = bytes.fromhex(t.content_hash)
-            best = None
-            for s in grants:
-                g = s.grant
-                if g.covers_track(tid) and g.not_before <= now <= g.not_after:
-                    best = max(best or 0, s.copies_remaining)
-            left[t.content_hash] = best
-        self.copies_left = left
+    def set_copies_left(self, left: dict[str, int | None]) -> None:
+        """Copies left per track (the station's grant rule, computed by the hub)."""
+        self.copies_left = dict(left)
         if self.tracks:
             self.dataChanged.emit(self.index(0, LEFT), self.index(len(self.tracks) - 1, LEFT))
 

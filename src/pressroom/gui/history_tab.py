@@ -6,7 +6,6 @@ on the GUI thread.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -122,16 +121,7 @@ class HistoryTab(QWidget):
     # --- loading ---------------------------------------------------------------------------
 
     def reload(self) -> None:
-        ledger = self.hub.app.ledger
-
-        def work():
-            runs = ledger.runs()
-            disks: dict[str | None, list] = {}
-            for d in ledger.disks():
-                disks.setdefault(d.run_id, []).append(d)
-            return runs, disks
-
-        tasks.submit(work, self._loaded, self.hub._report, context=self)
+        tasks.submit(self.hub.station.reports.history, self._loaded, self.hub._report, context=self)
 
     def _loaded(self, result) -> None:
         runs, disks = result
@@ -224,13 +214,10 @@ class HistoryTab(QWidget):
             != QMessageBox.StandardButton.Yes
         ):
             return
-        from pressroom.aftercare import plan_reissue, reissue
+        aftercare = self.hub.station.aftercare
 
-        app = self.hub.app
-
-        def work():
-            plan = plan_reissue(app, licence, insert_and_go=False)
-            return reissue(app, plan, reason="replaced from the History tab")
+        def work():  # the same path as 'pressroom reissue': refused while a run is going
+            return aftercare.reissue(licence, reason="replaced from the History tab")
 
         self.replace_btn.setEnabled(False)
         self.aftercare.setText(f"Replacing {licence[:12]}… (writing and verifying)")
@@ -250,7 +237,7 @@ class HistoryTab(QWidget):
     def verify_chain(self) -> None:
         self.chain.setText("Ledger chain: checking…")
         tasks.submit(
-            self.hub.app.ledger.verify_chain, self._chain_done, self.hub._report, context=self
+            self.hub.station.reports.check_chain, self._chain_done, self.hub._report, context=self
         )
 
     def _chain_done(self, report) -> None:
@@ -270,33 +257,15 @@ class HistoryTab(QWidget):
             )
             if not path:
                 return
+        reports, out = self.hub.station.reports, Path(path)
+
+        def work() -> Path:
+            reports.write(fmt, out, run_id=run_id)
+            return out
+
         tasks.submit(
-            lambda: write_report(self.hub.app, fmt, Path(path), run_id),
+            work,
             lambda p: self.exported.emit(str(p)),
             self.hub._report,
             context=self,
         )
-
-
-def write_report(app, fmt: str, path: Path, run_id: str | None) -> Path:
-    """Gather and write one report (pool thread); one-sentence error if it cannot."""
-    from pressroom.errors import UsageError
-    from pressroom.ledger import reports
-
-    ks = app.keystore
-    data = reports.gather(
-        app.ledger,
-        run_id=run_id,
-        station_label=app.config.settings.station_label,
-        station_id=ks.station_id().hex() if ks.has_station() else "",
-        now=time.time(),
-    )
-    try:
-        if fmt == "pdf":
-            reports.write_pdf(data, path)
-        else:
-            with path.open("w", encoding="utf-8", newline="") as fh:
-                reports.write_csv(data, fh)
-    except OSError as exc:
-        raise UsageError(f"Cannot write {path}: {exc.strerror}.") from None
-    return path

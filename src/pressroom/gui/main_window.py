@@ -1,8 +1,9 @@
 """The station window: catalog, job bar and drive grid on one tab, history on another.
 
-The window only arranges widgets and routes signals between them and the
-:class:`~pressroom.gui.application.StationHub`; it decides one thing itself: whether Start
-may be pressed, and says why not in words.
+The window routes signals between its widgets (laid out by
+:mod:`pressroom.gui.main_layout`) and the :class:`~pressroom.gui.application.StationHub`.
+It decides nothing itself: whether Start may be pressed, and why not, is the station's
+rule (``station.runs.readiness``), asked through the hub with what the hub holds.
 """
 
 from __future__ import annotations
@@ -12,40 +13,26 @@ from collections import defaultdict
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from pressroom.engine.events import DiskProgress, LogLine, RunProgress, RunState
 from pressroom.gui import tasks, theme
 from pressroom.gui.application import StationHub
-from pressroom.gui.catalog_pane import CatalogPane
-from pressroom.gui.drive_grid import DriveGrid
-from pressroom.gui.history_tab import HistoryTab, write_report
-from pressroom.gui.job_bar import JobBar
+from pressroom.gui.disk_details import disk_details
+from pressroom.gui.main_layout import MainLayout
 
 LOG_LIMIT = 500  # lines kept per disk for Details
 
 
-class MainWindow(QMainWindow):
+class MainWindow(MainLayout):
     def __init__(self, hub: StationHub, *, demo: bool = False):
         super().__init__()
         self.hub = hub
         self.demo = demo
-        self.has_keys = hub.app.keystore.has_station()
         self.logs: dict[str, list[str]] = defaultdict(list)
         self._last_stage: dict[str, tuple] = {}
         self._close_when_stopped = False
@@ -53,52 +40,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Pressroom station" + (" — demo" if demo else ""))
         self.setWindowIcon(theme.icon("app"))
 
-        # widgets
-        self.banner = QLabel()
-        self.banner.setObjectName("bannerError")
-        self.banner.setWordWrap(True)
-        self.banner.setAccessibleName("Message")
-        self.banner.hide()
-        self.catalog = CatalogPane(cover_loader=hub.app.catalog.cover)
-        self.job_bar = JobBar()
-        self.grid = DriveGrid()
-        self.run_summary = QLabel("No run yet: select tracks, set copies, press Start.")
-        self.run_summary.setObjectName("runSummary")
-        self.run_summary.setAccessibleName("Run summary")
-        self.report_btn = QPushButton(theme.icon("report"), "Save report (PDF)…")
-        self.report_btn.setAccessibleName("Save the report of the last run")
-        self.report_btn.setEnabled(False)
-        self.report_btn.clicked.connect(self.save_run_report)
-        self.history = HistoryTab(hub)
-
-        right = QWidget()
-        rlay = QVBoxLayout(right)
-        rlay.setContentsMargins(0, 0, 0, 0)
-        rlay.addWidget(self.job_bar)
-        head = QHBoxLayout()
-        head.addWidget(self.run_summary, 1)
-        head.addWidget(self.report_btn)
-        rlay.addLayout(head)
-        rlay.addWidget(self.grid, 1)
-        self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(self.catalog)
-        self.split.addWidget(right)
-        self.split.setStretchFactor(0, 4)
-        self.split.setStretchFactor(1, 6)
-        self.split.setChildrenCollapsible(False)
-        self.split.setSizes([560, 800])
-
-        station = QWidget()
-        slay = QVBoxLayout(station)
-        slay.addWidget(self.banner)
-        slay.addWidget(self.split, 1)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(station, theme.icon("station"), "&Station")
-        self.tabs.addTab(self.history, theme.icon("history"), "&History")
-        self.tabs.currentChanged.connect(self._tab_changed)
-        self.setCentralWidget(self.tabs)
-        self.statusBar().showMessage("Starting…")
-        self._build_menus()
+        self._build_layout(hub)
 
         # wiring
         self.catalog.import_requested.connect(self.import_paths)
@@ -125,36 +67,6 @@ class MainWindow(QMainWindow):
 
     # --- menus -----------------------------------------------------------------------------
 
-    def _build_menus(self) -> None:
-        m = self.menuBar().addMenu("&File")
-        self._action(m, "Import &files…", self.catalog.choose_files, "import", QKeySequence.Open)
-        self._action(m, "Import f&older…", self.catalog.choose_folder, "import")
-        self._action(m, "Import &grant…", self.import_grant, "report")
-        m.addSeparator()
-        self._action(m, "Save run &report (PDF)…", self.save_run_report, "report", "Ctrl+P")
-        m.addSeparator()
-        self._action(m, "&Quit", self.close, None, QKeySequence.Quit)
-        m = self.menuBar().addMenu("S&tation")
-        self._action(m, "&Settings…", self.open_settings, "settings", "Ctrl+,")
-        self._action(m, "Setup &wizard…", self.open_wizard, "settings")
-        self._action(
-            m, "&History", lambda: self.tabs.setCurrentWidget(self.history), "history", "Ctrl+H"
-        )
-        if self.demo:
-            m = self.menuBar().addMenu("&Demo")
-            self._action(m, "Plug in a new disk", lambda: self._demo_add(False))
-            self._action(m, "Plug in a failing disk", lambda: self._demo_add(True))
-        m = self.menuBar().addMenu("&Help")
-        self._action(m, "&About Pressroom", self._about)
-
-    def _action(self, menu, text, slot, icon=None, shortcut=None) -> QAction:
-        act = QAction(theme.icon(icon) if icon else QIcon(), text, self)
-        if shortcut is not None:
-            act.setShortcut(QKeySequence(shortcut))
-        act.triggered.connect(slot)
-        menu.addAction(act)
-        return act
-
     # --- startup ---------------------------------------------------------------------------
 
     def load(self) -> None:
@@ -164,15 +76,15 @@ class MainWindow(QMainWindow):
         self.history.reload()
 
     def reload_catalog(self) -> None:
-        tasks.submit(self.hub.app.catalog.all, self._catalog_loaded, self.hub._report, context=self)
+        catalog = self.hub.station.catalog
+        tasks.submit(catalog.tracks, self._catalog_loaded, self.hub._report, context=self)
 
     def _catalog_loaded(self, tracks) -> None:
         self.catalog.set_tracks(tracks)
-        self.catalog.model.set_grants(self.hub.grants)
-        self.refresh_start()
+        self._grants_changed(self.hub.grants)
 
     def _grants_changed(self, grants) -> None:
-        self.catalog.model.set_grants(grants)
+        self.catalog.model.set_copies_left(self.hub.copies_left(self.catalog.model.tracks))
         self.refresh_start()
 
     def _drives_changed(self, drives, verdicts) -> None:
@@ -189,37 +101,13 @@ class MainWindow(QMainWindow):
 
     # --- Start readiness -------------------------------------------------------------------
 
+    @property
+    def has_keys(self) -> bool:
+        return self.hub.has_keys
+
     def start_blocker(self) -> str | None:
         """Why Start cannot be pressed now, in words; None if it can."""
-        hashes = self.catalog.selected_hashes()
-        if not self.has_keys:
-            return "this station has no keys yet (Station › Setup wizard)."
-        if not hashes:
-            return "select at least one track in the catalog."
-        now = time.time()
-        wanted = {bytes.fromhex(h) for h in hashes}
-        grants = [
-            s
-            for s in self.hub.grants
-            if wanted <= set(s.grant.tracks) and s.grant.not_before <= now <= s.grant.not_after
-        ]
-        if not grants:
-            return "no valid rights grant covers all the selected tracks (File › Import grant)."
-        if max(s.copies_remaining for s in grants) <= 0:
-            return "the rights grant for these tracks has no copies left."
-        payload = sum(t.size for t in self.catalog.selected_tracks())
-        usable = [
-            d
-            for d in self.hub.drives.values()
-            if getattr(self.hub.verdicts.get(d.id), "ok", False)
-            and not d.read_only
-            and d.free > payload
-        ]
-        if not self.hub.drives:
-            return "no disk is attached; insert a USB stick or card."
-        if not usable:
-            return "no attached disk is usable (refused identity, read-only or too small)."
-        return None
+        return self.hub.readiness_reason(self.catalog.selected_tracks())
 
     def refresh_start(self) -> None:
         why = self.start_blocker()
@@ -328,41 +216,8 @@ class MainWindow(QMainWindow):
     # --- disks -----------------------------------------------------------------------------
 
     def show_details(self, drive_id: str) -> None:
-        card = self.grid.card(drive_id)
-        dlg = QDialog(self)
-        dlg.setWindowTitle(f"Details — {card.title.text() if card else drive_id}")
-        text = QPlainTextEdit()
-        text.setReadOnly(True)
-        text.setAccessibleName("Disk log")
-        lines = []
-        if card is not None and card.drive is not None:
-            d = card.drive
-            lines += [
-                f"Disk:      {d.vendor} {d.product}",
-                f"Port:      {d.port_path}   Kind: {d.kind}",
-                f"Capacity:  {d.capacity:,} bytes   Free: {d.free:,} bytes",
-                f"Verdict:   {card.verdict.text()}",
-                "",
-            ]
-        if card is not None and card.reason.isVisible():
-            lines += [card.reason.text(), ""]
-        lines += self.logs.get(drive_id) or ["(nothing has happened on this disk yet)"]
-        text.setPlainText("\n".join(lines))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dlg.reject)
-        mount = card.drive.mount_point if card is not None and card.drive is not None else None
-        if mount is not None:
-            play = buttons.addButton("Open in player…", QDialogButtonBox.ButtonRole.ActionRole)
-            play.setAccessibleName("Open this disk in the player")
-            play.setToolTip("Verify this disk offline and play it, as a customer's player would")
-            play.clicked.connect(lambda: self.open_player(mount))
-        lay = QVBoxLayout(dlg)
-        lay.addWidget(text)
-        lay.addWidget(buttons)
-        dlg.resize(640, 380)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.show()
-        self.details_dialog = dlg
+        """The disk's log and identity; from it, the disk opens in the player."""
+        self.details_dialog = disk_details(self, drive_id)
 
     def open_player(self, mount) -> None:
         """The bundled player on this disk (its serial read through the drive provider)."""
@@ -382,12 +237,10 @@ class MainWindow(QMainWindow):
     # --- catalog import, grants, reports ---------------------------------------------------
 
     def import_paths(self, paths: list[str]) -> None:
-        from pressroom.catalog import import_paths
-
-        app = self.hub.app
+        catalog = self.hub.station.catalog
         self.catalog.status.setText(f"Importing {len(paths)} item(s)…")
         tasks.submit(
-            lambda: import_paths(paths, app.catalog, exclude=[app.config.data_dir]),
+            lambda: catalog.import_paths(paths),
             self._imported,
             self.hub._report,
             context=self,
@@ -395,17 +248,15 @@ class MainWindow(QMainWindow):
 
     def _imported(self, report) -> None:
         self.catalog.show_import_result(report)
-        tasks.submit(self.hub.app.catalog.all, self._catalog_loaded, self.hub._report, context=self)
+        self.reload_catalog()
 
     def import_grant(self, path: str | None = None) -> None:
-        from pressroom.gui.setup_actions import import_grant_file
-
         if not path:
             path, _ = QFileDialog.getOpenFileName(self, "Import a rights grant")
             if not path:
                 return
         tasks.submit(
-            lambda: import_grant_file(self.hub.app, path),
+            lambda: self.hub.station.setup.import_grant(path),
             lambda gid: (
                 self.statusBar().showMessage(f"Grant {gid[:12]} recorded", 8000),
                 self.hub.reload_grants(),
@@ -430,8 +281,14 @@ class MainWindow(QMainWindow):
             )
             if not path:
                 return
+        reports, out = self.hub.station.reports, Path(path)
+
+        def work() -> Path:
+            reports.write("pdf", out, run_id=run_id)
+            return out
+
         tasks.submit(
-            lambda: write_report(self.hub.app, "pdf", Path(path), run_id),
+            work,
             lambda p: self._report_written(p, open_after),
             self.hub._report,
             context=self,
@@ -468,29 +325,14 @@ class MainWindow(QMainWindow):
         self.wizard = wiz
 
     def after_setup(self) -> None:
-        self.has_keys = self.hub.app.keystore.has_station()
+        self.hub.has_keys = self.hub.station.keys.has_keys()
         self.reload_catalog()
         self.hub.reload_grants()
 
     def _demo_add(self, failing: bool) -> None:
-        from pressroom.drives.simulated import add_sim_disk, parse_fault
-
-        sim_dir = self.hub.app.config.sim_dir
-        serial = f"PRHOT{time.time_ns() % 10**10:010d}"
-
-        def work():
-            return add_sim_disk(
-                sim_dir,
-                serial=serial,
-                product="Demo Stick",
-                size="4G",
-                write_mbps=0.1,
-                read_mbps=0.6,
-                faults=parse_fault("fail-after=100K") if failing else None,
-            )
-
+        demo = self.hub.station.demo
         tasks.submit(
-            work,
+            lambda: demo.plug_new(failing=failing),
             lambda spec: self.statusBar().showMessage(
                 f"Plugged in {spec.name} on port {spec.port_path}", 5000
             ),

@@ -7,7 +7,8 @@ playback position reaches the permit's limit, with a wall-clock timer as a backs
 case the audio backend stops reporting positions.
 
 Opened by ``pressroom play --gui`` and by the station's Details action:
-``PlayerWindow(app, mount)``. The disk is opened by :func:`pressroom.player.device.open_for_play`,
+``PlayerWindow(app, mount)``. The disk is opened by
+:meth:`pressroom.station.disks.DiskService.open_for_play`,
 which reads its identity from the device: the window takes none from the user.
 """
 
@@ -38,8 +39,8 @@ from PySide6.QtWidgets import (
 from pressroom.errors import PressroomError
 from pressroom.gui import tasks, theme
 from pressroom.player import Clock, PlayerDisk, PlayPermit, Refusal
-from pressroom.player.device import DeviceRefused, open_for_play
 from pressroom.secure.errors import SecureError
+from pressroom.station.device import DeviceRefused
 
 COLUMNS = ("#", "Title", "Artist", "Format", "Length", "Rights", "Plays left")
 BACKSTOP_MS = 750  # the timer fires this long after the preview limit if positions stall
@@ -162,7 +163,7 @@ class PlayerWindow(QMainWindow):
         self.mount = mount
         self.mount_label.setText(str(mount))
         try:
-            opened = open_for_play(self.app, mount, self.clock)
+            opened = self.app.station.disks.open_for_play(mount, self.clock)
         except DeviceRefused as exc:  # a folder of copies, or a disk whose serial is unreadable
             self.disk = None
             self._show_refusal(exc.headline, str(exc))

@@ -1,6 +1,6 @@
 """First start: create or import keys and a grant, or set up the demo, in two pages.
 
-The work itself is :mod:`pressroom.gui.setup_actions` (Qt-free), run in the pool.
+The work itself is :class:`pressroom.station.setup.SetupService` (Qt-free), run in the pool.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from pressroom.gui import setup_actions, tasks
+from pressroom.gui import tasks
 
 DEMO, NEW_KEYS, IMPORT = 0, 1, 2
 
@@ -101,14 +101,14 @@ class WorkPage(QWizardPage):
     def run_setup(self) -> None:
         choice = self.choice_page.choice()
         grant = self.grant_path.text().strip()
-        app = self.app
+        setup = self.app.station.setup
 
         def work() -> list[str]:
             if choice == DEMO:
-                return setup_actions.prepare_demo(app)
-            steps = setup_actions.create_keys(app, demo=False) if choice == NEW_KEYS else []
+                return setup.prepare_demo()
+            steps = setup.create_keys(demo=False) if choice == NEW_KEYS else []
             if grant:
-                steps.append(f"recorded grant {setup_actions.import_grant_file(app, grant)[:12]}")
+                steps.append(f"recorded grant {setup.import_grant(grant)[:12]}")
             elif choice == IMPORT:
                 from pressroom.errors import UsageError
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from pressroom.gui import theme
-from pressroom.gui.kiosk.albums import Album
+from pressroom.station.catalog import Album
 
 COVER = 240  # px, a tile's cover on the start screen
 TILE = COVER + 90  # room for a title of about 25 characters

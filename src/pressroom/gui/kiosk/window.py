@@ -21,10 +21,8 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLa
 from pressroom import pin as pins
 from pressroom.drives.base import DriveEvent
 from pressroom.engine.events import DiskProgress, DiskState
-from pressroom.errors import PressroomError
 from pressroom.gui import tasks, theme
 from pressroom.gui.application import StationHub
-from pressroom.gui.kiosk.albums import Album, group_albums, sellable
 from pressroom.gui.kiosk.screens import (
     AlbumScreen,
     DoneScreen,
@@ -38,6 +36,7 @@ from pressroom.gui.kiosk.screens import (
 )
 from pressroom.gui.kiosk.style import KIOSK_QSS
 from pressroom.gui.kiosk.words import STAGE_WORDS, problem_for
+from pressroom.station.catalog import Album
 
 INPUT_EVENTS = {
     QEvent.Type.MouseButtonPress,
@@ -86,6 +85,7 @@ class KioskWindow(QWidget):
         super().__init__()
         self.hub = hub
         self.app = hub.app
+        self.station = hub.station
         self.demo = demo
         self.settings = self.app.config.settings
         self.setObjectName("kiosk")
@@ -271,37 +271,26 @@ class KioskWindow(QWidget):
         """A customer may insert the disk before pressing Buy: if exactly one blank disk
         (no Pressroom copy on it) is already in a slot, take it; if several, wait for one
         to arrive, since the kiosk cannot tell which is this customer's."""
-        provider = self.app.drive_provider
-
-        def work() -> list[str]:
-            from pressroom.secure.licence import LICENCE_FILE
-
-            blank = []
-            for d in provider.list_drives():
-                try:
-                    if not provider.open_volume(d).exists(LICENCE_FILE):
-                        blank.append(d.id)
-                except (OSError, PressroomError):
-                    continue
-            return blank
+        disks = self.station.disks
 
         def chosen(blank: list[str]) -> None:
             if self.mode == Mode.INSERT and self.drive_id is None and len(blank) == 1:
                 self.drive_id = blank[0]
                 self.start_copy(blank[0])
 
-        tasks.submit(work, chosen, self._on_hub_error, context=self)
+        tasks.submit(disks.blank_ids, chosen, self._on_hub_error, context=self)
 
     # --- the shelf -----------------------------------------------------------------------
 
     def reload_shelf(self) -> None:
-        catalog, ledger = self.app.catalog, self.app.ledger
+        catalog, grants = self.station.catalog, self.station.grants
 
         def work():
-            albums = group_albums(catalog.all())
-            grants = ledger.grants()
-            now = int(time.time())
-            available = {a.title: sellable(a, grants, now) for a in albums}
+            albums = catalog.albums()
+            statuses, own, now = grants.statuses(), grants.station_id(), time.time()
+            available = {
+                a.title: catalog.sellable(a, now, grants=statuses, station=own) for a in albums
+            }
             covers = {a.cover_hash: catalog.cover(a.cover_hash) for a in albums if a.cover_hash}
             return albums, covers, available
 
@@ -324,14 +313,14 @@ class KioskWindow(QWidget):
     def start_copy(self, drive_id: str) -> None:
         album = self.album
         assert album is not None
-        station, ledger, post = self.hub.station, self.app.ledger, self.hub.bridge.post
+        catalog, runs, post = self.station.catalog, self.station.runs, self.hub.bridge.post
         self.progress.begin(album)
         self._show(Mode.WRITING)
 
-        def work():
-            if not sellable(album, ledger.grants()):
+        def work():  # the one run path: refused while another run of this station is going
+            if not catalog.sellable(album):
                 raise _SoldOut()
-            job = station.plan(
+            job = runs.plan(
                 album.track_hashes,
                 copies=1,
                 drives=[drive_id],
@@ -339,7 +328,7 @@ class KioskWindow(QWidget):
                 eject_when_done=True,
                 operator="kiosk",
             )
-            return station.start(job, post)
+            return runs.start(job, post)
 
         tasks.submit(work, self._started, self._start_failed, context=self)
 
@@ -377,13 +366,11 @@ class KioskWindow(QWidget):
 
     def _eject(self, drive_id: str) -> None:
         """Hand a refused disk back; a disk already gone is fine."""
-        provider = self.app.drive_provider
+        disks = self.station.disks
 
         def work():
-            drive = next((d for d in provider.list_drives() if d.id == drive_id), None)
-            if drive is not None:
-                with contextlib.suppress(Exception):
-                    provider.eject(drive)
+            with contextlib.suppress(Exception):
+                disks.eject(drive_id)
 
         tasks.submit(work, None, None, context=self)
 
@@ -416,9 +403,7 @@ class KioskWindow(QWidget):
 
     def insert_demo_disk(self) -> None:
         """Demo only: plug in an unplugged simulated disk, emptied as a customer's would be."""
-        from pressroom.gui.kiosk.demo import plug_demo_disk
-
-        tasks.submit(lambda: plug_demo_disk(self.app.config.sim_dir), None, None, context=self)
+        tasks.submit(self.station.demo.plug_blank, None, None, context=self)
 
     # --- operator ------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Open the disk in front of the player: the one "open a disk for play" use case.
+"""Which disk is at this mount point: the device half of "open a disk for play".
 
 The identity a disk is checked against comes only from the drive providers: the Linux
 provider reads the USB serial of the block device the mount point sits on; the simulated
@@ -11,29 +11,22 @@ describe one with a real disk's serial and copy that disk's files into it. So a 
 disk plays only what *this* station made (its demos and tests); a licence made by any
 other station, or a player with no station key, never plays from one.
 
-Qt-free; ``pressroom play`` and the player window both call :func:`open_for_play`.
+It maps a mount point to a drive of a drive provider, so it lives in the application
+layer (the player package keeps the disk logic and knows no drives);
+``DiskService.open_for_play`` in :mod:`pressroom.station.disks` calls it.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from pressroom.errors import UsageError, VerificationFailed
-from pressroom.player.disk import Clock, PlayerDisk, Refusal, open_disk
-from pressroom.player.memory import PlayerMemory
+from pressroom.drives.base import Drive, DriveProvider
+from pressroom.errors import VerificationFailed
+from pressroom.player.disk import PlayerDisk
 from pressroom.secure.errors import IdentityRefused
 from pressroom.secure.identity import DiskIdentity
-from pressroom.secure.verifier import DirectoryMedium
-
-if TYPE_CHECKING:
-    from pressroom.app import App
-    from pressroom.drives.base import Drive, DriveProvider
-
-PLAYER_MEMORY_DIR = "player"  # under the data dir
 
 DEVICE_HEADLINES = {
     "no-device": "Not a disk",
@@ -69,11 +62,6 @@ class OpenedDisk:
     disk: PlayerDisk
     drive: Drive
     source: str  # "serial read over USB from SanDisk Ultra"
-
-
-def memory_dir(app: App) -> Path:
-    """Where the station's built-in player keeps its memory."""
-    return app.config.data_dir / PLAYER_MEMORY_DIR
 
 
 def device_identity(provider: DriveProvider, mount: Path) -> DeviceIdentity:
@@ -114,35 +102,3 @@ def device_identity(provider: DriveProvider, mount: Path) -> DeviceIdentity:
         ) from None
     bus = "the simulated USB bus" if drive.kind == "sim" else "USB"
     return DeviceIdentity(ident, drive, f"serial read over {bus} from {drive.label}")
-
-
-def open_for_play(app: App, mount: str | os.PathLike[str], clock: Clock = time.time) -> OpenedDisk:
-    """Identify the disk at ``mount`` by its hardware and open it with this station's player.
-
-    A disk that does not authenticate comes back with ``disk.refusal`` set; a folder
-    that is not an identifiable disk raises :class:`DeviceRefused`.
-    """
-    path = Path(mount)
-    if not path.is_dir():
-        raise UsageError(f"{path} is not a folder or mount point.")
-    found = device_identity(app.drive_provider, path)
-    trust = app.trust()
-    memory = PlayerMemory.load(memory_dir(app), trust.player_key)
-    root = Path(found.drive.mount_point or path)  # the mount the provider saw, not a link to it
-    disk = open_disk(DirectoryMedium(root), found.identity, trust, clock=clock, memory=memory)
-    if found.drive.kind == "sim" and disk.refusal is None:
-        disk.refusal = _simulated_refusal(app, disk)
-    return OpenedDisk(disk, found.drive, found.source)
-
-
-def _simulated_refusal(app: App, disk: PlayerDisk) -> Refusal | None:
-    """A simulated disk's serial proves nothing: play only this station's own disks on one."""
-    ks = app.keystore
-    own = ks.station_id() if ks.has_station() else None
-    if disk.station is not None and own is not None and disk.station.station == own:
-        return None
-    return Refusal(
-        "simulated-disk",
-        "This is a simulated disk, whose serial anyone can choose, and its licence was made "
-        "by another station: only disks this station made play from simulated disks.",
-    )

@@ -1,0 +1,54 @@
+"""The station window's Details dialog for one disk: its identity, its log, the player.
+
+Kept out of :mod:`pressroom.gui.main_window` (which routes signals) so each module does
+one job; the window keeps the per-disk log lines and passes itself in.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLayout
+
+if TYPE_CHECKING:
+    from pressroom.gui.main_window import MainWindow
+
+
+def disk_details(window: MainWindow, drive_id: str) -> QDialog:
+    """Show the Details dialog of ``drive_id`` (non-modal) and return it."""
+    card = window.grid.card(drive_id)
+    dlg = QDialog(window)
+    dlg.setWindowTitle(f"Details — {card.title.text() if card else drive_id}")
+    text = QPlainTextEdit()
+    text.setReadOnly(True)
+    text.setAccessibleName("Disk log")
+    lines = []
+    if card is not None and card.drive is not None:
+        d = card.drive
+        lines += [
+            f"Disk:      {d.vendor} {d.product}",
+            f"Port:      {d.port_path}   Kind: {d.kind}",
+            f"Capacity:  {d.capacity:,} bytes   Free: {d.free:,} bytes",
+            f"Verdict:   {card.verdict.text()}",
+            "",
+        ]
+    if card is not None and card.reason.isVisible():
+        lines += [card.reason.text(), ""]
+    lines += window.logs.get(drive_id) or ["(nothing has happened on this disk yet)"]
+    text.setPlainText("\n".join(lines))
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dlg.reject)
+    mount = card.drive.mount_point if card is not None and card.drive is not None else None
+    if mount is not None:
+        play = buttons.addButton("Open in player…", QDialogButtonBox.ButtonRole.ActionRole)
+        play.setAccessibleName("Open this disk in the player")
+        play.setToolTip("Verify this disk offline and play it, as a customer's player would")
+        play.clicked.connect(lambda: window.open_player(mount))
+    lay = QVBoxLayout(dlg)
+    lay.addWidget(text)
+    lay.addWidget(buttons)
+    dlg.resize(640, 380)
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dlg.show()
+    return dlg

@@ -1,0 +1,112 @@
+"""The station window's layout: which widgets it has, where they sit, and its menus.
+
+Kept apart from :mod:`pressroom.gui.main_window`, which routes signals between these
+widgets and the hub; the rules (whether Start may be pressed and why not) are the
+application layer's (:meth:`pressroom.station.runs.RunService.readiness`).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pressroom.gui import theme
+from pressroom.gui.application import StationHub
+from pressroom.gui.catalog_pane import CatalogPane
+from pressroom.gui.drive_grid import DriveGrid
+from pressroom.gui.history_tab import HistoryTab
+from pressroom.gui.job_bar import JobBar
+
+
+class MainLayout(QMainWindow):
+    """Builds the window's widgets and menus; the slots they call are the subclass's."""
+
+    hub: StationHub
+    demo: bool
+
+    def _build_layout(self, hub: StationHub) -> None:
+        self.banner = QLabel()
+        self.banner.setObjectName("bannerError")
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Message")
+        self.banner.hide()
+        self.catalog = CatalogPane(cover_loader=hub.station.catalog.cover)
+        self.job_bar = JobBar()
+        self.grid = DriveGrid()
+        self.run_summary = QLabel("No run yet: select tracks, set copies, press Start.")
+        self.run_summary.setObjectName("runSummary")
+        self.run_summary.setAccessibleName("Run summary")
+        self.report_btn = QPushButton(theme.icon("report"), "Save report (PDF)…")
+        self.report_btn.setAccessibleName("Save the report of the last run")
+        self.report_btn.setEnabled(False)
+        self.report_btn.clicked.connect(self.save_run_report)
+        self.history = HistoryTab(hub)
+
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        rlay.addWidget(self.job_bar)
+        head = QHBoxLayout()
+        head.addWidget(self.run_summary, 1)
+        head.addWidget(self.report_btn)
+        rlay.addLayout(head)
+        rlay.addWidget(self.grid, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.catalog)
+        self.split.addWidget(right)
+        self.split.setStretchFactor(0, 4)
+        self.split.setStretchFactor(1, 6)
+        self.split.setChildrenCollapsible(False)
+        self.split.setSizes([560, 800])
+
+        station = QWidget()
+        slay = QVBoxLayout(station)
+        slay.addWidget(self.banner)
+        slay.addWidget(self.split, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(station, theme.icon("station"), "&Station")
+        self.tabs.addTab(self.history, theme.icon("history"), "&History")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.setCentralWidget(self.tabs)
+        self.statusBar().showMessage("Starting…")
+        self._build_menus()
+
+    def _build_menus(self) -> None:
+        m = self.menuBar().addMenu("&File")
+        self._action(m, "Import &files…", self.catalog.choose_files, "import", QKeySequence.Open)
+        self._action(m, "Import f&older…", self.catalog.choose_folder, "import")
+        self._action(m, "Import &grant…", self.import_grant, "report")
+        m.addSeparator()
+        self._action(m, "Save run &report (PDF)…", self.save_run_report, "report", "Ctrl+P")
+        m.addSeparator()
+        self._action(m, "&Quit", self.close, None, QKeySequence.Quit)
+        m = self.menuBar().addMenu("S&tation")
+        self._action(m, "&Settings…", self.open_settings, "settings", "Ctrl+,")
+        self._action(m, "Setup &wizard…", self.open_wizard, "settings")
+        self._action(
+            m, "&History", lambda: self.tabs.setCurrentWidget(self.history), "history", "Ctrl+H"
+        )
+        if self.demo:
+            m = self.menuBar().addMenu("&Demo")
+            self._action(m, "Plug in a new disk", lambda: self._demo_add(False))
+            self._action(m, "Plug in a failing disk", lambda: self._demo_add(True))
+        m = self.menuBar().addMenu("&Help")
+        self._action(m, "&About Pressroom", self._about)
+
+    def _action(self, menu, text, slot, icon=None, shortcut=None) -> QAction:
+        act = QAction(theme.icon(icon) if icon else QIcon(), text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act

@@ -1,0 +1,91 @@
+"""Reports: the one writer of what was made, as CSV, JSON or PDF.
+
+``pressroom report``, History's export, the window's "Save report" and ``pressroom demo``
+each wrote reports their own way (the demo without the station-key check or the
+one-sentence error); they all call :meth:`ReportService.write` now.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+from pressroom.errors import UsageError
+from pressroom.ledger import ChainReport, DiskRecord, RunRecord, reports
+from pressroom.station.parts import Parts
+
+FORMATS = ("csv", "json", "pdf")
+
+
+class ReportService:
+    def __init__(self, parts: Parts) -> None:
+        self._parts = parts
+
+    def history(self) -> tuple[list[RunRecord], dict[str | None, list[DiskRecord]]]:
+        """Every run, and every disk grouped by its run (what History shows)."""
+        ledger = self._parts.ledger
+        disks: dict[str | None, list[DiskRecord]] = {}
+        for d in ledger.disks():
+            disks.setdefault(d.run_id, []).append(d)
+        return ledger.runs(), disks
+
+    def check_chain(self) -> ChainReport:
+        """Walk the ledger's hash chain (every row: call it off the GUI thread)."""
+        report: ChainReport = self._parts.ledger.verify_chain()
+        return report
+
+    def gather(
+        self, *, run_id: str | None = None, since: float | None = None
+    ) -> reports.ReportData:
+        """The disks of one run (or since a time, or all), with this station's name."""
+        ks = self._parts.keystore
+        return reports.gather(
+            self._parts.ledger,
+            run_id=run_id,
+            since=since,
+            station_label=self._parts.config.settings.station_label,
+            station_id=ks.station_id().hex() if ks.has_station() else "",
+            now=time.time(),
+        )
+
+    def write(
+        self,
+        fmt: str,
+        out: Path | IO[str] | None,
+        *,
+        run_id: str | None = None,
+        since: float | None = None,
+    ) -> reports.ReportData:
+        """Write one report to a file (or a text stream, not for PDF; None: stdout).
+
+        Raises one sentence when the format is unknown or the file cannot be written."""
+        if fmt not in FORMATS:
+            raise UsageError("Choose the report format with --format csv, json or pdf.")
+        if fmt == "pdf" and not isinstance(out, Path):
+            raise UsageError("A PDF report needs a file: add --out report.pdf.")
+        data = self.gather(run_id=run_id, since=since)
+        text = reports.write_csv if fmt == "csv" else reports.write_json
+        if not isinstance(out, Path):
+            text(data, out if out is not None else sys.stdout)
+            return data
+        try:
+            if fmt == "pdf":
+                reports.write_pdf(data, out)
+            else:
+                with out.open("w", encoding="utf-8", newline="") as fh:
+                    text(data, fh)
+        except OSError as exc:
+            raise UsageError(f"Cannot write {out}: {exc.strerror}.") from None
+        return data
+
+    def run_pdf(self, run_id: str) -> Path:
+        """The PDF of one run in the data folder's reports/ (what ``pressroom demo`` leaves)."""
+        out = self._parts.config.data_dir / "reports" / f"run-{run_id[:12]}.pdf"
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"Cannot create {out.parent}: {exc.strerror}.") from None
+        self.write("pdf", out, run_id=run_id)
+        return out

@@ -1,0 +1,246 @@
+"""Runs: plan a job (with per-track rights), say whether Start may be pressed, start a run.
+
+One run path for every front end: ``pressroom run``, the station window, the kiosk,
+``pressroom reissue`` and History's "Replace lost disk" all call :meth:`RunService.start`,
+which is also the one guard against starting a second run on this station while one is
+still writing (before, History's reissue started a run without asking).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pressroom.catalog import TrackInfo, resolve_track
+from pressroom.drives.base import Drive
+from pressroom.drives.identity import Verdict
+from pressroom.engine.events import Listener
+from pressroom.engine.job import Job, JobTrack
+from pressroom.engine.journal import Journal
+from pressroom.engine.pipeline import DurableHook, StationMaterial
+from pressroom.engine.recovery import reconcile
+from pressroom.engine.run import Run
+from pressroom.errors import SetupError, UsageError
+from pressroom.ledger import GrantStatus
+from pressroom.secure.rights import parse_rights
+from pressroom.station.disks import DiskService
+from pressroom.station.grants import GrantService
+from pressroom.station.parts import Parts
+
+RUN_GOING = "A run is still going on this station; wait for it to end or stop it first."
+
+
+class RunBusy(UsageError):
+    """Refused: this station is already running a job (one run at a time)."""
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether Start may be pressed, and if not why (a sentence for its tooltip)."""
+
+    ok: bool
+    reason: str
+
+
+class RunService:
+    def __init__(self, parts: Parts, grants: GrantService, disks: DiskService) -> None:
+        self._parts = parts
+        self._grants = grants
+        self._disks = disks
+        self._lock = threading.Lock()
+        self._run: Run | None = None
+
+    # --- planning ------------------------------------------------------------------------
+
+    def plan(
+        self,
+        track_refs: Iterable[str],
+        *,
+        copies: int,
+        rights: str | Mapping[str, str] = "standard",
+        grant_id: str | None = None,
+        drives: Iterable[str] | None = None,
+        insert_and_go: bool = True,
+        eject_when_done: bool = False,
+        operator: str = "",
+    ) -> Job:
+        """A job checked against the grant. ``rights``: one preset for every track, or a
+        preset per content hash (tracks not named get ``"standard"``)."""
+        if copies < 1:
+            raise UsageError("--copies must be at least 1.")
+        infos = [resolve_track(self._parts.catalog, ref) for ref in track_refs]
+        if not infos:
+            raise UsageError("Choose at least one track (--tracks).")
+        if len({i.content_hash for i in infos}) != len(infos):
+            raise UsageError("A track is listed twice.")
+        now = int(time.time())
+        per_track = {} if isinstance(rights, str) else dict(rights)
+        first = (
+            rights if isinstance(rights, str) else per_track.get(infos[0].content_hash, "standard")
+        )
+        tracks = tuple(
+            JobTrack.from_info(i, parse_rights(per_track.get(i.content_hash, first), now))
+            for i in infos
+        )
+        status = self._grants.pick(tracks, grant_id, now)
+        several = len({per_track.get(i.content_hash, first) for i in infos}) > 1
+        for t in tracks:
+            why = status.grant.limits.violation(t.rights, now)
+            if why and several:
+                raise UsageError(f"Rights for {t.title} are not allowed: {why}.")
+            if why:
+                raise UsageError(f"Those rights are not allowed: {why}.")
+        return Job(
+            grant_id=status.grant_id,
+            tracks=tracks,
+            copies=copies,
+            drives=tuple(drives) if drives else None,
+            insert_and_go=insert_and_go,
+            eject_when_done=eject_when_done,
+            operator=operator or self._parts.config.settings.operator,
+        )
+
+    def readiness(
+        self,
+        *,
+        has_keys: bool,
+        selected: Sequence[TrackInfo],
+        grants: Sequence[GrantStatus],
+        station: bytes | None,
+        drives: Mapping[str, Drive],
+        verdicts: Mapping[str, Verdict],
+        now: float | None = None,
+    ) -> Readiness:
+        """Whether a job on ``selected`` could start with what is known now (no I/O: the
+        window calls it on its GUI thread with the state its hub holds)."""
+        now = time.time() if now is None else now
+        if not has_keys:
+            return Readiness(False, "this station has no keys yet (Station › Setup wizard).")
+        if not selected:
+            return Readiness(False, "select at least one track in the catalog.")
+        ids = [bytes.fromhex(t.content_hash) for t in selected]
+        verdict = [self._grants.usability(s, tracks=ids, now=now, station=station) for s in grants]
+        if not any(u.code in ("ok", "no-copies") for u in verdict):
+            return Readiness(
+                False,
+                "no valid rights grant covers all the selected tracks (File › Import grant).",
+            )
+        if not any(u.ok for u in verdict):
+            return Readiness(False, "the rights grant for these tracks has no copies left.")
+        if not drives:
+            return Readiness(False, "no disk is attached; insert a USB stick or card.")
+        payload = sum(t.size for t in selected)
+        usable = [
+            d
+            for d in drives.values()
+            if (v := verdicts.get(d.id)) is not None
+            and v.ok
+            and not d.read_only
+            and d.free > payload
+        ]
+        if not usable:
+            return Readiness(
+                False, "no attached disk is usable (refused identity, read-only or too small)."
+            )
+        return Readiness(True, "")
+
+    # --- running -------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Run | None:
+        """The last run started on this station (it may have ended)."""
+        return self._run
+
+    @property
+    def running(self) -> bool:
+        run = self._run
+        return run is not None and not run.done
+
+    def ensure_idle(self) -> None:
+        """Refuse (one sentence) while a run of this station is going."""
+        if self.running:
+            raise RunBusy(RUN_GOING)
+
+    def material(self, grant_raw: bytes) -> StationMaterial:
+        ks = self._parts.keystore
+        if not ks.has_station():
+            raise SetupError("This station has no keys; run 'pressroom keys init --demo' first.")
+        try:
+            player = ks.player_public()
+        except SetupError:
+            raise SetupError(
+                "This station has no player key to wrap disk keys to; "
+                "run 'pressroom keys init --demo' or install the player's public key."
+            ) from None
+        return StationMaterial(
+            station_id=ks.station_id().hex(),
+            station_key=ks.station_key(),
+            station_cert=ks.station_cert_bytes(),
+            grant_raw=grant_raw,
+            player=player,
+            publishers=ks.trusted_publishers(),
+            revocations=ks.revocations_bytes(),
+        )
+
+    def start(
+        self, job: Job, listener: Listener, *, after_durable_write: DurableHook | None = None
+    ) -> Run:
+        """Start a run, refused while another run of this station is going.
+
+        ``after_durable_write`` is a test and diagnostics seam: it is called per disk once
+        its tracks are durable, before they are read back."""
+        with self._lock:
+            self.ensure_idle()
+            run = self._start(job, listener, after_durable_write)
+            self._run = run
+            return run
+
+    def _start(self, job: Job, listener: Listener, hook: DurableHook | None) -> Run:
+        parts = self._parts
+        ledger = parts.ledger
+        grant = ledger.get_grant(job.grant_id)
+        material = self.material(grant.grant.raw)
+        if job.revocations is not None:
+            material.revocations = job.revocations
+        run_id = uuid.uuid4().hex
+        ledger.start_run(
+            run_id=run_id,
+            grant_id=job.grant_id,
+            station_id=material.station_id,
+            tracks=[t.content_hash for t in job.tracks],
+            copies_wanted=job.copies,
+            rights=job.rights_summary(),
+            operator=job.operator,
+        )
+        settings = parts.config.settings
+        run = Run(
+            job=job,
+            run_id=run_id,
+            ledger=ledger,
+            provider=parts.drive_provider,
+            material=material,
+            journal=Journal(parts.config.journal_dir, run_id),
+            judge=self._disks.judge,
+            listener=listener,
+            bus_cap=int(settings.concurrency_per_bus),
+            verify_mode=settings.verify_mode,
+            after_durable_write=hook,
+        )
+        started: Run = run.start()
+        return started
+
+    def reconcile(self) -> list[str]:
+        """Settle what a crashed run left reserved; one line per copy settled.
+
+        Never while a run of this station is going: its open reservations are live, not
+        left over, and settling them would release copies being written."""
+        if self.running:
+            return []
+        parts = self._parts
+        lines: list[str] = reconcile(
+            parts.ledger, parts.keystore, parts.drive_provider, parts.config.journal_dir
+        )
+        return lines
