@@ -96,6 +96,7 @@ def reserve(
             "run": run_id,
             "drive": drive_id,
             "station": station_id,
+            "at": now,
         },
     )
     return Reservation(
@@ -122,9 +123,16 @@ def commit(
     """The disk verified: its copy counts for good."""
     if disk.result != "pass" or not disk.licence_id:
         raise ValueError("only a passed disk with a licence id can commit a reservation")
-    _settle(conn, reservation, "committed", None, now)
+    at = time.time() if now is None else now
+    _settle(conn, reservation, "committed", None, at)
     stored = disks.insert(conn, disk, reservation)
-    chain.append(conn, event, {"reservation": reservation.id, **disks.event_fields(stored)})
+    payload = {
+        "reservation": reservation.id,
+        **disks.event_fields(stored),
+        "state": "committed",
+        "at": at,
+    }
+    chain.append(conn, event, payload)
     return stored
 
 
@@ -208,7 +216,8 @@ def _close(
 ) -> DiskRecord | None:
     """Settle a reservation that did not commit; a released copy goes back to the quota,
     a burned one stays counted. Records the disk row (if any) and the chain event."""
-    _settle(conn, reservation, state, reason, now)
+    at = time.time() if now is None else now
+    _settle(conn, reservation, state, reason, at)
     if state == "released":
         grants.give_back_copy(conn, reservation.grant_id, reservation.kind)
     stored = disks.insert(conn, disk, reservation) if disk is not None else None
@@ -220,7 +229,9 @@ def _close(
         "reason": reason,
     }
     if stored is not None:
-        payload.update(disks.event_fields(stored))
+        # the disk's fields; its "reason" is the disk's, so the settle reason moves aside
+        payload.update(disks.event_fields(stored), reservation_reason=reason)
+    payload.update(state=state, at=at)
     chain.append(conn, event, payload)
     return stored
 
@@ -230,14 +241,14 @@ def _settle(
     reservation: Reservation,
     state: ReservationState,
     reason: str | None,
-    now: float | None,
+    at: float,
 ) -> None:
     """Move an open reservation to ``state``; a reservation settles exactly once."""
     done = conn.execute(
         reservations.update()
         .where(reservations.c.id == reservation.id)
         .where(reservations.c.state == "reserved")
-        .values(state=state, reason=reason, updated_at=time.time() if now is None else now)
+        .values(state=state, reason=reason, updated_at=at)
     ).rowcount
     if done != 1:
         raise StaleReservation(

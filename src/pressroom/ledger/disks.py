@@ -8,6 +8,7 @@ the disk's reservation (or records its failure) and appends the event that carri
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from pressroom.ledger.schema import disks
 
 # Filled in by the ledger, never taken from the caller's record.
 _LEDGER_FIELDS = ("id", "reservation_id", "grant_id", "copy_index")
+_MEASURED = ("write_seconds", "verify_seconds", "mb_per_s")
 
 
 def insert(conn: Connection, disk: DiskRecord, reservation: Reservation | None) -> DiskRecord:
@@ -27,6 +29,9 @@ def insert(conn: Connection, disk: DiskRecord, reservation: Reservation | None) 
     for name in _LEDGER_FIELDS:
         values.pop(name)
     values["tracks"] = json.dumps(list(disk.tracks))
+    for name in _MEASURED:  # an infinite speed is no measurement, and JSON cannot hold it
+        if values[name] is not None and not math.isfinite(values[name]):
+            values[name] = None
     if reservation is not None:
         values.update(
             reservation_id=reservation.id,
@@ -38,8 +43,20 @@ def insert(conn: Connection, disk: DiskRecord, reservation: Reservation | None) 
     return disk_record(conn.execute(sa.select(disks).where(disks.c.id == disk_id)).one())
 
 
+# Event keys that name a column differently; every other key is the column's own name.
+EVENT_KEYS = {
+    "disk": "id",
+    "grant": "grant_id",
+    "licence": "licence_id",
+    "run": "run_id",
+    "station": "station_id",
+    "reservation": "reservation_id",
+}
+
+
 def event_fields(d: DiskRecord) -> dict[str, Any]:
-    """What an event says about a stored disk."""
+    """What an event says about a stored disk: every column, so the row can be rebuilt
+    from the chain (the reservation id is added by the event that settles it)."""
     return {
         "disk": d.id,
         "grant": d.grant_id,
@@ -53,6 +70,18 @@ def event_fields(d: DiskRecord) -> dict[str, Any]:
         "tracks": list(d.tracks),
         "bytes": d.bytes,
         "station": d.station_id,
+        "slot": d.slot,
+        "drive_id": d.drive_id,
+        "serial_masked": d.serial_masked,
+        "vendor": d.vendor,
+        "product": d.product,
+        "capacity": d.capacity,
+        "started_at": d.started_at,
+        "finished_at": d.finished_at,
+        "write_seconds": d.write_seconds,
+        "verify_seconds": d.verify_seconds,
+        "mb_per_s": d.mb_per_s,
+        "operator": d.operator,
     }
 
 

@@ -11,6 +11,7 @@ counts copy indices ever handed out and never goes down.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from typing import Any, Final
@@ -65,15 +66,21 @@ def check(raw: bytes, trusted: Mapping[bytes, Ed25519PublicKey], now: float) -> 
     return grant
 
 
-def imported_payload(grant: Grant) -> dict[str, Any]:
-    """The ``grant-imported`` event: the grant and the limits its quota is held to."""
+def imported_payload(grant: Grant, raw: bytes, now: float) -> dict[str, Any]:
+    """The ``grant-imported`` event: every column of the new row, the signed grant itself
+    included (base64), so the row can be rebuilt and its signature checked again."""
     return {
         "grant": grant.id_hex,
         "title": grant.title,
         "publisher": grant.publisher.hex(),
+        "station": grant.station.hex() if grant.station else None,
+        "tracks": [t.hex() for t in grant.tracks],
         "copies": grant.copies,
         "replacements": grant.replacements,
+        "not_before": grant.not_before,
         "not_after": grant.not_after,
+        "imported_at": now,
+        "raw": base64.b64encode(raw).decode("ascii"),
     }
 
 
@@ -101,7 +108,7 @@ def record(conn: Connection, grant: Grant, raw: bytes, now: float) -> None:
             imported_at=now,
         )
     )
-    chain.append(conn, GRANT_IMPORTED, imported_payload(grant))
+    chain.append(conn, GRANT_IMPORTED, imported_payload(grant, raw, now))
 
 
 def take_copy(conn: Connection, grant_id: str, kind: ReservationKind) -> int | None:

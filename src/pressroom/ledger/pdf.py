@@ -127,7 +127,12 @@ class _Report(FPDF):
         self._rule(ACCENT, 0.6)
         self.ln(3)
         t = d.totals
-        chain = "intact" if d.chain.ok else f"BROKEN at event {d.chain.first_bad_seq}"
+        if d.chain.ok:
+            chain = "intact"
+        elif d.chain.mismatch is not None:
+            chain = "TABLES DISAGREE"
+        else:
+            chain = f"BROKEN at event {d.chain.first_bad_seq}"
         self.summary_band(
             [
                 ("Disks", str(t.disks)),
@@ -281,11 +286,12 @@ class _Report(FPDF):
     def ledger_block(self) -> None:
         c = self.data.chain
         self.section("Ledger audit chain", color=PASS if c.ok else FAIL)
-        status = (
-            f"intact: all {c.rows} events verify"
-            if c.ok
-            else f"DOES NOT VERIFY at event {c.first_bad_seq}: {c.reason}"
-        )
+        if c.ok:
+            status = f"intact: all {c.rows} events verify, and the tables agree with them"
+        elif c.mismatch is not None:
+            status = f"the {c.rows} events verify, but a table DISAGREES: {c.reason}"
+        else:
+            status = f"DOES NOT VERIFY at event {c.first_bad_seq}: {c.reason}"
         self.facts([("Status", status), ("Head hash", c.head)], mono_keys=("Head hash",))
         self.ln(2)
         self.font(8, color=MUTED)

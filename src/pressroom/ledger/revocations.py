@@ -21,8 +21,10 @@ REVOKED: Final = "revoked"
 
 def record(conn: Connection, entries: Iterable[RevocationRecord]) -> None:
     for e in entries:
-        conn.execute(revocations.insert().values(e.to_json()))
-        chain.append(conn, REVOKED, e.to_json())
+        rid = conn.execute(
+            revocations.insert().values(e.to_json()).returning(revocations.c.id)
+        ).scalar_one()
+        chain.append(conn, REVOKED, {**e.to_json(), "id": rid})
 
 
 def all_records(conn: Connection) -> list[RevocationRecord]:

@@ -60,6 +60,7 @@ def start(
             "tracks": list(tracks),
             "copies": copies_wanted,
             "rights": rights,
+            "at": now,
         },
     )
 
@@ -76,7 +77,7 @@ def finish(conn: Connection, run_id: str, status: str, now: float) -> None:
     ).rowcount
     if done != 1:
         raise LedgerError(f"No run {run_id} is recorded.")
-    chain.append(conn, RUN_FINISHED, {"run": run_id, "status": status})
+    chain.append(conn, RUN_FINISHED, {"run": run_id, "status": status, "at": now})
 
 
 def since(conn: Connection, started: float | None) -> list[RunRecord]:

@@ -33,6 +33,7 @@ from pressroom.ledger import (
     chain,
     copies,
     db,
+    derived,
     disks,
     grants,
     identities,
@@ -93,8 +94,19 @@ class Ledger:
             return chain.read_events(conn, since_seq=since_seq, limit=limit)
 
     def verify_chain(self) -> chain.ChainReport:
+        """Check the chain, and that the tables hold what its events say (one pass).
+
+        A report that the chain verifies but a table disagrees carries the first row that
+        disagrees in ``mismatch``; see :mod:`pressroom.ledger.derived`."""
         with self.engine.connect() as conn:
-            return chain.verify(conn)
+            if db.is_postgres(self.engine):  # one snapshot for the chain and every table
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            replay = derived.Replay(conn)
+            report = chain.verify(conn, replay.event)
+            if not report.ok:
+                return report
+            mismatch = replay.finish()
+            return report if mismatch is None else report.with_mismatch(mismatch)
 
     # --- grants ------------------------------------------------------------------------
 
