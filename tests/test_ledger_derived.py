@@ -20,7 +20,14 @@ from pressroom.app import App
 from pressroom.cli import main
 from pressroom.config import load_config
 from pressroom.ledger import DiskRecord, Ledger, ReplacementRecord, RevocationRecord
-from pressroom.ledger.schema import disks, grants, replacements, reservations, revocations
+from pressroom.ledger.schema import (
+    disks,
+    grants,
+    replacements,
+    reservations,
+    revocations,
+    runs,
+)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -266,6 +273,42 @@ def test_replacement_edited_deleted_or_added_is_named(ledger):
     m = _mismatch(ledger)
     assert (m["table"], m["key"]) == ("replacements", f"old_licence {old}")
     assert m["column"] == "(row)" and m["found"] == "no such row"
+
+
+def test_runs_are_checked_from_start_to_finish(ledger):
+    h = _history(ledger)
+    key = f"run_id {h['run']}"
+    _edit(ledger, runs.update().values(status="aborted"))
+    m = _mismatch(ledger)
+    assert (m["table"], m["key"], m["column"]) == ("runs", key, "status")
+    assert (m["expected"], m["found"]) == ("finished", "aborted")
+    _edit(ledger, runs.update().values(status="finished", operator="someone else"))
+    assert (_mismatch(ledger)["column"]) == "operator"
+    _edit(ledger, runs.update().values(operator=""))
+    assert ledger.verify_chain().ok
+    second = ledger.start_run(
+        grant_id=h["grant"], station_id="ab" * 16, tracks=["t1"], copies_wanted=1, rights={}
+    )
+    assert ledger.verify_chain().ok  # a run still going: its row says "running"
+    _edit(ledger, runs.update().where(runs.c.run_id == second).values(finished_at=5.0))
+    m = _mismatch(ledger)
+    assert (m["key"], m["column"], m["expected"]) == (f"run_id {second}", "finished_at", None)
+    _edit(
+        ledger,
+        runs.update().where(runs.c.run_id == second).values(finished_at=None),
+        runs.insert().values(
+            run_id="0" * 32,
+            started_at=1.0,
+            station_id="",
+            grant_id=h["grant"],
+            tracks="[]",
+            copies_wanted=1,
+            rights="{}",
+            status="finished",
+        ),
+    )
+    m = _mismatch(ledger)
+    assert (m["table"], m["key"], m["column"]) == ("runs", f"run_id {'0' * 32}", "(row)")
 
 
 def test_grant_row_no_event_made_is_named(ledger):

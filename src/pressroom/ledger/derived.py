@@ -4,16 +4,16 @@ The hash chain proves which events happened, but the station acts on tables: abo
 the quota counters in ``grants``. :class:`Replay` is given the chain's events in order
 (by :func:`chain.verify`, in the same pass) and rebuilds what every table must hold:
 grants (every column, the used and issued counters recomputed from the reservations),
-reservations, disks, revocations and replacements. The first row that disagrees is
+runs, reservations, disks, revocations and replacements. The first row that disagrees is
 named: table, key, column, what the events say and what the table has.
 
 Memory is bounded by what is open, not by the chain's length. Reservations, disks and
 revocations are inserted in the transaction that appends their event, under the write
 lock, so their ids grow with the chain: their rows are read in id order beside the
 events, one at a time, and only reservations not yet settled are held. Grants are held
-whole (a station has a few hundred at most). Replacements are looked up by key, one per
-event, and counted; only when the table has more rows than events is a second pass made,
-to name the row that no event made.
+whole (a station has a few hundred at most). Runs and replacements are looked up by key,
+one per event, and counted (a run is held from its start to its finish); only when a
+table has more rows than events is a second pass made, to name the row no event made.
 
 Events written before a field was added to their payload are checked on the fields they
 carry; nothing is assumed for the rest.
@@ -30,7 +30,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from pressroom.ledger import copies, disks, grants, replacements, revocations, schema
+from pressroom.ledger import copies, disks, grants, replacements, revocations, runs, schema
 from pressroom.ledger.chain import ROW, TableMismatch
 
 _BATCH: Final = 1000
@@ -73,6 +73,17 @@ _DISK_KEYS: Final[Mapping[str, str]] = {
     for c in schema.disks.columns
     if c.name != "reservation_id"  # set by the event kind, see Replay._disk
 }
+_RUN_KEYS: Final[Mapping[str, str]] = {
+    "run": "run_id",
+    "grant": "grant_id",
+    "station": "station_id",
+    "operator": "operator",
+    "tracks": "tracks",
+    "copies": "copies_wanted",
+    "rights": "rights",
+    "at": "started_at",
+}
+_JSON_COLUMNS: Final = frozenset({"tracks", "rights"})
 _REVOCATION_COLUMNS: Final = tuple(c.name for c in schema.revocations.columns)
 _REPLACEMENT_COLUMNS: Final = tuple(c.name for c in schema.replacements.columns)
 _COUNTERS: Final[Mapping[str, tuple[str, str]]] = {
@@ -95,7 +106,7 @@ def _compare(
     columns = row._mapping
     for name, want in expected.items():
         found = columns[name]
-        if name == "tracks":
+        if name in _JSON_COLUMNS:
             found = json.loads(found)
         elif name == "raw":
             found = base64.b64encode(bytes(found)).decode("ascii")
@@ -165,6 +176,8 @@ class Replay:
         self._disks = _Rows(conn, schema.disks)
         self._revocations = _Rows(conn, schema.revocations)
         self._replacements = 0
+        self._runs: dict[str, _Open] = {}  # started, not finished
+        self._runs_started = 0
 
     # --- the events ----------------------------------------------------------------------
 
@@ -195,7 +208,11 @@ class Replay:
             return self._revoked(seq, p)
         if kind == replacements.REISSUED:
             return self._reissued(seq, p)
-        return None  # runs and notes: no derived state checked here
+        if kind == runs.RUN_STARTED:
+            return self._run_started(seq, p)
+        if kind == runs.RUN_FINISHED:
+            return self._run_finished(seq, p)
+        return None  # notes and other kinds change no table
 
     def _grant(self, grant_id: str) -> _Grant:
         return self._grants.setdefault(grant_id, _Grant({}, None))
@@ -275,22 +292,59 @@ class Replay:
         expected = {c: p[c] for c in _REPLACEMENT_COLUMNS if c in p}
         return _compare("replacements", key, expected, row, seq)
 
+    def _run_started(self, seq: int, p: dict[str, Any]) -> TableMismatch | None:
+        self._runs_started += 1
+        run_id = p["run"]
+        row = self.conn.execute(
+            sa.select(schema.runs).where(schema.runs.c.run_id == run_id)
+        ).one_or_none()
+        if row is None:
+            return _absent(seq, "runs", f"run_id {run_id}")
+        expected = _pick(p, _RUN_KEYS)
+        expected.update(status="running", finished_at=None)
+        self._runs[run_id] = _Open(expected, row, seq)
+        return None
+
+    def _run_finished(self, seq: int, p: dict[str, Any]) -> TableMismatch | None:
+        run_id = p["run"]
+        held = self._runs.pop(run_id, None)
+        if held is None:
+            return TableMismatch(
+                "runs", f"run_id {run_id}", "status", "running", "finished twice", seq
+            )
+        held.expected["status"] = p["status"]
+        if "at" in p:
+            held.expected["finished_at"] = p["at"]
+        else:
+            del held.expected["finished_at"]
+        return _compare("runs", f"run_id {run_id}", held.expected, held.row, seq)
+
     # --- the end of the chain ------------------------------------------------------------
 
     def finish(self) -> TableMismatch | None:
         """After the last event: what is still open, the grants, and rows no event made."""
         if self.mismatch is not None:
             return self.mismatch
+        for run_id, held in self._runs.items():  # never finished: still "running"
+            found = _compare("runs", f"run_id {run_id}", held.expected, held.row, held.seq)
+            if found is not None:
+                return found
         for rid, held in sorted(self._open.items()):
             found = _compare("reservations", f"id {rid}", held.expected, held.row, held.seq)
             if found is not None:
                 return found
         return (
             self._finish_grants()
+            or self._unexplained(schema.runs.c.run_id, runs.RUN_STARTED, "run", self._runs_started)
             or self._reservations.leftover()
             or self._disks.leftover()
             or self._revocations.leftover()
-            or self._finish_replacements()
+            or self._unexplained(
+                schema.replacements.c.old_licence,
+                replacements.REISSUED,
+                "old_licence",
+                self._replacements,
+            )
         )
 
     def _finish_grants(self) -> TableMismatch | None:
@@ -306,23 +360,22 @@ class Replay:
         unexplained = sorted(rows)
         return _extra("grants", f"grant_id {unexplained[0]}") if unexplained else None
 
-    def _finish_replacements(self) -> TableMismatch | None:
-        count = self.conn.execute(sa.select(sa.func.count()).select_from(schema.replacements))
-        if count.scalar_one() == self._replacements:
+    def _unexplained(
+        self, key: sa.Column[str], kind: str, payload_key: str, made: int
+    ) -> TableMismatch | None:
+        """A row of ``key``'s table that no ``kind`` event made, when there are more rows
+        than events. Only then are the events' keys held in memory, to name the row."""
+        table = key.table
+        if self.conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == made:
             return None
-        # A row no event made: name it (the only case that holds the event keys in memory).
-        made = {
-            json.loads(payload)["old_licence"]
+        events = schema.events
+        keys = {
+            json.loads(payload)[payload_key]
             for payload in self.conn.execute(
-                sa.select(schema.events.c.payload).where(
-                    schema.events.c.kind == replacements.REISSUED
-                )
+                sa.select(events.c.payload).where(events.c.kind == kind)
             ).scalars()
         }
-        query = sa.select(schema.replacements.c.old_licence).order_by(
-            schema.replacements.c.old_licence
-        )
-        for old in self.conn.execute(query).scalars():
-            if old not in made:
-                return _extra("replacements", f"old_licence {old}")
+        for value in self.conn.execute(sa.select(key).order_by(key)).scalars():
+            if value not in keys:
+                return _extra(table.name, f"{key.name} {value}")
         return None
