@@ -311,6 +311,13 @@ def test_runs_are_checked_from_start_to_finish(ledger):
     assert (m["table"], m["key"], m["column"]) == ("runs", f"run_id {'0' * 32}", "(row)")
 
 
+def test_a_column_that_is_no_longer_json_is_named(ledger):
+    h = _history(ledger)
+    _edit(ledger, runs.update().values(tracks="not json"))
+    m = _mismatch(ledger)
+    assert (m["key"], m["column"], m["found"]) == (f"run_id {h['run']}", "tracks", "not json")
+
+
 def test_grant_row_no_event_made_is_named(ledger):
     pub = Publisher()
     _history(ledger)

@@ -22,6 +22,7 @@ carry; nothing is assumed for the rest.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -107,9 +108,11 @@ def _compare(
     for name, want in expected.items():
         found = columns[name]
         if name in _JSON_COLUMNS:
-            found = json.loads(found)
-        elif name == "raw":
-            found = base64.b64encode(bytes(found)).decode("ascii")
+            # not JSON: compared as it is, so it disagrees and is named
+            with contextlib.suppress(TypeError, ValueError):
+                found = json.loads(found)
+        elif name == "raw" and isinstance(found, bytes | bytearray | memoryview):
+            found = base64.b64encode(found).decode("ascii")
         if found != want:
             return TableMismatch(table, key, name, want, found, seq)
     return None
@@ -157,7 +160,8 @@ class _Grant:
 
 @dataclass
 class _Open:
-    """A reservation reserved and not yet settled: what its row must hold, and the row."""
+    """A reservation not yet settled, or a run not yet finished: what its row must hold
+    so far, the row as read, and the event that opened it."""
 
     expected: dict[str, Any]
     row: Row[Any]
