@@ -5,9 +5,12 @@ function takes a connection inside :func:`db.write_transaction` and appends the 
 event that states the change, so the quota counters, the reservation, the disk row and
 the event commit together or not at all.
 
-Events written here: ``reserved``; ``committed``, ``released``, ``burned`` and their
-``reconciled-*`` forms after a crash (reservation id plus :func:`disks.event_fields` when
-a disk row was written); ``disk-failed`` for a disk that never held a reservation.
+Events written here, each restating the rows it changes so that
+:mod:`pressroom.ledger.derived` can rebuild them: ``reserved`` (the new reservation and its
+time); ``committed``, ``released``, ``burned`` and their ``reconciled-*`` forms after a
+crash (the reservation's id, new ``state`` and time ``at``; when a disk row was written,
+every disk column from :func:`disks.event_fields`, with the reservation's own reason moved
+to ``reservation_reason``); ``disk-failed`` for a disk that never held a reservation.
 """
 
 from __future__ import annotations
