@@ -252,6 +252,18 @@ def test_broken_ledger_chain(app, tmp_path):
     assert "audit chain breaks at row 1" in check.message
 
 
+def test_ledger_table_edited_behind_the_chain(app, tmp_path):
+    from pressroom.ledger.schema import grants
+
+    _station(app, copies=10)
+    with app.ledger.engine.begin() as conn:
+        conn.execute(grants.update().values(copies=1000))
+    check = _run(app, tmp_path)["ledger"]
+    assert check.status == "fail"
+    assert "its tables disagree with its audit chain: grants row grant_id" in check.message
+    assert "column copies: the events say 10, the table has 1000" in check.message
+
+
 def test_unreachable_postgres_ledger(tmp_path):
     url = "postgresql+psycopg://station:secret@127.0.0.1:9/none?connect_timeout=2"
     with App(load_config(None, url)) as app:

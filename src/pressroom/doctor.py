@@ -417,11 +417,15 @@ def check_ledger(d: Doctor) -> Check:
             "for the SQLite file restore the last backup (docs/OPERATIONS.md, 'Backups').",
         )
     if not report.ok:
+        problem = (
+            f"its tables disagree with its audit chain: {report.reason}"
+            if report.mismatch is not None
+            else f"its audit chain breaks at row {report.first_bad_seq}: {report.reason}"
+        )
         return Check(
             "ledger",
             "fail",
-            f"The ledger {label} opens but its audit chain breaks at row "
-            f"{report.first_bad_seq}: {report.reason}",
+            f"The ledger {label} opens but {problem}",
             "Stop the station, keep a copy of the file, restore the last backup and "
             "call support (docs/OPERATIONS.md, 'Ledger').",
         )

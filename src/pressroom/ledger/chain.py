@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,12 +60,55 @@ def append(conn: Connection, kind: str, payload: dict[str, Any]) -> Event:
 
 
 @dataclass(frozen=True)
+class TableMismatch:
+    """A table row that disagrees with what the chain's events say it must hold.
+
+    ``column`` is ``(row)`` when the row itself is missing or no event made it; ``seq`` is
+    the event the expectation comes from (None for a row that no event made).
+    """
+
+    table: str
+    key: str  # e.g. "id 7" or "grant_id 3f2a..."
+    column: str
+    expected: Any
+    found: Any
+    seq: int | None = None
+
+    def sentence(self) -> str:
+        where = f"{self.table} row {self.key}"
+        if self.column == ROW:
+            return f"{where}: the events say {self.expected}, the table has {self.found}"
+        return (
+            f"{where}, column {self.column}: the events say {self.expected!r}, "
+            f"the table has {self.found!r}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "key": self.key,
+            "column": self.column,
+            "expected": self.expected,
+            "found": self.found,
+            "seq": self.seq,
+        }
+
+
+ROW = "(row)"
+
+# Called with each event that verified, in order: (seq, kind, payload).
+Observer = Callable[[int, str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
 class ChainReport:
     ok: bool
     rows: int  # rows checked
     head: str  # hash of the last row that verified (GENESIS_HASH for an empty chain)
     first_bad_seq: int | None = None
     reason: str = ""
+    # The chain verifies but a table disagrees with it (see pressroom.ledger.derived).
+    mismatch: TableMismatch | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,11 +117,26 @@ class ChainReport:
             "head": self.head,
             "first_bad_seq": self.first_bad_seq,
             "reason": self.reason,
+            "mismatch": None if self.mismatch is None else self.mismatch.to_json(),
         }
 
+    def with_mismatch(self, mismatch: TableMismatch) -> ChainReport:
+        """This (verified) chain's report, failed because a table disagrees with it."""
+        return ChainReport(
+            ok=False,
+            rows=self.rows,
+            head=self.head,
+            first_bad_seq=mismatch.seq,
+            reason=mismatch.sentence(),
+            mismatch=mismatch,
+        )
 
-def verify(conn: Connection) -> ChainReport:
-    """Walk the chain from the start; report the first row that does not verify."""
+
+def verify(conn: Connection, observe: Observer | None = None) -> ChainReport:
+    """Walk the chain from the start; report the first row that does not verify.
+
+    ``observe`` sees every event that verified, in order, as it is read (one pass, so
+    checking derived state costs no second read of the chain)."""
     prev = GENESIS_HASH
     expected = 1
     rows = 0
@@ -92,9 +151,11 @@ def verify(conn: Connection) -> ChainReport:
         if row_hash(prev, row.seq, row.at, row.kind, row.payload) != row.hash:
             return _bad(rows, prev, row.seq, f"event {row.seq} was altered after it was written")
         try:
-            json.loads(row.payload)
+            payload = json.loads(row.payload)
         except ValueError:
             return _bad(rows, prev, row.seq, f"event {row.seq} holds unreadable data")
+        if observe is not None:
+            observe(row.seq, row.kind, payload if isinstance(payload, dict) else {})
         prev = row.hash
         expected += 1
         rows += 1

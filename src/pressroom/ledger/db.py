@@ -10,6 +10,7 @@ first, always, also means two writers can never deadlock on each other.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     engine = sa.create_engine(url, connect_args={"check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         # pysqlite's own transaction handling would defer BEGIN; we issue BEGIN ourselves.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()

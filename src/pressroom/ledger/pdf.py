@@ -19,13 +19,15 @@ from fpdf.fonts import FontFace
 from pressroom.ledger.models import DiskRecord, GrantStatus, RunRecord
 from pressroom.ledger.reports import MB, ReportData, Totals
 
-INK = (33, 37, 41)
-MUTED = (108, 117, 125)
-RULE = (206, 212, 218)
-BAND = (241, 243, 245)
-ACCENT = (31, 78, 121)
-PASS = (25, 135, 84)
-FAIL = (200, 35, 51)
+RGB = tuple[int, int, int]
+
+INK: RGB = (33, 37, 41)
+MUTED: RGB = (108, 117, 125)
+RULE: RGB = (206, 212, 218)
+BAND: RGB = (241, 243, 245)
+ACCENT: RGB = (31, 78, 121)
+PASS: RGB = (25, 135, 84)
+FAIL: RGB = (200, 35, 51)
 
 _ASCII = str.maketrans({"•": "*", "—": "-", "–": "-", "·": "-", "…": "...", "’": "'"})
 
@@ -66,7 +68,7 @@ class _Report(FPDF):
             return s
         return s.translate(_ASCII).encode("latin-1", "replace").decode("latin-1")
 
-    def font(self, size: float, bold: bool = False, mono: bool = False, color=INK) -> None:
+    def font(self, size: float, bold: bool = False, mono: bool = False, color: RGB = INK) -> None:
         self.set_font(self.mono if mono else self.body, "B" if bold and not mono else "", size)
         self.set_text_color(*color)
 
@@ -85,12 +87,12 @@ class _Report(FPDF):
         self.cell(0, 5, self.t(f"Generated {_when(self.data.generated_at)} by Pressroom"))
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
 
-    def _rule(self, color=RULE, width: float = 0.2) -> None:
+    def _rule(self, color: RGB = RULE, width: float = 0.2) -> None:
         self.set_draw_color(*color)
         self.set_line_width(width)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
 
-    def section(self, title: str, right: str = "", color=ACCENT) -> None:
+    def section(self, title: str, right: str = "", color: RGB = ACCENT) -> None:
         if self.get_y() > self.h - 60:
             self.add_page()
         self.ln(4)
@@ -125,7 +127,12 @@ class _Report(FPDF):
         self._rule(ACCENT, 0.6)
         self.ln(3)
         t = d.totals
-        chain = "intact" if d.chain.ok else f"BROKEN at event {d.chain.first_bad_seq}"
+        if d.chain.ok:
+            chain = "intact"
+        elif d.chain.mismatch is not None:
+            chain = "TABLES DISAGREE"
+        else:
+            chain = f"BROKEN at event {d.chain.first_bad_seq}"
         self.summary_band(
             [
                 ("Disks", str(t.disks)),
@@ -279,11 +286,12 @@ class _Report(FPDF):
     def ledger_block(self) -> None:
         c = self.data.chain
         self.section("Ledger audit chain", color=PASS if c.ok else FAIL)
-        status = (
-            f"intact: all {c.rows} events verify"
-            if c.ok
-            else f"DOES NOT VERIFY at event {c.first_bad_seq}: {c.reason}"
-        )
+        if c.ok:
+            status = f"intact: all {c.rows} events verify, and the tables agree with them"
+        elif c.mismatch is not None:
+            status = f"the {c.rows} events verify, but a table DISAGREES: {c.reason}"
+        else:
+            status = f"DOES NOT VERIFY at event {c.first_bad_seq}: {c.reason}"
         self.facts([("Status", status), ("Head hash", c.head)], mono_keys=("Head hash",))
         self.ln(2)
         self.font(8, color=MUTED)

@@ -196,9 +196,9 @@ def find_font() -> tuple[Path, Path, Path] | None:
     """DejaVu Sans regular, bold and mono, which cover '•' and accented names."""
     names = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf")
     for folder in _FONT_DIRS:
-        paths = tuple(folder / n for n in names)
-        if all(p.is_file() for p in paths):
-            return paths  # type: ignore[return-value]
+        regular, bold, mono = (folder / n for n in names)
+        if regular.is_file() and bold.is_file() and mono.is_file():
+            return regular, bold, mono
     if shutil.which("fc-match"):
         found = []
         for pattern in ("DejaVu Sans", "DejaVu Sans:bold", "DejaVu Sans Mono"):

@@ -8,13 +8,14 @@ alembic.ini. Running ``alembic`` by hand works too with ``-x url=...``.
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from pressroom.ledger.schema import metadata
 
 config = context.config
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,276 @@
+"""One copy's life: reserved from a grant's quota, then committed, released or burned.
+
+The only writer of ``reservations``, and of ``disks`` (through :mod:`disks`). Every
+function takes a connection inside :func:`db.write_transaction` and appends the chain
+event that states the change, so the quota counters, the reservation, the disk row and
+the event commit together or not at all.
+
+Events written here, each restating the rows it changes so that
+:mod:`pressroom.ledger.derived` can rebuild them: ``reserved`` (the new reservation and its
+time); ``committed``, ``released``, ``burned`` and their ``reconciled-*`` forms after a
+crash (the reservation's id, new ``state`` and time ``at``; when a disk row was written,
+every disk column from :func:`disks.event_fields`, with the reservation's own reason moved
+to ``reservation_reason``); ``disk-failed`` for a disk that never held a reservation.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Final, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from pressroom.ledger import chain, disks, grants
+from pressroom.ledger.errors import StaleReservation
+from pressroom.ledger.models import (
+    DiskRecord,
+    Reservation,
+    ReservationKind,
+    ReservationState,
+)
+from pressroom.ledger.schema import reservations
+
+HOLDING_STATES: Final = ("reserved", "committed", "burned")
+
+RESERVED: Final = "reserved"
+COMMITTED: Final = "committed"
+RELEASED: Final = "released"
+BURNED: Final = "burned"
+DISK_FAILED: Final = "disk-failed"
+RECONCILED_COMMIT: Final = "reconciled-commit"
+RECONCILED_RELEASE: Final = "reconciled-release"
+RECONCILED_BURN: Final = "reconciled-burn"
+
+Outcome = Literal["commit", "release", "burn"]
+
+
+def reserve(
+    conn: Connection,
+    grant_id: str,
+    *,
+    run_id: str | None,
+    drive_id: str,
+    kind: ReservationKind,
+    station_id: str,
+    now: float,
+) -> Reservation | None:
+    """Take one copy from the grant's quota, or None when the quota is used up.
+
+    The copy index is the smallest of 1..limit not held by a reserved, committed or
+    burned reservation, so every licence's index stays within the grant. The caller's
+    write lock serialises this choice across threads, processes and stations.
+    """
+    cap = grants.take_copy(conn, grant_id, kind)
+    if cap is None:
+        return None
+    held = set(
+        conn.execute(
+            sa.select(reservations.c.copy_index)
+            .where(reservations.c.grant_id == grant_id)
+            .where(reservations.c.kind == kind)
+            .where(reservations.c.state.in_(HOLDING_STATES))
+        ).scalars()
+    )
+    copy_index = next(i for i in range(1, cap + 1) if i not in held)
+    rid: int = conn.execute(
+        reservations.insert()
+        .values(
+            grant_id=grant_id,
+            run_id=run_id,
+            station_id=station_id,
+            drive_id=drive_id,
+            kind=kind,
+            copy_index=copy_index,
+            state="reserved",
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(reservations.c.id)
+    ).scalar_one()
+    chain.append(
+        conn,
+        RESERVED,
+        {
+            "reservation": rid,
+            "grant": grant_id,
+            "kind": kind,
+            "copy_index": copy_index,
+            "run": run_id,
+            "drive": drive_id,
+            "station": station_id,
+            "at": now,
+        },
+    )
+    return Reservation(
+        id=rid,
+        grant_id=grant_id,
+        run_id=run_id,
+        station_id=station_id,
+        drive_id=drive_id,
+        kind=kind,
+        copy_index=copy_index,
+        state="reserved",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def commit(
+    conn: Connection,
+    reservation: Reservation,
+    disk: DiskRecord,
+    now: float | None,
+    event: str = COMMITTED,
+) -> DiskRecord:
+    """The disk verified: its copy counts for good."""
+    if disk.result != "pass" or not disk.licence_id:
+        raise ValueError("only a passed disk with a licence id can commit a reservation")
+    at = time.time() if now is None else now
+    _settle(conn, reservation, "committed", None, at)
+    stored = disks.insert(conn, disk, reservation)
+    payload = {
+        "reservation": reservation.id,
+        **disks.event_fields(stored),
+        "state": "committed",
+        "at": at,
+    }
+    chain.append(conn, event, payload)
+    return stored
+
+
+def release(
+    conn: Connection,
+    reservation: Reservation,
+    reason: str,
+    disk: DiskRecord | None,
+    now: float | None,
+    event: str = RELEASED,
+) -> DiskRecord | None:
+    """The disk holds no licence: its copy and its index go back to the grant."""
+    return _close(conn, reservation, "released", reason, disk, now, event)
+
+
+def burn(
+    conn: Connection,
+    reservation: Reservation,
+    reason: str,
+    disk: DiskRecord | None,
+    now: float | None,
+    event: str = BURNED,
+) -> DiskRecord | None:
+    """The licence may have reached the disk: the copy stays counted, its index used."""
+    return _close(conn, reservation, "burned", reason, disk, now, event)
+
+
+def reconcile(
+    conn: Connection,
+    reservation: Reservation,
+    outcome: Outcome,
+    disk: DiskRecord | None,
+    reason: str,
+    now: float | None,
+) -> DiskRecord | None:
+    """Settle a dangling reservation after a crash; the event is ``reconciled-*``."""
+    if outcome == "commit":
+        if disk is None or disk.result != "pass" or not disk.licence_id:
+            raise ValueError("reconciling as committed needs the passed disk record")
+        return commit(conn, reservation, disk, now, RECONCILED_COMMIT)
+    if outcome == "release":
+        reason = reason or "interrupted: reconciled after a crash"
+        return release(conn, reservation, reason, disk, now, RECONCILED_RELEASE)
+    if outcome == "burn":
+        reason = reason or "interrupted: kept counted after a crash"
+        return burn(conn, reservation, reason, disk, now, RECONCILED_BURN)
+    raise ValueError(f"unknown reconcile outcome {outcome!r}")
+
+
+def record_failure(conn: Connection, disk: DiskRecord) -> DiskRecord:
+    """A disk that failed before it held a reservation (refused identity, no space...)."""
+    if disk.result != "fail":
+        raise ValueError("record_failure records failed disks only")
+    stored = disks.insert(conn, disk, None)
+    chain.append(conn, DISK_FAILED, disks.event_fields(stored))
+    return stored
+
+
+def dangling(conn: Connection, station_id: str | None, run_id: str | None) -> list[Reservation]:
+    """Reservations never committed nor released: a crash happened mid-disk."""
+    query = (
+        sa.select(reservations)
+        .where(reservations.c.state == "reserved")
+        .order_by(reservations.c.id)
+    )
+    if station_id is not None:
+        query = query.where(reservations.c.station_id == station_id)
+    if run_id is not None:
+        query = query.where(reservations.c.run_id == run_id)
+    return [reservation_record(r) for r in conn.execute(query)]
+
+
+def _close(
+    conn: Connection,
+    reservation: Reservation,
+    state: Literal["released", "burned"],
+    reason: str,
+    disk: DiskRecord | None,
+    now: float | None,
+    event: str,
+) -> DiskRecord | None:
+    """Settle a reservation that did not commit; a released copy goes back to the quota,
+    a burned one stays counted. Records the disk row (if any) and the chain event."""
+    at = time.time() if now is None else now
+    _settle(conn, reservation, state, reason, at)
+    if state == "released":
+        grants.give_back_copy(conn, reservation.grant_id, reservation.kind)
+    stored = disks.insert(conn, disk, reservation) if disk is not None else None
+    payload: dict[str, Any] = {
+        "reservation": reservation.id,
+        "grant": reservation.grant_id,
+        "kind": reservation.kind,
+        "copy_index": reservation.copy_index,
+        "reason": reason,
+    }
+    if stored is not None:
+        # the disk's fields; its "reason" is the disk's, so the settle reason moves aside
+        payload.update(disks.event_fields(stored), reservation_reason=reason)
+    payload.update(state=state, at=at)
+    chain.append(conn, event, payload)
+    return stored
+
+
+def _settle(
+    conn: Connection,
+    reservation: Reservation,
+    state: ReservationState,
+    reason: str | None,
+    at: float,
+) -> None:
+    """Move an open reservation to ``state``; a reservation settles exactly once."""
+    done = conn.execute(
+        reservations.update()
+        .where(reservations.c.id == reservation.id)
+        .where(reservations.c.state == "reserved")
+        .values(state=state, reason=reason, updated_at=at)
+    ).rowcount
+    if done != 1:
+        raise StaleReservation(
+            f"Reservation {reservation.id} (copy {reservation.copy_index}) is no longer "
+            "open; it was already committed or released."
+        )
+
+
+def reservation_record(r: Row[Any]) -> Reservation:
+    return Reservation(
+        id=r.id,
+        grant_id=r.grant_id,
+        run_id=r.run_id,
+        station_id=r.station_id,
+        drive_id=r.drive_id,
+        kind=r.kind,
+        copy_index=r.copy_index,
+        state=r.state,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+        reason=r.reason,
+    )
