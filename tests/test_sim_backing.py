@@ -273,3 +273,34 @@ def test_fusefat_free_space_comes_from_free_clusters(tmp_path, monkeypatch):
     assert fat_free(tmp_path, 4096, 0) == 4096 * 1000
     assert fat_free(tmp_path, 4096, 123) == 123  # a statvfs that works is believed
     assert fat_free(tmp_path, None, 0) == 0  # no FAT boot sector: no guess
+
+
+def test_real_path_bench_is_skipped_not_failed_without_root(monkeypatch, tmp_path):
+    from pressroom.bench import realpath
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    result = realpath.run(base=str(tmp_path))
+    assert result["pass"] is None and "need root" in result["skipped"]
+
+
+@ROOT_AND_LOOP
+@pytest.mark.root
+def test_real_path_baseline_reads_back_from_the_loop_disk(station, sim_cleanup):
+    """The harness's baseline: durable copy, caches dropped, O_DIRECT read, hashes checked."""
+    from pressroom.bench import realpath
+    from pressroom.drives.loopsim import add_loop_disk
+
+    spec = add_loop_disk(station.sim_dir, "base", fs="ext4", size="32M", serial="BASELINE0001")
+    assert spec.backing is not None
+    sources = [Path(station.app.catalog.get(h).path) for h in station.tracks]
+    mount = Path(spec.backing.mount_point)
+    out = realpath.baseline([(mount, spec.backing.loop_device)], sources)
+    assert out["read_modes"] == ["direct"] and out["wall_s"] >= out["write_sync_s"] > 0
+    assert [p.read_bytes() for p in sorted(mount.glob("plain*.bin"))] == [
+        p.read_bytes() for p in sources
+    ]
+
+
+def test_bench_backing_option_is_checked(capsys):
+    code, _, err = cli(capsys, "bench", "realpath", "--backing", "ntfs")
+    assert code == 2 and "--backing takes file systems among ext4" in err

@@ -61,15 +61,29 @@ class CombinedProvider:
 
     def __init__(self, providers: list[DriveProvider]):
         self.providers = providers
+        self._owners: dict[str, DriveProvider] = {}  # drive id -> provider, from the last list
 
     def _owner(self, drive: Drive) -> DriveProvider:
+        # Drive ids are provider-specific ("sim:", "usb:", "loop:"), so the provider that
+        # last listed an id still owns it; it re-checks the drive itself in open_volume.
+        # This spares a full enumeration of every provider (a /proc and sysfs scan on
+        # Linux) for each disk the engine opens.
+        known = self._owners.get(drive.id)
+        if known is not None:
+            return known
         for p in self.providers:
             if any(d.id == drive.id for d in p.list_drives()):
+                self._owners[drive.id] = p
                 return p
         raise DriveRefused(f"{drive.label} is no longer attached.")
 
     def list_drives(self) -> list[Drive]:
-        return [d for p in self.providers for d in p.list_drives()]
+        out = []
+        for p in self.providers:
+            for d in p.list_drives():
+                self._owners[d.id] = p
+                out.append(d)
+        return out
 
     def watch(self, callback: DriveCallback) -> Watcher:
         return _Watchers([p.watch(callback) for p in self.providers])
