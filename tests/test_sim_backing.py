@@ -304,3 +304,23 @@ def test_real_path_baseline_reads_back_from_the_loop_disk(station, sim_cleanup):
 def test_bench_backing_option_is_checked(capsys):
     code, _, err = cli(capsys, "bench", "realpath", "--backing", "ntfs")
     assert code == 2 and "--backing takes file systems among ext4" in err
+
+
+def test_a_descriptor_pointing_elsewhere_is_not_unmounted_or_mounted(tmp_path, capsys):
+    """A hand-edited descriptor must not make `sim remove` unmount / or attach mount there."""
+    import tomli_w
+
+    from pressroom.drives.simulated import add_sim_disk
+
+    sim = tmp_path / "data" / "sim"
+    add_sim_disk(sim, "evil", serial="EVILDISK0001", size="64M", backing_fs="ext4")
+    desc = sim / "evil" / "disk.toml"
+    import tomllib
+
+    raw = tomllib.loads(desc.read_text())
+    raw["backing"]["mount_point"] = "/"
+    desc.write_text(tomli_w.dumps(raw))
+    for argv in (["sim", "remove", "evil"], ["sim", "attach", "evil"]):
+        code, _, err = cli(capsys, *argv)
+        assert code == 2 and "outside its own folder" in err
+    assert (sim / "evil").is_dir()

@@ -185,7 +185,7 @@ def scenario(
 ) -> dict:
     """``rounds`` x (baseline, engine) on fresh loop disks; the median ratio counts."""
     try:
-        loopback.require_root("The real-path benchmark's loop disks")
+        loopback.require_root("The real-path benchmark's loop disks need")
         loopback.check_tools(fs)
     except PressroomError as exc:
         return {"fs": fs, "disks": disks, "skipped": str(exc)}
@@ -251,7 +251,7 @@ def run(
 ) -> dict:
     root = Path(base or tempfile.gettempdir())
     try:
-        loopback.require_root("The real-path benchmark's loop disks")
+        loopback.require_root("The real-path benchmark's loop disks need")
     except PressroomError as exc:  # not a failure of the station: just not measured here
         return {"suite": "engine-realpath", "skipped": str(exc), "pass": None}
     scenarios = [

@@ -58,11 +58,11 @@ class MountPlan:
     argv_prefix: tuple[str, ...]
 
 
-def require_root(what: str = "Loop-backed disks") -> None:
+def require_root(what: str = "Loop-backed disks need") -> None:
+    """``what`` starts the sentence and ends with its verb ("... need", "... needs")."""
     if os.geteuid() != 0:
         raise SetupError(
-            f"{what} need root (to attach loop devices and mount file systems); "
-            "run the command as root."
+            f"{what} root (to attach loop devices and mount file systems); run the command as root."
         )
 
 

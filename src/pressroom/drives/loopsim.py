@@ -26,6 +26,7 @@ from pressroom.drives.simulated import (
     SimBacking,
     SimDiskSpec,
     add_sim_disk,
+    backing_paths,
     list_sim_disks,
     remove_sim_disk,
     set_backing,
@@ -69,8 +70,8 @@ def attach_loop_disk(sim_dir: str | os.PathLike[str], name: str) -> SimDiskSpec:
     """Attach the image to a loop device and mount it (after a reboot, or after an eject)."""
     spec = _backed_spec(sim_dir, name)
     assert spec.backing is not None
+    image, media = backing_paths(Path(sim_dir) / name, spec.backing)
     loopback.require_root()
-    image, media = Path(spec.backing.image), Path(spec.backing.mount_point)
     if image.is_symlink() or not image.is_file():
         raise PressroomError(f"The image of {name} ({image}) is missing or not a regular file.")
     device = loopback.loop_of(image)
@@ -88,8 +89,8 @@ def attach_loop_disk(sim_dir: str | os.PathLike[str], name: str) -> SimDiskSpec:
             raise
     backing = SimBacking(
         fs=spec.backing.fs,
-        image=spec.backing.image,
-        mount_point=spec.backing.mount_point,
+        image=str(image),
+        mount_point=str(media),
         loop_device=device,
         driver=driver,
     )

@@ -260,16 +260,35 @@ def remove_sim_disk(sim_dir: str | os.PathLike[str], name: str) -> None:
     if spec.backing is not None:
         from pressroom.drives import loopback
 
-        image, media = Path(spec.backing.image), Path(spec.backing.mount_point)
+        image, media = backing_paths(disk_dir, spec.backing)
         device = loopback.loop_of(image)
         if device or os.path.ismount(media):
-            loopback.require_root(f"Removing the attached loop-backed disk {name!r}")
+            loopback.require_root(f"Removing the attached loop-backed disk {name!r} needs")
             loopback.unmount(media)
             if device:
                 loopback.detach(device)
         if os.path.ismount(media):  # never delete through a mounted file system
             raise UsageError(f"{media} is still mounted; unmount it first.")
     shutil.rmtree(disk_dir)
+
+
+def backing_paths(disk_dir: Path, backing: SimBacking) -> tuple[Path, Path]:
+    """The image and mount point of a loop-backed disk, refused unless they are the disk's
+    own ``disk.img`` and ``media`` (so an edited descriptor cannot have the station mount
+    over, or unmount, some other place)."""
+    base = Path(os.path.realpath(disk_dir))
+    image, media = Path(backing.image), Path(backing.mount_point)
+    if (
+        Path(os.path.realpath(image.parent)) != base
+        or image.name != IMAGE
+        or Path(os.path.realpath(media.parent)) != base
+        or media.name != MEDIA
+    ):
+        raise UsageError(
+            f"The descriptor of {disk_dir.name} names an image or mount point outside "
+            "its own folder; refusing to use it."
+        )
+    return base / IMAGE, base / MEDIA
 
 
 def set_backing(sim_dir: str | os.PathLike[str], name: str, backing: SimBacking) -> SimDiskSpec:
