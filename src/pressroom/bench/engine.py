@@ -92,6 +92,8 @@ def _engine_run(st: ThrowawayStation, names: list[str]) -> dict:
         "write_mbps": round(payload / span / MB, 2),
         "wall_s": round(wall, 2),
         "cycle_s": cycle,
+        # how far apart the disks began writing (identify, space check, reservation)
+        "start_spread_s": max(first_write.values()) - min(first_write.values()),
         "cpu_s_per_gb": round(cpu / (2 * payload / 1e9), 2) if payload else None,
     }
 
