@@ -324,3 +324,23 @@ def test_a_descriptor_pointing_elsewhere_is_not_unmounted_or_mounted(tmp_path, c
         code, _, err = cli(capsys, *argv)
         assert code == 2 and "outside its own folder" in err
     assert (sim / "evil").is_dir()
+
+
+@ROOT_AND_LOOP
+@pytest.mark.root
+def test_eject_detaches_and_plug_attaches_again(capsys, station, sim_cleanup):
+    from pressroom.drives.loopsim import LoopSimProvider, add_loop_disk
+
+    spec = add_loop_disk(station.sim_dir, "ej", fs="ext4", size="32M", serial="EJECTME00001")
+    assert spec.backing is not None
+    with LoopSimProvider(station.sim_dir) as provider:
+        drive = next(d for d in provider.list_drives() if d.id == "sim:ej")
+        assert drive.serial == "EJECTME00001" and drive.mount_point is not None
+        provider.eject(drive)
+        assert not os.path.ismount(spec.backing.mount_point)
+        assert loopback.loop_of(Path(spec.backing.image)) is None
+        gone = next(d for d in provider.list_drives() if d.id == "sim:ej")
+        assert gone.serial is None and "sim attach ej" in (gone.serial_error or "")
+    data = str(station.app.config.data_dir)
+    code, out, _ = cli(capsys, "--data-dir", data, "sim", "plug", "ej")
+    assert code == 0 and "Attached ej" in out and os.path.ismount(spec.backing.mount_point)
