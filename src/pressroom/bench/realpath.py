@@ -246,7 +246,7 @@ def run(
     filesystems: tuple[str, ...] = ("ext4", "exfat", "fat32"),
     disks: int = 4,
     track_mb: float = 60.0,
-    rounds: int = 3,
+    rounds: int = 5,
     base: str | None = None,
 ) -> dict:
     root = Path(base or tempfile.gettempdir())
