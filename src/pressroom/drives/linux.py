@@ -160,11 +160,9 @@ def _disk_of_mount(m: Mount, fuse: dict[Path, str]) -> str | None:
     )
 
 
-def system_disks(
-    mounts: list[Mount], protect: list[Path], fuse: dict[Path, str] | None = None
-) -> set[str]:
-    """Whole-disk names that must never be offered (``fuse``: from :func:`_fuse_sources`)."""
-    fuse = _fuse_sources(mounts) if fuse is None else fuse
+def system_disks(mounts: list[Mount], protect: list[Path]) -> set[str]:
+    """Whole-disk names that must never be offered."""
+    fuse = _fuse_sources(mounts)
     paths = [Path(p) for p in SYSTEM_MOUNTS] + protect
     names: set[str] = set()
     for path in paths:
@@ -262,7 +260,7 @@ class LinuxProvider:
     def _candidates(self) -> list[_Candidate]:
         mounts = read_mounts()
         fuse = _fuse_sources(mounts)
-        forbidden = system_disks(mounts, self._protect, fuse)  # one /proc scan, not two
+        forbidden = system_disks(mounts, self._protect)
         by_disk: dict[str, list[Mount]] = {}
         for m in mounts:
             dev_name = None

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from pressroom.drives import loopback
-from pressroom.drives.base import Drive, DriveRefused, parse_size
+from pressroom.drives.base import Drive, parse_size
 from pressroom.drives.linux import LinuxProvider
 from pressroom.drives.simbackend import SimUsbBackend, SimUsbDevice
 from pressroom.drives.simulated import (
@@ -230,17 +230,19 @@ class LoopSimProvider(LinuxProvider):
         )
 
     def open_volume(self, drive: Drive) -> LocalVolume:
+        """The Linux provider's own volume; on a FAT32 disk under fusefat whose free space
+        reads as 0, one that counts free clusters (fusefat's ``f_ffree``) instead."""
+        vol = super().open_volume(drive)
+        if drive.filesystem != "vfat" or vol.free_space() != 0:
+            return vol
         cand = self._current(drive)
-        mount_point = cand.drive.mount_point
-        if mount_point is None:
-            raise DriveRefused(f"{cand.drive.label} is not mounted; run `pressroom sim attach`.")
+        cluster = loopback.fat_cluster_bytes(cand.devices[0])
+        if not cluster or cand.drive.mount_point is None:
+            return vol
         sys_dir = Path(f"/sys/class/block/{cand.sys_name}")
+        mount_point = cand.drive.mount_point
 
         def present() -> bool:
             return sys_dir.exists() and os.path.ismount(mount_point)
 
-        if cand.drive.filesystem == "vfat" and (
-            cluster := loopback.fat_cluster_bytes(cand.devices[0])
-        ):
-            return FuseFatVolume(mount_point, present, cluster)
-        return LocalVolume(mount_point, present=present)
+        return FuseFatVolume(mount_point, present, cluster)
