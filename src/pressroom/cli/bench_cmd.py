@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+from types import ModuleType
 
 from pressroom.errors import EXIT_FAILED, UsageError
 
@@ -31,8 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_bench)
 
 
-def available() -> dict[str, object]:
-    found = {}
+def available() -> dict[str, ModuleType]:
+    found: dict[str, ModuleType] = {}
     for name, module in SUITES.items():
         try:
             found[name] = importlib.import_module(module)
@@ -76,7 +77,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(json.dumps(results if len(results) > 1 else next(iter(results.values())), indent=2))
     else:
         for name, r in results.items():
-            verdict = {True: "PASS", False: "MISS", None: "SKIPPED"}[r.get("pass")]
+            passed = r.get("pass")
+            verdict = "SKIPPED" if passed is None else ("PASS" if passed else "MISS")
             print(f"[{name}] {verdict}")
             for key, value in r.items():
                 if not isinstance(value, list | dict):

@@ -166,7 +166,9 @@ class LoopSimProvider(LinuxProvider):
     def _usb_devices(self) -> list[SimUsbDevice]:
         """Only attached disks are "plugged in" on the simulated bus."""
         return [
-            s.usb_device() for s in self._backed().values() if loopback.loop_of(s.backing.image)
+            s.usb_device()
+            for s in self._backed().values()
+            if s.backing is not None and loopback.loop_of(Path(s.backing.image))
         ]
 
     def _loop_drive(self, name: str, backing: str, common: dict[str, object]) -> Drive | None:
