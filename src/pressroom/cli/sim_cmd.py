@@ -1,9 +1,14 @@
-"""`pressroom sim add|list|remove|plug`: virtual disks for demos and tests."""
+"""`pressroom sim add|list|remove|plug|attach`: virtual disks for demos and tests.
+
+``sim add --backing FS`` (root) makes a loop-backed disk: a simulated USB identity over
+a real file system in an image file, written through the Linux provider.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 
 from pressroom.app import App
 from pressroom.drives.base import format_size
@@ -40,7 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--product", default="Virtual Disk", help="product string")
     add.add_argument("--vid", type=_hex_id, default=0x1209, help="USB vendor id, hex")
     add.add_argument("--pid", type=_hex_id, default=0x5052, help="USB product id, hex")
-    add.add_argument("--size", default="8G", help="capacity, e.g. 8G, 512M")
+    add.add_argument("--size", help="capacity, e.g. 8G, 512M (default 8G; 256M with --backing)")
+    add.add_argument(
+        "--backing",
+        choices=["ext4", "exfat", "fat32", "fat16"],
+        help="root only: a real file system in a sparse image on a loop device, mounted at "
+        "the disk's media folder (speeds and faults other than usb-* do not apply)",
+    )
     add.add_argument("--write-mbps", type=float, default=30.0, help="write speed, MB/s")
     add.add_argument("--read-mbps", type=float, default=90.0, help="read speed, MB/s")
     add.add_argument(
@@ -67,6 +78,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     plug.add_argument("name", help="disk name")
     plug.set_defaults(func=_plug)
 
+    att = sub.add_parser(
+        "attach", help="re-attach loop-backed disks (after a reboot or an eject; root)"
+    )
+    att.add_argument("name", nargs="?", help="disk name")
+    att.add_argument("--all", action="store_true", help="every loop-backed disk")
+    att.set_defaults(func=_attach)
+
 
 def _sim_dir(args: argparse.Namespace):
     return App.from_args(args).config.sim_dir
@@ -76,24 +94,37 @@ def _add(args: argparse.Namespace) -> int:
     faults = None
     for text in args.fault:
         faults = parse_fault(text, faults)
+    identity = dict(
+        serial=args.serial,
+        vendor=args.vendor,
+        product=args.product,
+        vendor_id=args.vid,
+        product_id=args.pid,
+        faults=faults,
+    )
     try:
-        spec = add_sim_disk(
-            _sim_dir(args),
-            args.name,
-            serial=args.serial,
-            vendor=args.vendor,
-            product=args.product,
-            vendor_id=args.vid,
-            product_id=args.pid,
-            size=args.size,
-            write_mbps=args.write_mbps,
-            read_mbps=args.read_mbps,
-            faults=faults,
-        )
+        if args.backing:
+            spec = _add_backed(args, faults, identity)
+        else:
+            spec = add_sim_disk(
+                _sim_dir(args),
+                args.name,
+                size=args.size or "8G",
+                write_mbps=args.write_mbps,
+                read_mbps=args.read_mbps,
+                **identity,  # type: ignore[arg-type]
+            )
     except ValueError as exc:
         raise UsageError(f"Invalid disk size: {exc}.") from None
     if args.json:
         print(json.dumps(spec.to_dict(), indent=2))
+    elif spec.backing is not None:
+        b = spec.backing
+        print(
+            f"Added loop-backed disk {spec.name} on port {spec.port_path} "
+            f"({format_size(spec.size)} {b.fs} on {b.loop_device}, {b.driver} driver, "
+            f"mounted at {b.mount_point})."
+        )
     else:
         print(
             f"Added simulated disk {spec.name} on port {spec.port_path} ({format_size(spec.size)})."
@@ -101,15 +132,39 @@ def _add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _row(spec: SimDiskSpec, plugged: bool) -> dict[str, object]:
-    return {**spec.to_dict(), "plugged": plugged}
+def _add_backed(args: argparse.Namespace, faults, identity: dict) -> SimDiskSpec:
+    from pressroom.drives.loopsim import add_loop_disk
+
+    if faults is not None and any(
+        v not in (None, False) for k, v in asdict(faults).items() if k != "usb"
+    ):
+        raise UsageError(
+            "A loop-backed disk is written through a real file system, so only the "
+            "usb-permission and usb-timeout faults apply to it."
+        )
+    return add_loop_disk(
+        _sim_dir(args), args.name, fs=args.backing, size=args.size or "256M", **identity
+    )
+
+
+def _state(sim_dir, spec: SimDiskSpec) -> str:
+    if spec.backing is None:
+        return "plugged" if is_plugged(sim_dir, spec.name) else "unplugged"
+    from pressroom.drives.loopsim import loop_state
+
+    return loop_state(spec)
+
+
+def _row(sim_dir, spec: SimDiskSpec) -> dict[str, object]:
+    state = _state(sim_dir, spec)
+    return {**spec.to_dict(), "plugged": state in ("plugged", "attached"), "state": state}
 
 
 def _list(args: argparse.Namespace) -> int:
     sim_dir = _sim_dir(args)
     specs = list_sim_disks(sim_dir)
     if args.json:
-        print(json.dumps([_row(s, is_plugged(sim_dir, s.name)) for s in specs], indent=2))
+        print(json.dumps([_row(sim_dir, s) for s in specs], indent=2))
         return 0
     if not specs:
         print(f"No simulated disks in {sim_dir}; add one with `pressroom sim add --serial S`.")
@@ -126,11 +181,17 @@ def _list(args: argparse.Namespace) -> int:
         "serial",
         "size",
         "MB/s w/r",
+        "backing",
         "faults",
     ):
         table.add_column(col)
+    detached = []
     for s in specs:
-        name = s.name if is_plugged(sim_dir, s.name) else f"{s.name} (unplugged)"
+        state = _state(sim_dir, s)
+        name = s.name if state in ("plugged", "attached") else f"{s.name} ({state})"
+        if s.backing is not None and state != "attached":
+            detached.append(s.name)
+        b = s.backing
         table.add_row(
             name,
             s.port_path,
@@ -138,10 +199,13 @@ def _list(args: argparse.Namespace) -> int:
             f"{s.vendor} {s.product}",
             s.serial or "(none)",
             format_size(s.size),
-            f"{s.effective_write_mbps:g}/{s.effective_read_mbps:g}",
+            "-" if b else f"{s.effective_write_mbps:g}/{s.effective_read_mbps:g}",
+            f"{b.fs} ({b.driver or '?'}) {b.loop_device or ''}".strip() if b else "folder",
             ", ".join(s.faults.describe()) or "-",
         )
     Console().print(table)
+    if detached:
+        print(f"Re-attach with `pressroom sim attach NAME` as root: {', '.join(detached)}.")
     return 0
 
 
@@ -157,6 +221,29 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _plug(args: argparse.Namespace) -> int:
-    set_plugged(_sim_dir(args), args.name, True)
+    sim_dir = _sim_dir(args)
+    spec = next((s for s in list_sim_disks(sim_dir) if s.name == args.name), None)
+    if spec is not None and spec.backing is not None:
+        args.all = False
+        return _attach(args)
+    set_plugged(sim_dir, args.name, True)
     print(f"Plugged {args.name} back in.")
+    return 0
+
+
+def _attach(args: argparse.Namespace) -> int:
+    from pressroom.drives.loopsim import attach_loop_disk
+
+    sim_dir = _sim_dir(args)
+    if args.all == bool(args.name):
+        raise UsageError("Give either a disk name or --all.")
+    specs = list_sim_disks(sim_dir)
+    names = [s.name for s in specs if s.backing is not None] if args.all else [args.name]
+    for name in names:
+        spec = attach_loop_disk(sim_dir, name)
+        b = spec.backing
+        assert b is not None
+        print(f"Attached {name}: {b.fs} on {b.loop_device}, mounted at {b.mount_point}.")
+    if not names:
+        print("There are no loop-backed disks to attach.")
     return 0

@@ -61,15 +61,29 @@ class CombinedProvider:
 
     def __init__(self, providers: list[DriveProvider]):
         self.providers = providers
+        self._owners: dict[str, DriveProvider] = {}  # drive id -> provider, from the last list
 
     def _owner(self, drive: Drive) -> DriveProvider:
+        # Drive ids are provider-specific ("sim:", "usb:", "loop:"), so the provider that
+        # last listed an id still owns it; it re-checks the drive itself in open_volume.
+        # This spares a full enumeration of every provider (a /proc and sysfs scan on
+        # Linux) for each disk the engine opens.
+        known = self._owners.get(drive.id)
+        if known is not None:
+            return known
         for p in self.providers:
             if any(d.id == drive.id for d in p.list_drives()):
+                self._owners[drive.id] = p
                 return p
         raise DriveRefused(f"{drive.label} is no longer attached.")
 
     def list_drives(self) -> list[Drive]:
-        return [d for p in self.providers for d in p.list_drives()]
+        out = []
+        for p in self.providers:
+            for d in p.list_drives():
+                self._owners[d.id] = p
+                out.append(d)
+        return out
 
     def watch(self, callback: DriveCallback) -> Watcher:
         return _Watchers([p.watch(callback) for p in self.providers])
@@ -93,16 +107,26 @@ def default_provider(config: Config, *, demo: bool = False) -> DriveProvider:
 
     Demo mode: simulated disks only (a few healthy ones are created if the sim
     directory is empty). Otherwise: real removable disks on Linux, plus the simulated
-    disks whenever the sim directory has some. Other systems are not supported yet
-    outside demo mode.
+    disks whenever the sim directory has some. Loop-backed simulated disks (Linux) go
+    through :class:`~pressroom.drives.loopsim.LoopSimProvider`, the real I/O path.
+    Other systems are not supported yet outside demo mode.
     """
     sim_dir = Path(config.sim_dir)
     if demo:
         ensure_demo_disks(sim_dir)
-        return SimulatedProvider(sim_dir)
+    specs = list_sim_disks(sim_dir)
     providers: list[DriveProvider] = []
-    if list_sim_disks(sim_dir):
+    if demo or any(s.backing is None for s in specs):
         providers.append(SimulatedProvider(sim_dir))
+    if any(s.backing is not None for s in specs) and sys.platform.startswith("linux"):
+        try:
+            from pressroom.drives.loopsim import LoopSimProvider
+
+            providers.append(LoopSimProvider(sim_dir, protect=[config.data_dir, sim_dir]))
+        except (ImportError, OSError) as exc:
+            log.info("loop-backed simulated disks unavailable: %s", exc)
+    if demo:
+        return providers[0] if len(providers) == 1 else CombinedProvider(providers)
     if sys.platform.startswith("linux"):
         try:
             from pressroom.drives.linux import LinuxProvider

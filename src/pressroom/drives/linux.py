@@ -138,6 +138,8 @@ class _Candidate:
 class LinuxProvider:
     """Removable block devices (and, for tests, loop devices) as Drives."""
 
+    loops_only = False  # a subclass that serves only loop devices sets this
+
     def __init__(
         self,
         usb_reader: UsbSerialReader | None = None,
@@ -204,6 +206,7 @@ class LinuxProvider:
             name in forbidden
             or name.startswith(_SKIP_PREFIXES)
             or (is_loop and not self._allow_loop)
+            or (not is_loop and self.loops_only)
         ):
             return None
         sys_path = Path(dev.sys_path)
@@ -239,22 +242,9 @@ class LinuxProvider:
             read_only=read_only,
         )
         if is_loop:
-            serial = self._loop_serial(name, backing)
-            drive = Drive(
-                id=f"loop:{name}",
-                label=f"Loop {name} ({Path(backing).name})",
-                kind="loop",
-                vendor_id=None,
-                product_id=None,
-                vendor="Linux",
-                product="Loop device",
-                serial=serial,
-                serial_error=None if serial else "Loop devices have no USB serial; none was given.",
-                bus=None,
-                address=None,
-                port_path=name,
-                **common,  # type: ignore[arg-type]
-            )
+            drive = self._loop_drive(name, backing, common)
+            if drive is None:
+                return None
         elif usb_dev is not None:
             drive = self._usb_drive(name, usb_dev, common)
         else:  # removable but not USB (e.g. an internal SD slot on PCI/MMC)
@@ -275,6 +265,29 @@ class LinuxProvider:
             )
         return _Candidate(
             drive, [f"/dev/{d}" for d in devices], [m.mount_point for m in mounts], name, medium
+        )
+
+    def _loop_drive(self, name: str, backing: str, common: dict[str, object]) -> Drive | None:
+        """The Drive for loop device ``name`` backed by the file ``backing`` (None: skip it).
+
+        A hook: a subclass may give loop devices an identity of its own (for example the
+        simulated USB identity of a loop-backed simulated disk).
+        """
+        serial = self._loop_serial(name, backing)
+        return Drive(
+            id=f"loop:{name}",
+            label=f"Loop {name} ({Path(backing).name})",
+            kind="loop",
+            vendor_id=None,
+            product_id=None,
+            vendor="Linux",
+            product="Loop device",
+            serial=serial,
+            serial_error=None if serial else "Loop devices have no USB serial; none was given.",
+            bus=None,
+            address=None,
+            port_path=name,
+            **common,  # type: ignore[arg-type]
         )
 
     def _usb_drive(self, name: str, usb_dev, common: dict[str, object]) -> Drive:

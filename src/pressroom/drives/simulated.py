@@ -5,6 +5,13 @@ Layout of the sim directory (``Config.sim_dir``)::
     <name>/disk.toml     descriptor (or disk.json): identity, size, speeds, faults
     <name>/media/        the disk's files (its "mount point")
     <name>/unplugged     present while the disk is pulled out (fault or eject)
+    <name>/disk.img      loop-backed disks only: the image with a real file system,
+                         mounted at <name>/media through a loop device (root only)
+
+A descriptor with a ``[backing]`` table describes a loop-backed disk: its identity comes
+from here like any simulated disk's, but its files live on a real file system written
+through the Linux provider (:mod:`pressroom.drives.loopsim`), not through
+:class:`SimVolume`. :class:`SimulatedProvider` leaves those disks alone.
 
 Serials are *not* taken from the descriptor directly: they are served by
 :class:`~pressroom.drives.simbackend.SimUsbBackend` and read back through
@@ -46,6 +53,7 @@ from pressroom.errors import UsageError
 MB = 1_000_000  # disk speeds are quoted in decimal megabytes per second
 SLOW_WRITE_MBPS, SLOW_READ_MBPS = 1.5, 4.0
 DESCRIPTOR, DESCRIPTOR_JSON, MEDIA, UNPLUGGED = "disk.toml", "disk.json", "media", "unplugged"
+IMAGE = "disk.img"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -66,6 +74,21 @@ class SimFaults:
 
 
 @dataclass
+class SimBacking:
+    """A loop-backed disk's real storage: what ``sim add --backing`` set up.
+
+    ``loop_device`` and ``driver`` record the last attach; loop devices vanish on reboot,
+    so the provider always looks the device up from ``image`` and never trusts this field.
+    """
+
+    fs: str  # ext4 | exfat | fat32 | fat16
+    image: str  # absolute path of the image file
+    mount_point: str  # absolute path where it is mounted (the disk's media folder)
+    loop_device: str = ""  # /dev/loopN at the last attach
+    driver: str = ""  # kernel | fuse (how it was mounted at the last attach)
+
+
+@dataclass
 class SimDiskSpec:
     """The descriptor of one simulated disk (what ``disk.toml`` holds)."""
 
@@ -82,6 +105,7 @@ class SimDiskSpec:
     write_mbps: float = 30.0
     read_mbps: float = 90.0
     faults: SimFaults = field(default_factory=SimFaults)
+    backing: SimBacking | None = None
 
     @property
     def effective_write_mbps(self) -> float:
@@ -108,14 +132,22 @@ class SimDiskSpec:
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["faults"] = {k: v for k, v in data["faults"].items() if v not in (None, False)}
+        if data["backing"] is None:
+            del data["backing"]  # TOML has no null; folder disks have no backing table
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> SimDiskSpec:
         raw = dict(data)
         faults = SimFaults(**raw.pop("faults", {}) or {})  # type: ignore[arg-type]
-        known = set(cls.__dataclass_fields__) - {"faults"}
-        spec = cls(**{k: v for k, v in raw.items() if k in known}, faults=faults)  # type: ignore[arg-type]
+        back = raw.pop("backing", None)
+        backing = SimBacking(**back) if back else None  # type: ignore[arg-type]
+        known = set(cls.__dataclass_fields__) - {"faults", "backing"}
+        spec = cls(
+            **{k: v for k, v in raw.items() if k in known},  # type: ignore[arg-type]
+            faults=faults,
+            backing=backing,
+        )
         spec.size = parse_size(spec.size)  # type: ignore[arg-type]
         return spec
 
@@ -170,8 +202,14 @@ def add_sim_disk(
     read_mbps: float = 90.0,
     faults: SimFaults | None = None,
     bus: int = 1,
+    backing_fs: str | None = None,
 ) -> SimDiskSpec:
-    """Create a virtual disk (descriptor + empty media folder) on the next free port."""
+    """Create a virtual disk (descriptor + empty media folder) on the next free port.
+
+    With ``backing_fs`` the descriptor only *describes* a loop-backed disk (image path,
+    file system, mount point); :func:`pressroom.drives.loopsim.add_loop_disk` makes the
+    image and mounts it.
+    """
     root = Path(sim_dir)
     root.mkdir(parents=True, exist_ok=True)
     existing = list_sim_disks(root)
@@ -205,16 +243,65 @@ def add_sim_disk(
         faults=faults or SimFaults(),
     )
     disk_dir = root / name
+    if backing_fs is not None:
+        base = Path(os.path.abspath(disk_dir))
+        spec.backing = SimBacking(
+            fs=backing_fs, image=str(base / IMAGE), mount_point=str(base / MEDIA)
+        )
     (disk_dir / MEDIA).mkdir(parents=True)
     _write_spec(disk_dir, spec)
     return spec
 
 
 def remove_sim_disk(sim_dir: str | os.PathLike[str], name: str) -> None:
+    """Delete a disk and its files; a loop-backed one is unmounted and detached first."""
     disk_dir = Path(sim_dir) / name
-    if _read_spec(disk_dir) is None:
+    spec = _read_spec(disk_dir)
+    if spec is None:
         raise UsageError(f"There is no simulated disk named {name!r}.")
+    if spec.backing is not None:
+        from pressroom.drives import loopback
+
+        image, media = backing_paths(disk_dir, spec.backing)
+        device = loopback.loop_of(image)
+        if device or os.path.ismount(media):
+            loopback.require_root(f"Removing the attached loop-backed disk {name!r} needs")
+            loopback.unmount(media)
+            if device:
+                loopback.detach(device)
+        if os.path.ismount(media):  # never delete through a mounted file system
+            raise UsageError(f"{media} is still mounted; unmount it first.")
     shutil.rmtree(disk_dir)
+
+
+def backing_paths(disk_dir: Path, backing: SimBacking) -> tuple[Path, Path]:
+    """The image and mount point of a loop-backed disk, refused unless they are the disk's
+    own ``disk.img`` and ``media`` (so an edited descriptor cannot have the station mount
+    over, or unmount, some other place)."""
+    base = Path(os.path.realpath(disk_dir))
+    image, media = Path(backing.image), Path(backing.mount_point)
+    if (
+        Path(os.path.realpath(image.parent)) != base
+        or image.name != IMAGE
+        or Path(os.path.realpath(media.parent)) != base
+        or media.name != MEDIA
+    ):
+        raise UsageError(
+            f"The descriptor of {disk_dir.name} names an image or mount point outside "
+            "its own folder; refusing to use it."
+        )
+    return base / IMAGE, base / MEDIA
+
+
+def set_backing(sim_dir: str | os.PathLike[str], name: str, backing: SimBacking) -> SimDiskSpec:
+    """Record where a loop-backed disk is attached now (after ``attach``)."""
+    disk_dir = Path(sim_dir) / name
+    spec = _read_spec(disk_dir)
+    if spec is None:
+        raise UsageError(f"There is no simulated disk named {name!r}.")
+    spec.backing = backing
+    _write_spec(disk_dir, spec)
+    return spec
 
 
 def set_plugged(sim_dir: str | os.PathLike[str], name: str, plugged: bool, why: str = "") -> None:
@@ -513,7 +600,11 @@ class SimulatedProvider:
         return [s.usb_device() for s in self._plugged_specs()]
 
     def _plugged_specs(self) -> list[SimDiskSpec]:
-        return [s for s in list_sim_disks(self.sim_dir) if is_plugged(self.sim_dir, s.name)]
+        return [
+            s
+            for s in list_sim_disks(self.sim_dir)
+            if s.backing is None and is_plugged(self.sim_dir, s.name)
+        ]
 
     def _state(self, spec: SimDiskSpec) -> SimDiskState:
         """The runtime state of a disk; renewed when the descriptor changes or it is re-plugged."""
