@@ -264,18 +264,6 @@ def test_descriptor_keeps_the_backing_and_folder_disks_have_none(tmp_path):
         assert [d.id for d in sim.list_drives()] == ["sim:folder"]
 
 
-def test_fusefat_free_space_comes_from_free_clusters(tmp_path, monkeypatch):
-    from pressroom.drives.loopsim import fat_free
-
-    class St:
-        f_blocks, f_ffree = 0, 1000
-
-    monkeypatch.setattr(os, "statvfs", lambda p: St())
-    assert fat_free(tmp_path, 4096, 0) == 4096 * 1000
-    assert fat_free(tmp_path, 4096, 123) == 123  # a statvfs that works is believed
-    assert fat_free(tmp_path, None, 0) == 0  # no FAT boot sector: no guess
-
-
 def test_real_path_bench_is_skipped_not_failed_without_root(monkeypatch, tmp_path):
     from pressroom.bench import realpath
 

@@ -74,13 +74,17 @@ def count_free(fat: bytes, geo: FatGeometry) -> int:
         return free
     code = "H" if geo.bits == 16 else "I"
     width = geo.bits // 8
-    entries = array(code, fat[2 * width : (n + 2) * width])
+    raw = bytearray(fat[2 * width : (n + 2) * width])
+    if geo.bits == 32:  # the top 4 bits are reserved: 0x?0000000 is free too
+        raw[3::4] = raw[3::4].translate(_LOW_NIBBLE)  # one C pass, not sixteen counts
+    entries = array(code, raw)
     if sys.byteorder != "little":
         entries.byteswap()
-    free = entries.count(0)
-    if geo.bits == 32:  # the top 4 bits are reserved: 0x?0000000 is free too
-        free += sum(entries.count(hi << 28) for hi in range(1, 16))
-    return free
+    return entries.count(0)
+
+
+# Each byte with its high nibble cleared: FAT32 entries are 28 bits in 32.
+_LOW_NIBBLE = bytes(b & 0x0F for b in range(256))
 
 
 def fat_free_bytes(device: str) -> int | None:

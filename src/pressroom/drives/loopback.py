@@ -226,28 +226,3 @@ def _wait(cond, seconds: float) -> bool:
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
-
-
-def fat_cluster_bytes(device: str) -> int | None:
-    """Bytes per cluster from a FAT boot sector (None if it is not a FAT boot sector)."""
-    try:
-        with open(device, "rb") as fh:
-            boot = fh.read(512)
-    except OSError:
-        return None
-    if len(boot) < 512 or boot[510:512] != b"\x55\xaa":
-        return None
-    per_sector = int.from_bytes(boot[11:13], "little")
-    per_cluster = boot[13]
-    if per_sector not in (512, 1024, 2048, 4096) or per_cluster not in (
-        1,
-        2,
-        4,
-        8,
-        16,
-        32,
-        64,
-        128,
-    ):
-        return None
-    return per_sector * per_cluster

@@ -32,7 +32,6 @@ from pressroom.drives.simulated import (
     set_backing,
 )
 from pressroom.drives.usb import UsbInfo, UsbSerialReader
-from pressroom.drives.volume import LocalVolume
 from pressroom.errors import PressroomError, UsageError
 
 # -- making, attaching and describing loop-backed disks ---------------------------------
@@ -115,28 +114,6 @@ def detached_reason(spec: SimDiskSpec) -> str:
 # -- the provider ---------------------------------------------------------------------------
 
 
-class FuseFatVolume(LocalVolume):
-    """fusefat reports 0 blocks for FAT32 in statvfs but the free cluster count in
-    ``f_ffree``: free space is that times the cluster size from the boot sector."""
-
-    def __init__(self, root: Path, present, cluster_bytes: int):
-        super().__init__(root, present=present)
-        self.cluster_bytes = cluster_bytes
-
-    def free_space(self) -> int:
-        return fat_free(self.root, self.cluster_bytes, super().free_space())
-
-
-def fat_free(root: Path | str, cluster_bytes: int | None, statvfs_free: int) -> int:
-    if statvfs_free or not cluster_bytes:
-        return statvfs_free
-    try:
-        st = os.statvfs(root)
-    except OSError:
-        return statvfs_free
-    return st.f_ffree * cluster_bytes if st.f_blocks == 0 else statvfs_free
-
-
 class LoopSimProvider(LinuxProvider):
     """The Linux provider over loop-backed simulated disks only, each with its USB identity."""
 
@@ -181,9 +158,6 @@ class LoopSimProvider(LinuxProvider):
         serial_error = info.serial_error if info else str(got)
         if common["mount_point"] is None and not serial_error:
             serial_error = detached_reason(spec)
-        if spec.backing.fs.startswith("fat") and common["mount_point"] is not None:
-            cluster = loopback.fat_cluster_bytes(f"/dev/{name}")
-            common["free"] = fat_free(common["mount_point"], cluster, common["free"])  # type: ignore[arg-type]
         return Drive(
             id=f"sim:{spec.name}",
             label=spec.name,
@@ -230,21 +204,3 @@ class LoopSimProvider(LinuxProvider):
             removable=True,
             read_only=False,
         )
-
-    def open_volume(self, drive: Drive) -> LocalVolume:
-        """The Linux provider's own volume; on a FAT32 disk under fusefat whose free space
-        reads as 0, one that counts free clusters (fusefat's ``f_ffree``) instead."""
-        vol = super().open_volume(drive)
-        if drive.filesystem != "vfat" or vol.free_space() != 0:
-            return vol
-        cand = self._current(drive)
-        cluster = loopback.fat_cluster_bytes(cand.devices[0])
-        if not cluster or cand.drive.mount_point is None:
-            return vol
-        sys_dir = Path(f"/sys/class/block/{cand.sys_name}")
-        mount_point = cand.drive.mount_point
-
-        def present() -> bool:
-            return sys_dir.exists() and os.path.ismount(mount_point)
-
-        return FuseFatVolume(mount_point, present, cluster)
