@@ -11,34 +11,17 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from pressroom.catalog.store import CatalogStore
-from pressroom.config import Config
-from pressroom.drives.base import DriveProvider
-from pressroom.ledger import Ledger
+from pressroom.aftercare.parts import AftercareParts
 from pressroom.secure.keys import KeyStore
 from pressroom.secure.verifier import Trust
 
 
-class Parts(Protocol):
-    """What ``pressroom.app.App`` provides: each part built on first use."""
-
-    @property
-    def config(self) -> Config: ...
+class Parts(AftercareParts, Protocol):
+    """What ``pressroom.app.App`` provides, each part built on first use: the parts
+    aftercare takes (config, keys, ledger, catalog, drives) and whether disks are demo."""
 
     @property
     def demo(self) -> bool: ...
-
-    @property
-    def keystore(self) -> KeyStore: ...
-
-    @property
-    def ledger(self) -> Ledger: ...
-
-    @property
-    def catalog(self) -> CatalogStore: ...
-
-    @property
-    def drive_provider(self) -> DriveProvider: ...
 
 
 def trust_of(keystore: KeyStore) -> Trust:
