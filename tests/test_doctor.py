@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 import usb.core
 
-from pressroom import doctor
 from pressroom.app import App
 from pressroom.cli import main
 from pressroom.config import load_config
 from pressroom.secure.grant import create_grant
 from pressroom.secure.rights import RightsLimits
+from pressroom.station import doctor
+from pressroom.station.doctor import data, desktop, runner, software
+from pressroom.station.doctor import usb as usb_checks
 
 DAY = 86_400
 
@@ -68,12 +70,12 @@ def _station(app: App, *, copies: int = 10, days: int = 365, now: float | None =
 def _run(app: App, tmp_path: Path, **kw) -> dict[str, doctor.Check]:
     kw.setdefault("host", _host(tmp_path))
     kw.setdefault("qt_probe", _ok_probe)
-    return {c.name: c for c in doctor.Doctor(app, **kw).run()}
+    return {c.name: c for c in app.station.doctor.examine(**kw)}
 
 
 def test_fresh_station_fails_on_keys_and_grant_and_creates_nothing(app, tmp_path):
     checks = _run(app, tmp_path)
-    assert [c for c in doctor.CHECKS if c[0] not in checks] == []
+    assert [c for c in runner.CHECKS if c[0] not in checks] == []
     assert checks["keys"].status == "fail"
     assert "keys init" in checks["keys"].action
     assert checks["grant"].status == "fail"
@@ -84,7 +86,7 @@ def test_fresh_station_fails_on_keys_and_grant_and_creates_nothing(app, tmp_path
 
 
 def test_ready_station_passes_with_warnings_only(app, tmp_path, monkeypatch):
-    monkeypatch.setattr(doctor, "_find_library", lambda name: f"lib{name}.so.0")
+    monkeypatch.setattr(desktop, "_find_library", lambda name: f"lib{name}.so.0")
     _station(app)
     checks = _run(app, tmp_path)
     failed = {n: c.message for n, c in checks.items() if c.status == "fail"}
@@ -152,7 +154,7 @@ def test_private_key_readable_by_others_warns(app, tmp_path):
 
 def test_unwritable_data_dir(app, tmp_path, monkeypatch):
     app.config.data_dir.mkdir(parents=True)
-    monkeypatch.setattr(doctor, "_writable", lambda folder: False)
+    monkeypatch.setattr(data, "_writable", lambda folder: False)
     checks = _run(app, tmp_path)
     assert checks["data"].status == "fail"
     assert "not writable" in checks["data"].message
@@ -172,7 +174,7 @@ def test_data_dir_that_is_a_file(tmp_path):
 def test_low_free_space(app, tmp_path, monkeypatch, free, status):
     app.config.data_dir.mkdir(parents=True)
     monkeypatch.setattr(
-        doctor.shutil, "disk_usage", lambda p: type("U", (), {"free": free})(), raising=True
+        data.shutil, "disk_usage", lambda p: type("U", (), {"free": free})(), raising=True
     )
     assert _run(app, tmp_path)["data"].status == status
 
@@ -212,16 +214,16 @@ def _fake_usb(tmp_path: Path) -> doctor.Host:
 
 def test_usb_disks_are_found_by_their_mass_storage_interface(tmp_path):
     host = _fake_usb(tmp_path)
-    assert doctor.usb_disks(host) == [host.dev_usb / "001" / "005"]
+    assert usb_checks.usb_disks(host) == [host.dev_usb / "001" / "005"]
 
 
 def test_usb_disk_this_user_cannot_open(app, tmp_path, monkeypatch):
     host = _fake_usb(tmp_path)
-    monkeypatch.setattr(doctor, "_can_open", lambda node: False)
+    monkeypatch.setattr(usb_checks, "_can_open", lambda node: False)
     check = _run(app, tmp_path, host=host)["usb"]
     assert check.status == "fail"
     assert "1 of 1" in check.message and "udev rule" in check.action
-    monkeypatch.setattr(doctor, "_can_open", lambda node: True)
+    monkeypatch.setattr(usb_checks, "_can_open", lambda node: True)
     assert _run(app, tmp_path, host=host)["usb"].status == "ok"
 
 
@@ -284,7 +286,7 @@ def test_qt_that_crashes_is_a_failure_not_a_crash(app, tmp_path):
 
 
 def test_real_qt_probe_in_a_child_process():
-    result = doctor.run_qt_probe()
+    result = desktop.run_qt_probe()
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split(".")[0] == "6"
 
@@ -300,7 +302,7 @@ def test_qt_without_multimedia_is_a_warning_naming_libpulse(app, tmp_path):
 
 
 def test_missing_libpulse(app, tmp_path, monkeypatch):
-    monkeypatch.setattr(doctor, "_find_library", lambda name: None)
+    monkeypatch.setattr(desktop, "_find_library", lambda name: None)
     check = _run(app, tmp_path)["audio"]
     assert check.status == "fail" and "libpulse0" in check.action
 
@@ -309,7 +311,7 @@ def test_a_check_that_raises_becomes_one_fail_line(app, tmp_path, monkeypatch):
     def broken(d):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(doctor, "CHECKS", (("keys", broken), *doctor.CHECKS[:1]))
+    monkeypatch.setattr(runner, "CHECKS", (("keys", broken), *runner.CHECKS[:1]))
     checks = _run(app, tmp_path)
     assert checks["keys"].status == "fail" and "boom" in checks["keys"].message
     assert checks["python"].status == "ok"
@@ -320,24 +322,24 @@ def test_cli_json_and_text(capsys, monkeypatch):
     assert main(["doctor", "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] is False
-    assert [c["name"] for c in out["checks"]] == [name for name, _ in doctor.CHECKS]
+    assert [c["name"] for c in out["checks"]] == [name for name, _ in runner.CHECKS]
     assert {c["status"] for c in out["checks"]} <= {"ok", "warn", "fail"}
     assert main(["doctor"]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == len(doctor.CHECKS) + 1
+    assert len(lines) == len(runner.CHECKS) + 1
     assert re.fullmatch(r"\d+ problems? to fix, \d+ warnings?\.", lines[-1])
     assert all(line.split()[0] in ("OK", "WARN", "FAIL") for line in lines[:-1])
 
 
 def test_missing_dependency(app, tmp_path, monkeypatch):
-    real = doctor.importlib.metadata.version
+    real = software.importlib.metadata.version
 
     def version(dist):
         if dist == "pyusb":
-            raise doctor.importlib.metadata.PackageNotFoundError(dist)
+            raise software.importlib.metadata.PackageNotFoundError(dist)
         return real(dist)
 
-    monkeypatch.setattr(doctor.importlib.metadata, "version", version)
+    monkeypatch.setattr(software.importlib.metadata, "version", version)
     check = _run(app, tmp_path)["python"]
     assert check.status == "fail" and "pyusb is not installed" in check.message
 

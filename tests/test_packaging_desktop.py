@@ -90,13 +90,14 @@ def test_kiosk_unit_starts_with_the_session_and_restarts():
 
 
 def test_udev_rule_is_the_one_doctor_and_the_usb_layer_name():
-    from pressroom import doctor
     from pressroom.drives import usb
+    from pressroom.station.doctor import host
+    from pressroom.station.doctor import usb as doctor
 
     assert (ROOT / doctor.UDEV_RULE_SOURCE).is_file()
     assert usb.UDEV_RULE == doctor.UDEV_RULE_SOURCE
     assert Path(doctor.UDEV_RULE_SOURCE).name == doctor.UDEV_RULE_NAME
-    assert f'GROUP="{doctor.OPERATOR_GROUP}"' in (ROOT / doctor.UDEV_RULE_SOURCE).read_text()
+    assert f'GROUP="{host.OPERATOR_GROUP}"' in (ROOT / doctor.UDEV_RULE_SOURCE).read_text()
 
 
 def test_bundle_spec_names_existing_inputs():

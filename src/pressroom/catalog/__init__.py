@@ -10,9 +10,9 @@ from __future__ import annotations
 from pressroom.catalog.demo import demo_dir
 from pressroom.catalog.importer import ImportReport, Skipped, import_paths, read_track
 from pressroom.catalog.resolve import resolve_track
-from pressroom.catalog.schema import define_catalog_table
 from pressroom.catalog.store import AmbiguousTrackRef, CatalogStore, SqlCatalogStore
 from pressroom.catalog.track import TrackInfo, TrackReadError, hash_file
+from pressroom.tables import define_catalog_table
 
 __all__ = [
     "AmbiguousTrackRef",

@@ -15,9 +15,9 @@ from typing import Protocol, runtime_checkable
 from sqlalchemy import Engine, MetaData, Table, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from pressroom.catalog.schema import define_catalog_table
 from pressroom.catalog.track import TrackInfo
 from pressroom.errors import UsageError
+from pressroom.tables import define_catalog_table
 
 _HEX = re.compile(r"[0-9a-f]+")
 

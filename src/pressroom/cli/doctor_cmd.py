@@ -1,7 +1,7 @@
 """`pressroom doctor [--json]`: one line per check of what this station needs.
 
 Exit 0 when nothing FAILs (warnings allowed), 1 otherwise. The checks themselves live in
-:mod:`pressroom.doctor`; this module only prints them.
+:mod:`pressroom.station.doctor` (``app.station.doctor``); this module only prints them.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from pressroom import doctor
+    from pressroom.station.doctor import exit_code, probe_qt
 
     if args.probe_qt:
-        return doctor.probe_qt()
+        return probe_qt()
     with App.from_args(args) as app:
-        checks = doctor.Doctor(app).run()
+        checks = app.station.doctor.examine()
         if args.json:
-            print(json.dumps(doctor.report_json(checks, app), indent=2))
+            print(json.dumps(app.station.doctor.report_json(checks), indent=2))
         else:
             for check in checks:
                 print(check.line())
@@ -45,4 +45,4 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                 if failed or warned
                 else "Everything this station needs is in place."
             )
-    return EXIT_FAILED if doctor.exit_code(checks) else 0
+    return EXIT_FAILED if exit_code(checks) else 0

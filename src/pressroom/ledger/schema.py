@@ -4,15 +4,16 @@ Times are Unix seconds as floats (UTC), except ``events.at``, which is integer
 microseconds because it is hashed and must survive every database round trip exactly.
 Binary ids are stored as lowercase hex so that they read the same in SQL, CSV and JSON.
 
-The ``catalog`` table belongs to :mod:`pressroom.catalog`; it lives in this database so
-one PostgreSQL URL shares tracks, grants and quotas across a fleet.
+The ``catalog`` table belongs to :mod:`pressroom.catalog` and is defined in
+:mod:`pressroom.tables`, below both; it lives in this database so one PostgreSQL URL
+shares tracks, grants and quotas across a fleet.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from pressroom.catalog.schema import define_catalog_table
+from pressroom.tables import define_catalog_table
 
 metadata = sa.MetaData()
 catalog = define_catalog_table(metadata)

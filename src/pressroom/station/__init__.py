@@ -15,6 +15,7 @@ from pressroom.station.aftercare import AftercareService
 from pressroom.station.catalog import CatalogService
 from pressroom.station.demo import DemoService
 from pressroom.station.disks import DiskService
+from pressroom.station.doctor import DoctorService
 from pressroom.station.grants import GrantService, Usability
 from pressroom.station.keys import KeyService
 from pressroom.station.parts import Parts
@@ -36,6 +37,7 @@ class Station:
     aftercare: AftercareService
     demo: DemoService
     setup: SetupService
+    doctor: DoctorService
 
     @classmethod
     def build(cls, parts: Parts) -> Station:
@@ -55,6 +57,7 @@ class Station:
             aftercare=AftercareService(parts, runs),
             demo=demo,
             setup=SetupService(parts, keys, grants, demo),
+            doctor=DoctorService(parts, keys, grants),
         )
 
 

@@ -1,7 +1,9 @@
-"""The ``catalog`` table, defined on a MetaData the caller owns.
+"""Tables two parts share: the ``catalog`` table, defined on a MetaData the caller owns.
 
-The ledger includes this table in its own metadata (and so in its Alembic migrations);
-the catalog never creates a second schema of its own. The columns follow the ledger's
+It sits below both :mod:`pressroom.catalog` (which reads and writes it) and
+:mod:`pressroom.ledger` (whose metadata, and so whose Alembic migrations, include it), so
+the two parts stay independent of each other (docs/ARCHITECTURE.md); the catalog never
+creates a second schema of its own. The columns follow the ledger's
 conventions and its migration 0001: times are Unix seconds as floats, and unknown text
 tags are stored as '' (NOT NULL with a server default) so SQL and CSV reports need no
 NULL handling; the store maps '' back to None.
