@@ -101,3 +101,35 @@ def test_flac_parser_refuses_what_it_cannot_splice() -> None:
         flac.parse(b"RIFF....")
     with pytest.raises(flac.FlacError):
         flac.parse(b"fLaC\x00\x00")
+
+
+def test_marking_is_a_right_and_a_grant_may_require_it() -> None:
+    from pressroom.errors import UsageError
+    from pressroom.secure.errors import FormatError
+    from pressroom.secure.rights import PRESETS, Rights, RightsLimits, parse_rights
+
+    assert "marked" in PRESETS
+    marked = parse_rights("marked", 0)
+    assert marked == Rights(marked=True) == parse_rights("mark=yes", 0)
+    assert Rights.from_cbor(marked.to_cbor()) == marked
+    # an unmarked licence keeps its exact fields (no new key), and reads back unmarked
+    assert "marked" not in Rights().to_cbor()
+    with pytest.raises(FormatError):
+        Rights.from_cbor({**Rights().to_cbor(), "marked": False})
+    with pytest.raises(UsageError):
+        parse_rights("mark=maybe", 0)
+    limits = RightsLimits(marking=True)
+    assert RightsLimits.from_cbor(limits.to_cbor()) == limits
+    assert "marking" not in RightsLimits().to_cbor()
+    assert limits.violation(Rights(), 0) == "the grant requires watermarked copies"
+    assert limits.violation(marked, 0) is None
+
+
+def test_copy_payload_carries_kind_and_refuses_an_index_that_does_not_fit() -> None:
+    sale = code.Payload.for_copy(7, 12)
+    spare = code.Payload.for_copy(7, 12, replacement=True)
+    assert (sale.index, sale.replacement) == (12, False)
+    assert (spare.index, spare.replacement) == (12, True)
+    assert code.Payload.from_int(spare.to_int()) == spare
+    with pytest.raises(ValueError):
+        code.Payload.for_copy(7, 1 << 15)

@@ -17,6 +17,7 @@ from pressroom.station.demo import DemoService
 from pressroom.station.disks import DiskService
 from pressroom.station.grants import GrantService, Usability
 from pressroom.station.keys import KeyService
+from pressroom.station.marking import MarkingService, Trace
 from pressroom.station.parts import Parts
 from pressroom.station.reports import ReportService
 from pressroom.station.runs import Readiness, RunBusy, RunService
@@ -36,6 +37,7 @@ class Station:
     aftercare: AftercareService
     demo: DemoService
     setup: SetupService
+    marking: MarkingService
 
     @classmethod
     def build(cls, parts: Parts) -> Station:
@@ -55,7 +57,8 @@ class Station:
             aftercare=AftercareService(parts, runs),
             demo=demo,
             setup=SetupService(parts, keys, grants, demo),
+            marking=MarkingService(parts),
         )
 
 
-__all__ = ["Readiness", "RunBusy", "Station", "Usability"]
+__all__ = ["Readiness", "RunBusy", "Station", "Trace", "Usability"]

@@ -19,6 +19,7 @@ INFO_BITS = PAYLOAD_BITS + CHECK_BITS
 K = 7  # constraint length of the (133, 171) code, as in 802.11 and audiowmark
 POLYS = (0o133, 0o171)
 CODED_BITS = (INFO_BITS + K - 1) * 2
+REPLACEMENT_BIT = 0x8000
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,21 @@ class Payload:
 
     grant_tag: int
     copy_index: int
+
+    @classmethod
+    def for_copy(cls, tag: int, copy_index: int, *, replacement: bool = False) -> Payload:
+        """A grant's copy: the index in 15 bits, the top bit set for a replacement copy."""
+        if not 0 < copy_index < REPLACEMENT_BIT:
+            raise ValueError(f"copy index {copy_index} does not fit the mark's 15 bits")
+        return cls(tag, copy_index | (REPLACEMENT_BIT if replacement else 0))
+
+    @property
+    def index(self) -> int:
+        return self.copy_index & (REPLACEMENT_BIT - 1)
+
+    @property
+    def replacement(self) -> bool:
+        return bool(self.copy_index & REPLACEMENT_BIT)
 
     def to_int(self) -> int:
         return (self.grant_tag << 16) | self.copy_index

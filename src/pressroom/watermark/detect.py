@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import uniform_filter1d
+from scipy.ndimage import uniform_filter1d  # type: ignore[import-untyped]
 
 from pressroom.watermark import stft
 from pressroom.watermark.code import Payload, decode

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -113,7 +113,7 @@ class MarkedCopy:
             self._plan.append((2 if use_b else 1, off, n))
         self.size = sum(n for _src, _off, n in self._plan)
         self._header = variants.header
-        self._files: dict[int, BinaryIO] = {
+        self._files: dict[int, io.BufferedReader] = {
             1: open(variants.a, "rb"),  # noqa: SIM115 - closed in close()
             2: open(variants.b, "rb"),  # noqa: SIM115
         }

@@ -1,0 +1,122 @@
+"""Forensic marking: prepare a job's A/B variants, and trace a leaked file to its copy.
+
+Preparation runs once per track and station key (the variants are cached in the data
+dir's ``watermark`` folder); each disk's copy is then a byte copy assembled in the
+engine. Tracing decodes any file ffmpeg reads, finds the mark blind, and names the copy
+through the ledger: grant, copy index, licence, disk (masked serial), run, station, date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pressroom.engine.job import Job
+from pressroom.errors import SetupError, UsageError
+from pressroom.ledger.models import DiskRecord
+from pressroom.station.parts import Parts
+from pressroom.watermark import audio, detect, flac
+from pressroom.watermark.code import Payload, grant_tag
+from pressroom.watermark.layout import BLOCK_SLOTS, RATE, SLOT
+from pressroom.watermark.variants import prepare
+
+MIN_SECONDS = BLOCK_SLOTS * SLOT / RATE + 1.0  # one whole mark, and a little slack
+MAX_TRACE_SECONDS = 600.0  # a leak longer than this is read from its first ten minutes
+
+
+@dataclass(frozen=True)
+class TracedCopy:
+    """The ledger's record of the disk a mark names."""
+
+    grant_id: str
+    copy_index: int
+    replacement: bool
+    licence_id: str
+    serial_masked: str
+    run_id: str
+    station_id: str
+    made_at: float
+
+
+@dataclass(frozen=True)
+class Trace:
+    found: bool
+    payload: Payload | None
+    confidence: float  # the sync correlation, in noise standard deviations
+    seconds: float  # how much audio was read
+    copies: tuple[TracedCopy, ...]  # the ledger's disks for the payload (one, normally)
+    grant_id: str | None  # the ledger's grant whose tag the payload carries
+
+
+class MarkingService:
+    def __init__(self, parts: Parts) -> None:
+        self._parts = parts
+
+    @property
+    def cache_dir(self) -> Path:
+        return self._parts.config.data_dir / "watermark"
+
+    def key(self) -> bytes:
+        ks = self._parts.keystore
+        if not ks.has_station():
+            raise SetupError("This station has no keys; run 'pressroom keys init --demo' first.")
+        return ks.watermark_key()
+
+    def prepare(self, job: Job) -> Job:
+        """``job`` with the A/B variants of every marked track attached (made if missing)."""
+        if not job.marked:
+            return job
+        key = self.key()
+        tracks = []
+        for t in job.tracks:
+            if not t.rights.marked:
+                tracks.append(t)
+                continue
+            if t.duration is not None and t.duration < MIN_SECONDS:
+                raise UsageError(
+                    f"{t.title} is {t.duration:.0f} s long; a watermark needs at least "
+                    f"{MIN_SECONDS:.0f} s of audio to be read back."
+                )
+            try:
+                variants = prepare(key, t.path, t.content_hash, self.cache_dir)
+            except (audio.AudioError, flac.FlacError) as exc:
+                raise UsageError(f"{t.title} cannot be watermarked: {exc}") from None
+            tracks.append(replace(t, mark=variants))
+        return replace(job, tracks=tuple(tracks), mark_key=key)
+
+    def trace(self, path: Path) -> Trace:
+        """Read the mark of a leaked file or excerpt and name its copy through the ledger."""
+        if not path.is_file():
+            raise UsageError(f"{path} is not a file.")
+        try:
+            mono = audio.decode(path, channels=1, seconds=MAX_TRACE_SECONDS)[:, 0]
+        except audio.AudioError as exc:
+            raise UsageError(str(exc)) from None
+        found = detect.detect(self.key(), mono)
+        if found.payload is None:
+            return Trace(False, None, found.sync_z, found.seconds, (), None)
+        payload = found.payload
+        ledger = self._parts.ledger
+        grant_ids = [
+            g.grant_id for g in ledger.grants() if grant_tag(g.grant_id) == payload.grant_tag
+        ]
+        copies = tuple(
+            _traced(d, payload.replacement)
+            for d in ledger.disks()
+            if d.result == "pass" and d.grant_id in grant_ids and d.copy_index == payload.index
+        )
+        grant = grant_ids[0] if len(grant_ids) == 1 else None
+        return Trace(True, payload, found.sync_z, found.seconds, copies, grant)
+
+
+def _traced(d: DiskRecord, replacement: bool) -> TracedCopy:
+    return TracedCopy(
+        grant_id=d.grant_id or "",
+        copy_index=d.copy_index or 0,
+        replacement=replacement,
+        licence_id=d.licence_id or "",
+        serial_masked=d.serial_masked,
+        run_id=d.run_id or "",
+        station_id=d.station_id,
+        made_at=d.finished_at,
+    )
