@@ -14,6 +14,7 @@ SUITES = {
     "engine": "pressroom.bench.engine",
     "identity": "pressroom.bench.identity",
     "gui": "pressroom.gui.bench_gui",
+    "watermark": "pressroom.bench.watermark",
 }
 
 
