@@ -41,6 +41,12 @@ def test_a_played_reencoded_excerpt_names_exactly_its_copy(long_demo, capsys, tm
     assert main(["demo", "--disks", "2", "--tracks", "1", "--rights", "marked"]) == 0
     out = capsys.readouterr().out
     assert "2 of 2 copies verified" in out
+    pdf = out.strip().splitlines()[-1].removeprefix("Report: ")
+    if shutil.which("pdftotext"):  # Debian poppler-utils: the report says the copies are marked
+        text = subprocess.run(
+            ["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "every copy marked with its copy index (1 of 1 tracks)" in " ".join(text.split())
     traced: dict[str, int] = {}
     for drive in _drives(capsys):
         mount = str(drive["mount_point"])
