@@ -380,7 +380,7 @@ class DiskPipeline:
                 sealed=result,
                 rights=track.rights,
                 plain_sha256=marked_hash,
-                **track_metadata(replace(track, format="FLAC") if marked_hash else track),
+                **track_metadata(replace(track, format="flac") if marked_hash else track),
             )
             # decrypt with the key a player will unwrap, not the one kept in memory
             self.read_back(rel + PART, entry, binder.unwrap(entry), meter)
