@@ -63,6 +63,7 @@ from pressroom.secure.licence import (
 )
 from pressroom.secure.verifier import check_licence
 from pressroom.watermark.code import Payload, grant_tag
+from pressroom.watermark.flac import FlacError
 from pressroom.watermark.variants import MarkedCopy
 
 if TYPE_CHECKING:
@@ -340,7 +341,14 @@ class DiskPipeline:
                 key, header = binder.new_track(track.track_id, copy.size)
                 self.wrote_anything = True
                 with copy, self.volume.open_write(rel + PART) as out:
-                    result = encrypt_track(copy, out, key, header, progress=meter)
+                    try:
+                        result = encrypt_track(copy, out, key, header, progress=meter)
+                    except FlacError:
+                        raise DiskFailed(
+                            "source-changed",
+                            f"The prepared watermark variants of {track.title} changed "
+                            "during the run.",
+                        ) from None
                     out.sync()
                 sealed.append((track, rel, key, result, copy.sha256()))
                 continue

@@ -21,7 +21,7 @@ from pressroom.watermark.layout import BLOCK_SLOTS, RATE, SLOT
 from pressroom.watermark.variants import prepare
 
 MIN_SECONDS = BLOCK_SLOTS * SLOT / RATE + 1.0  # one whole mark, and a little slack
-MAX_TRACE_SECONDS = 600.0  # a leak longer than this is read from its first ten minutes
+MAX_TRACE_SECONDS = 300.0  # a leak longer than this is read from its first five minutes
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,10 @@ def decode(
     path: Path, *, channels: int = 2, seconds: float | None = None
 ) -> npt.NDArray[np.float64]:
     """Samples (n, channels) at 44.1 kHz, float in [-1, 1], whatever the file's format."""
-    cmd = [ffmpeg(), "-v", "error", "-nostdin", "-i", str(path)]
+    # "file:" and the whitelist: a name like "concat:a|b" or a playlist inside the file
+    # must not make ffmpeg open anything but this one local file
+    cmd = [ffmpeg(), "-v", "error", "-nostdin", "-protocol_whitelist", "file"]
+    cmd += ["-i", f"file:{path.resolve()}"]
     if seconds is not None:
         cmd += ["-t", f"{seconds:.3f}"]
     cmd += ["-f", "f32le", "-ac", str(channels), "-ar", str(RATE), "-"]

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,10 @@ def prepare(key: bytes, source: Path, content_hash: str, cache_dir: Path) -> Var
     where = cache_dir / f"{content_hash}.{key_id(key)}"
     meta = where / "layout.json"
     if meta.is_file():
-        return _load(where, meta)
+        cached = _load(where, meta)
+        if _intact(cached):
+            return cached
+        shutil.rmtree(where)  # damaged or half-deleted: prepare again
     samples = audio.decode(source, channels=2)
     zeros = np.zeros(code.CODED_BITS, dtype=np.int8)
     marked_a = embed.mark(key, samples, slot_values(key, zeros))
@@ -76,6 +80,18 @@ def prepare(key: bytes, source: Path, content_hash: str, cache_dir: Path) -> Var
     with contextlib.suppress(OSError):  # another process prepared it first
         os.rename(tmp, where)
     return _load(where, meta)
+
+
+def _intact(v: Variants) -> bool:
+    """The cached files are as long as their layout says (a cheap check, no decoding)."""
+    for path, frames in ((v.a, v.frames_a), (v.b, v.frames_b)):
+        end = frames[-1][0] + frames[-1][1] if frames else 0
+        try:
+            if path.stat().st_size != end:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _load(where: Path, meta: Path) -> Variants:
