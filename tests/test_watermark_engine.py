@@ -56,7 +56,7 @@ def test_a_grant_requiring_marking_refuses_unmarked_copies(st):
     st.grant_id = st.make_grant(5, RightsLimits(export=True, marking=True))
     with pytest.raises(UsageError, match="the grant requires watermarked copies"):
         st.app.station.runs.plan(st.tracks, copies=1, grant_id=st.grant_id)
-    names, summary = _run(st, ["MARKENGINE0003"])
+    _names, summary = _run(st, ["MARKENGINE0003"])
     assert [d.state for d in summary.disks.values()] == [DiskState.PASS]
 
 
@@ -65,6 +65,6 @@ def test_a_damaged_variant_cache_is_prepared_again(st):
     cache = st.app.station.marking.cache_dir
     (b,) = cache.glob("*/b.flac")
     b.write_bytes(b.read_bytes()[:1000])  # cut short behind the station's back
-    names, summary = _run(st, ["MARKENGINE0005"])
+    _names, summary = _run(st, ["MARKENGINE0005"])
     assert [d.state for d in summary.disks.values()] == [DiskState.PASS]
     assert b.stat().st_size > 1000
