@@ -68,3 +68,10 @@ def test_a_damaged_variant_cache_is_prepared_again(st):
     _names, summary = _run(st, ["MARKENGINE0005"])
     assert [d.state for d in summary.disks.values()] == [DiskState.PASS]
     assert b.stat().st_size > 1000
+
+
+def test_a_grant_too_large_for_the_copy_index_is_refused_in_one_sentence(st):
+    st.grant_id = st.make_grant(40_000)
+    job = st.app.station.runs.plan(st.tracks, copies=1, grant_id=st.grant_id, rights="marked")
+    with pytest.raises(UsageError, match="A watermark names at most 32767 copies"):
+        st.app.station.marking.prepare(job)

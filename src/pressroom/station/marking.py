@@ -16,11 +16,12 @@ from pressroom.errors import SetupError, UsageError
 from pressroom.ledger.models import DiskRecord
 from pressroom.station.parts import Parts
 from pressroom.watermark import audio, detect, flac
-from pressroom.watermark.code import Payload, grant_tag
+from pressroom.watermark.code import REPLACEMENT_BIT, Payload, grant_tag
 from pressroom.watermark.layout import BLOCK_SLOTS, RATE, SLOT
 from pressroom.watermark.variants import prepare
 
 MIN_SECONDS = BLOCK_SLOTS * SLOT / RATE + 1.0  # one whole mark, and a little slack
+MAX_MARKED_COPIES = REPLACEMENT_BIT - 1  # the copy index has 15 bits in the payload
 MAX_TRACE_SECONDS = 300.0  # a leak longer than this is read from its first five minutes
 
 
@@ -66,6 +67,13 @@ class MarkingService:
         """``job`` with the A/B variants of every marked track attached (made if missing)."""
         if not job.marked:
             return job
+        grant = self._parts.ledger.get_grant(job.grant_id).grant
+        most = max(grant.copies, grant.replacements)
+        if most > MAX_MARKED_COPIES:
+            raise UsageError(
+                f"A watermark names at most {MAX_MARKED_COPIES} copies of a grant; "
+                f"this grant allows {most}."
+            )
         key = self.key()
         tracks = []
         for t in job.tracks:
