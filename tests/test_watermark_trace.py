@@ -74,6 +74,22 @@ def test_a_played_reencoded_excerpt_names_exactly_its_copy(long_demo, capsys, tm
         traced[licence] = result["copy_index"]
     assert sorted(traced.values()) == [1, 2]  # two disks, two different copies named
 
+    # the rights holder: the station's tracing key and its report, no station keys or ledger
+    key, report = tmp_path / "trace.key", tmp_path / "report.json"
+    assert main(["trace", "--export-key", str(key)]) == 0
+    assert key.stat().st_mode & 0o077 == 0
+    assert main(["report", "--format", "json", "--out", str(report)]) == 0
+    capsys.readouterr()
+    holder = ["--data-dir", str(tmp_path / "rights-holder")]
+    assert main([*holder, "trace", str(leak), "--key-file", str(key), "--report", str(report),
+                 "--json"]) == 0  # fmt: skip
+    result = json.loads(capsys.readouterr().out)
+    assert [c["licence_id"] for c in result["copies"]] == [licence]
+    # without the key, the same leak shows no mark to someone else's station
+    assert main([*holder, "keys", "init", "--demo"]) == 0
+    capsys.readouterr()
+    assert main([*holder, "trace", str(leak)]) == 1
+
 
 def test_unmarked_audio_is_no_watermark_found(long_demo, capsys):
     assert main(["keys", "init", "--demo"]) == 0
@@ -98,3 +114,19 @@ def test_marking_refuses_a_track_too_short_to_carry_the_mark(capsys):
     assert main(["demo", "--disks", "1", "--tracks", "1", "--rights", "marked"]) == 2
     err = capsys.readouterr().err
     assert "a watermark needs at least 19 s of audio" in err
+
+
+def test_bad_tracing_key_and_report_are_one_sentence(long_demo, tmp_path, capsys):
+    leak = next(long_demo.glob("*.flac"))
+    key = tmp_path / "k"
+    key.write_text("not a key")
+    assert main(["trace", str(leak), "--key-file", str(key)]) == 2
+    assert "is not a tracing key (64 hex digits)" in capsys.readouterr().err
+    key.write_text("ab" * 32)
+    report = tmp_path / "r.json"
+    report.write_text('{"disks": [{"copy_index": "one"}]}')
+    assert main(["trace", str(leak), "--key-file", str(key), "--report", str(report)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("is not a Pressroom report in JSON.") and "\n" not in err
+    assert main(["trace"]) == 2
+    assert "Name the leaked file to trace" in capsys.readouterr().err

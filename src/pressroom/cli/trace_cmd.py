@@ -13,20 +13,46 @@ from dataclasses import asdict
 from pathlib import Path
 
 from pressroom.app import App
-from pressroom.errors import EXIT_FAILED
+from pressroom.errors import EXIT_FAILED, UsageError
 from pressroom.station.marking import Trace
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("trace", help="read the forensic watermark of a leaked file")
-    p.add_argument("file", help="a leaked track or excerpt (any format ffmpeg reads)")
+    p.add_argument("file", nargs="?", help="a leaked track or excerpt (any format ffmpeg reads)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "--key-file",
+        help="a tracing key exported by the station (a rights holder's trace, without its keys)",
+    )
+    p.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        help="a station report in JSON to name the copy from, instead of this ledger "
+        "(repeat for several stations)",
+    )
+    p.add_argument(
+        "--export-key",
+        metavar="OUT",
+        help="write this station's tracing key to OUT (mode 0600) for the rights holder",
+    )
     p.set_defaults(func=cmd_trace)
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
     with App.from_args(args) as app:
-        trace = app.station.marking.trace(Path(args.file))
+        if args.export_key:
+            app.station.marking.export_key(Path(args.export_key))
+            print(f"Tracing key written to {args.export_key}; keep it secret.")
+            return 0
+        if not args.file:
+            raise UsageError("Name the leaked file to trace (or use --export-key OUT).")
+        trace = app.station.marking.trace(
+            Path(args.file),
+            key_file=Path(args.key_file) if args.key_file else None,
+            reports=[Path(r) for r in args.report],
+        )
     if args.json:
         print(json.dumps(as_json(trace), indent=2))
     else:
@@ -62,9 +88,7 @@ def print_trace(trace: Trace) -> None:
         f"grant tag {p.grant_tag:08x}."
     )
     if not trace.copies:
-        print(
-            "This station's ledger has no disk for that copy (check the other stations' reports)."
-        )
+        print("No disk for that copy in the ledger or the reports given (check other stations').")
     for c in trace.copies:
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(c.made_at))
         print(f"  grant    {c.grant_id}")

@@ -8,9 +8,13 @@ through the ledger: grant, copy index, licence, disk (masked serial), run, stati
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pressroom.datadir import write_private
 from pressroom.engine.job import Job
 from pressroom.errors import SetupError, UsageError
 from pressroom.ledger.models import DiskRecord
@@ -92,29 +96,112 @@ class MarkingService:
             tracks.append(replace(t, mark=variants))
         return replace(job, tracks=tuple(tracks), mark_key=key)
 
-    def trace(self, path: Path) -> Trace:
-        """Read the mark of a leaked file or excerpt and name its copy through the ledger."""
+    def export_key(self, out: Path) -> None:
+        """Write the tracing key (hex, mode 0600) for a rights holder's ``trace --key-file``.
+
+        It lets its holder read and also forge this station's marks; it does not reveal
+        the station's signing key (it is a one-way hash of it)."""
+        write_private(out, self.key().hex().encode() + b"\n")
+
+    def trace(
+        self, path: Path, *, key_file: Path | None = None, reports: Sequence[Path] = ()
+    ) -> Trace:
+        """Read the mark of a leaked file or excerpt and name its copy through the ledger,
+        or through station reports (JSON) when given: a rights holder's way, with a
+        tracing key exported by the station and no ledger of their own."""
         if not path.is_file():
             raise UsageError(f"{path} is not a file.")
+        key = read_key_file(key_file) if key_file is not None else self.key()
+        report_disks = [d for r in reports for d in read_report_disks(r)]
         try:
             mono = audio.decode(path, channels=1, seconds=MAX_TRACE_SECONDS)[:, 0]
         except audio.AudioError as exc:
             raise UsageError(str(exc)) from None
-        found = detect.detect(self.key(), mono)
+        found = detect.detect(key, mono)
         if found.payload is None:
             return Trace(False, None, found.sync_z, found.seconds, (), None)
         payload = found.payload
-        ledger = self._parts.ledger
-        grant_ids = [
-            g.grant_id for g in ledger.grants() if grant_tag(g.grant_id) == payload.grant_tag
-        ]
+        if reports:
+            disks = report_disks
+            grant_ids = sorted({d.grant_id for d in disks if d.grant_id})
+        else:
+            ledger = self._parts.ledger
+            disks = ledger.disks()
+            grant_ids = [g.grant_id for g in ledger.grants()]
+        grant_ids = [g for g in grant_ids if grant_tag(g) == payload.grant_tag]
         copies = tuple(
             _traced(d, payload.replacement)
-            for d in ledger.disks()
+            for d in disks
             if d.result == "pass" and d.grant_id in grant_ids and d.copy_index == payload.index
         )
         grant = grant_ids[0] if len(grant_ids) == 1 else None
         return Trace(True, payload, found.sync_z, found.seconds, copies, grant)
+
+
+MAX_REPORT_BYTES = 256 << 20
+MAX_KEY_FILE_BYTES = 1024
+
+
+def read_key_file(path: Path) -> bytes:
+    """A tracing key written by ``export_key``: 64 hex digits."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_KEY_FILE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"The tracing key {path} cannot be read ({exc.strerror}).") from None
+    text = raw.decode("ascii", errors="replace").strip()
+    if len(raw) > MAX_KEY_FILE_BYTES or not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise UsageError(f"{path} is not a tracing key (64 hex digits).")
+    return bytes.fromhex(text)
+
+
+def read_report_disks(path: Path) -> list[DiskRecord]:
+    """The disks of a station report (``pressroom report --format json``), checked field by
+    field: a report is input from elsewhere. Its signature is not checked here."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_REPORT_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"The report {path} cannot be read ({exc.strerror}).") from None
+    if len(raw) > MAX_REPORT_BYTES:
+        raise UsageError(f"The report {path} is larger than {MAX_REPORT_BYTES >> 20} MB.")
+    try:
+        data = json.loads(raw)
+        rows = data["disks"]
+        if not isinstance(rows, list):
+            raise TypeError
+        return [_report_disk(row) for row in rows]
+    except (ValueError, KeyError, TypeError):
+        raise UsageError(f"{path} is not a Pressroom report in JSON.") from None
+
+
+def _report_disk(row: object) -> DiskRecord:
+    if not isinstance(row, dict):
+        raise TypeError
+
+    def text(name: str) -> str:
+        value = row.get(name) or ""
+        if not isinstance(value, str):
+            raise TypeError
+        return value
+
+    index = row.get("copy_index")
+    when = row.get("finished_at", 0.0)
+    if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+        raise TypeError
+    if isinstance(when, bool) or not isinstance(when, int | float):
+        raise TypeError
+    return DiskRecord(
+        result="pass" if text("result") == "pass" else "fail",
+        started_at=float(when),
+        finished_at=float(when),
+        licence_id=text("licence_id"),
+        run_id=text("run_id"),
+        serial_masked=text("serial_masked"),
+        station_id=text("station_id"),
+        grant_id=text("grant_id"),
+        copy_index=index,
+    )
 
 
 def _traced(d: DiskRecord, replacement: bool) -> TracedCopy:
