@@ -24,6 +24,7 @@ the benchmark measures the station, not this machine's disk.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,11 +54,16 @@ def host_write_mbps(directory: Path, size: int = 256 * MiB) -> float:
     return size / elapsed / MB
 
 
-def _engine_run(st: ThrowawayStation, names: list[str]) -> dict:
+def _engine_run(st: ThrowawayStation, names: list[str], rights: str = "standard") -> dict:
     station = st.app.station.runs
     ids = [d.id for d in st.app.drive_provider.list_drives() if d.label in names]
     job = station.plan(
-        st.tracks, copies=len(ids), grant_id=st.grant_id, drives=ids, insert_and_go=False
+        st.tracks,
+        copies=len(ids),
+        grant_id=st.grant_id,
+        drives=ids,
+        insert_and_go=False,
+        rights=rights,
     )
     first_write: dict[str, float] = {}
     write_end: dict[str, float] = {}
@@ -147,6 +153,39 @@ def scenario(base: Path, n: int, *, mbps: float, track_mb: float) -> dict:
     return result
 
 
+def marking_scenario(base: Path, n: int, *, mbps: float, seconds: float) -> dict:
+    """The same audio tracks to ``n`` disks with and without per-copy watermarks.
+
+    The A/B variants are prepared once before the marked run (not timed: it happens
+    once per track, not per disk); the marked copies' write rate is compared with the
+    unmarked ones' on the same pacing: a marked copy is a byte copy of cached frames."""
+    with tempfile.TemporaryDirectory(dir=base) as tmp:
+        st = ThrowawayStation(Path(tmp), track_sizes=(), audio_seconds=(seconds, seconds))
+        try:
+            pace = {"mbps": mbps, "read_mbps": 3 * mbps}
+            plain_disks = [st.disk(f"BENCHU{n:02d}{i:06d}", **pace) for i in range(n)]
+            marked_disks = [st.disk(f"BENCHM{n:02d}{i:06d}", **pace) for i in range(n)]
+            t0 = time.monotonic()
+            st.app.station.marking.prepare(
+                st.app.station.runs.plan(st.tracks, copies=1, rights="marked")
+            )
+            prepare_s = time.monotonic() - t0
+            off = _engine_run(st, plain_disks)
+            on = _engine_run(st, marked_disks, rights="marked")
+        finally:
+            st.close()
+    return {
+        "disks": n,
+        "track_seconds": seconds,
+        "prepare_s": round(prepare_s, 1),
+        "marking_off_mbps": off["write_mbps"],
+        "marking_on_mbps": on["write_mbps"],
+        "disks_passed": [off["disks_passed"], on["disks_passed"]],
+        "ratio": round(on["write_mbps"] / off["write_mbps"], 3),
+        "cpu_s_per_gb": [off["cpu_s_per_gb"], on["cpu_s_per_gb"]],
+    }
+
+
 _MEMORY_CHILD = """
 import json, sys, tempfile
 from pathlib import Path
@@ -185,6 +224,8 @@ def run(
     memory_disks: int = 16,
     memory_track_mb: tuple[int, int] = (64, 256),
     real_path: dict | None = None,
+    marking_disks: int = 16,
+    marking_seconds: float = 60.0,
     base: str | None = None,
 ) -> dict:
     from pressroom.bench import realpath
@@ -195,6 +236,9 @@ def run(
     scenarios = [scenario(root, n, mbps=pace, track_mb=track_mb) for n in counts]
     small, big = (peak_rss(root, memory_disks, mb * MiB) for mb in memory_track_mb)
     real = realpath.run(base=str(root), **(real_path or {}))
+    marking: dict = {"skipped": "needs ffmpeg (Debian package ffmpeg)"}
+    if shutil.which("ffmpeg"):
+        marking = marking_scenario(root, marking_disks, mbps=pace, seconds=marking_seconds)
     at16 = scenarios[-1]
     grows = (
         round(at16["cpu_s_per_gb"] / scenarios[0]["cpu_s_per_gb"], 2)
@@ -218,12 +262,15 @@ def run(
             "target_peak_rss_mib": 300,
         },
         "real_path": real,
+        "marking": marking,
+        "target_marking_ratio": 0.95,
         "pass": (
             real["pass"] is not False
             and at16["pace_ratio"] >= 0.95
             and at16["plain_copy_ratio"] >= 0.9
             and big["peak_rss_mib"] < 300
             and all(s["disks_passed"] == s["disks"] for s in scenarios)
+            and marking.get("ratio", 1.0) >= 0.95
         ),
     }
 
@@ -235,4 +282,6 @@ QUICK = {
     "memory_disks": 4,
     "memory_track_mb": (8, 32),
     "real_path": realpath_quick,
+    "marking_disks": 4,
+    "marking_seconds": 30.0,
 }

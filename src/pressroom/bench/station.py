@@ -28,7 +28,16 @@ def write_random_file(path: Path, size: int, block: int = 4 << 20) -> None:
 
 
 class ThrowawayStation:
-    def __init__(self, root: Path, *, track_sizes: tuple[int, ...], copies: int = 1000):
+    def __init__(
+        self,
+        root: Path,
+        *,
+        track_sizes: tuple[int, ...],
+        copies: int = 1000,
+        audio_seconds: tuple[float, ...] = (),
+    ):
+        """``audio_seconds``: generated music-like FLAC tracks (for marked copies) instead of
+        random bytes of ``track_sizes``."""
         from pressroom.catalog import import_paths
 
         self.root = Path(root)
@@ -36,8 +45,13 @@ class ThrowawayStation:
         self.app.station.keys.ensure(demo=True)
         src = self.root / "tracks"
         src.mkdir(parents=True, exist_ok=True)
-        for i, size in enumerate(track_sizes):
+        for i, size in enumerate(() if audio_seconds else track_sizes):
             write_random_file(src / f"track{i}.bin", size)
+        if audio_seconds:
+            from pressroom.watermark import audio
+
+            for i, seconds in enumerate(audio_seconds):
+                audio.encode_flac(audio.music_like(seconds, 500 + i), src / f"track{i}.flac")
         report = import_paths(sorted(src.iterdir()), self.app.catalog, other=True)
         self.tracks = sorted(t.content_hash for t in report.imported)
         self.grant_id = self.make_grant(copies)

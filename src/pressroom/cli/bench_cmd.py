@@ -16,6 +16,7 @@ SUITES = {
     "identity": "pressroom.bench.identity",
     "gui": "pressroom.gui.bench_gui",
     "realpath": "pressroom.bench.realpath",  # also part of "engine"; alone: just this
+    "watermark": "pressroom.bench.watermark",
 }
 IN_ALL = ("crypto", "engine", "gui")
 

@@ -20,6 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="headless demo: set up, make 8 disks, verify, report")
     p.add_argument("--disks", type=int, default=8, help="how many simulated disks (default 8)")
     p.add_argument("--tracks", type=int, default=3, help="how many demo tracks per disk")
+    p.add_argument(
+        "--rights",
+        default="standard",
+        help="rights preset for the copies, e.g. 'marked' for watermarked copies",
+    )
     p.set_defaults(func=cmd_demo)
 
 
@@ -36,6 +41,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             copies=len(drives),
             grant_id=setup.grant_id,
             drives=[d.id for d in drives],
+            rights=args.rights,
             insert_and_go=False,
         )
         summary = execute(app, job, json_out=False, console=console)

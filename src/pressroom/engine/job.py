@@ -11,6 +11,7 @@ from pressroom.secure.rights import Rights
 
 if TYPE_CHECKING:
     from pressroom.catalog.track import TrackInfo
+    from pressroom.watermark.variants import Variants
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,17 @@ class JobTrack:
     number: int | None = None
     duration: float | None = None
     format: str = ""
+    # the prepared A/B variants when this track's copies are watermarked (rights.marked)
+    mark: Variants | None = field(default=None, compare=False, repr=False)
 
     @property
     def track_id(self) -> bytes:
         return bytes.fromhex(self.content_hash)
+
+    @property
+    def delivered_size(self) -> int:
+        """The most bytes a copy of this track can take on a disk (a marked copy is FLAC)."""
+        return self.mark.max_size if self.mark is not None else self.size
 
     @classmethod
     def from_info(cls, info: TrackInfo, rights: Rights) -> JobTrack:
@@ -61,6 +69,12 @@ class Job:
     # A revocation list to carry instead of the station's stored one (a reissue carries the
     # list revoking the licence it replaces; the station stores it only once the disk passed).
     revocations: bytes | None = None
+    # the station's watermark key, set with the tracks' variants when any track is marked
+    mark_key: bytes | None = field(default=None, repr=False)
+
+    @property
+    def marked(self) -> bool:
+        return any(t.rights.marked for t in self.tracks)
 
     @property
     def payload_bytes(self) -> int:

@@ -62,6 +62,9 @@ from pressroom.secure.licence import (
     track_metadata,
 )
 from pressroom.secure.verifier import check_licence
+from pressroom.watermark.code import Payload, grant_tag
+from pressroom.watermark.flac import FlacError
+from pressroom.watermark.variants import MarkedCopy
 
 if TYPE_CHECKING:
     from pressroom.drives.identity import Verdict
@@ -174,8 +177,8 @@ class DiskPipeline:
         self.cache_modes: list[str] = []  # one per file read back
         self.cache_note = ""  # why a read-back could only come from the cache
         chunk = ctx.chunk_size
-        self.payload = sum(track_file_size(t.size, chunk) for t in ctx.job.tracks)
-        self.bytes_total = 2 * sum(t.size for t in ctx.job.tracks)
+        self.payload = sum(track_file_size(t.delivered_size, chunk) for t in ctx.job.tracks)
+        self.bytes_total = 2 * sum(t.delivered_size for t in ctx.job.tracks)
         self.progress = DiskProgress(
             drive_id=drive.id,
             label=drive.label,
@@ -337,13 +340,29 @@ class DiskPipeline:
             licence_id=self.licence_id,
             chunk_size=self.ctx.chunk_size,
         )
-        sealed: list[tuple[JobTrack, str, bytes, SealedTrack]] = []
+        sealed: list[tuple[JobTrack, str, bytes, SealedTrack, bytes | None]] = []
         total_plain = self.bytes_total // 2
         meter = _Meter(self, Stage.WRITE, 0, total_plain)
         self.update(stage=Stage.WRITE, bytes_done=0)
         t0 = time.monotonic()
         for index, track in enumerate(self.ctx.job.tracks):
             rel = track_file(index)
+            if track.mark is not None:
+                copy = self.marked_copy(track)
+                key, header = binder.new_track(track.track_id, copy.size)
+                self.wrote_anything = True
+                with copy, self.volume.open_write(rel + PART) as out:
+                    try:
+                        result = encrypt_track(copy, out, key, header, progress=meter)
+                    except FlacError:
+                        raise DiskFailed(
+                            "source-changed",
+                            f"The prepared watermark variants of {track.title} changed "
+                            "during the run.",
+                        ) from None
+                    out.sync()
+                sealed.append((track, rel, key, result, copy.sha256()))
+                continue
             key, header = binder.new_track(track.track_id, track.size)
             self.wrote_anything = True
             try:
@@ -361,35 +380,57 @@ class DiskPipeline:
                     )
                 result = encrypt_track(src, out, key, header, progress=meter)
                 out.sync()
-            sealed.append((track, rel, key, result))
+            sealed.append((track, rel, key, result, None))
         self.volume.sync_dir(TRACKS_DIR)
         self.volume.flush()
         self.write_seconds = time.monotonic() - t0
         if self.ctx.after_durable_write is not None:
-            written = [rel + PART for _track, rel, _key, _result in sealed]
+            written = [rel + PART for _track, rel, _key, _result, _h in sealed]
             self.ctx.after_durable_write(self.drive, self.volume, written)
 
         self.update(stage=Stage.VERIFY, bytes_done=total_plain, mbps=0.0)
         meter = _Meter(self, Stage.VERIFY, total_plain, total_plain)
         t0 = time.monotonic()
         entries: list[TrackEntry] = []
-        for track, rel, key, result in sealed:
+        for track, rel, key, result, marked_hash in sealed:
             entry = binder.entry(
                 file=rel,
                 track_key=key,
                 sealed=result,
                 rights=track.rights,
-                **track_metadata(track),
+                plain_sha256=marked_hash,
+                **track_metadata(replace(track, format="flac") if marked_hash else track),
             )
             # decrypt with the key a player will unwrap, not the one kept in memory
             self.read_back(rel + PART, entry, binder.unwrap(entry), meter)
             entries.append(entry)
         self.require_media_proof()
-        for _track, rel, _key, _result in sealed:
+        for _track, rel, _key, _result, _h in sealed:
             self.volume.rename(rel + PART, rel)
         self.volume.sync_dir(TRACKS_DIR)
         self.verify_seconds = time.monotonic() - t0
         return entries, binder
+
+    def marked_copy(self, track: JobTrack) -> MarkedCopy:
+        """This disk's watermarked copy of ``track``: its payload names the grant and the
+        copy index just reserved; reading it is a byte copy of the prepared variants."""
+        assert self.reservation is not None and track.mark is not None
+        key = self.ctx.job.mark_key
+        if key is None:
+            raise DiskFailed("mark-key", "The watermark key of this station is missing.")
+        payload = Payload.for_copy(
+            grant_tag(self.ctx.job.grant_id),
+            self.reservation.copy_index,
+            replacement=self.reservation.kind == "replacement",
+        )
+        try:
+            return MarkedCopy(key, track.mark, payload)
+        except OSError as exc:
+            raise DiskFailed(
+                "source-missing",
+                f"The prepared watermark variants of {track.title} cannot be read "
+                f"({exc.strerror}).",
+            ) from None
 
     def read_back(self, rel: str, entry: TrackEntry, key: bytes, meter: _Meter) -> None:
         """Authenticate every chunk from the media, as a player would."""

@@ -36,6 +36,18 @@ def _when(ts: float | None) -> str:
     return "—" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _marking(run: RunRecord) -> str:
+    """Which copies carry a forensic watermark (the run's per-track rights say)."""
+    rights = run.rights if isinstance(run.rights, dict) else {}
+    marked = sum(1 for r in rights.values() if isinstance(r, dict) and r.get("marked"))
+    if not marked:
+        return "none"
+    return (
+        f"every copy marked with its copy index ({marked} of {len(run.tracks)} tracks); "
+        "'pressroom trace' names the disk of a leaked file"
+    )
+
+
 def _duration(seconds: float) -> str:
     seconds = round(seconds)
     h, rest = divmod(seconds, 3600)
@@ -210,6 +222,7 @@ class _Report(FPDF):
                     ("Grant", run.grant_id),
                     ("Copies wanted", str(run.copies_wanted)),
                     ("Tracks", str(len(run.tracks))),
+                    ("Watermark", _marking(run)),
                 ],
                 mono_keys=("Grant",),
             )

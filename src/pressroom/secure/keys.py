@@ -300,6 +300,15 @@ class KeyStore:
     def station_id(self) -> bytes:
         return key_id(raw_public(self.station_key().public_key()))
 
+    def watermark_key(self) -> bytes:
+        """The secret that keys this station's forensic watermark patterns and check bits.
+
+        Derived from the station's private key (so a key backup restores it, and nothing
+        on a disk reveals it); ``pressroom trace`` needs it to read a mark.
+        """
+        raw = self.station_key().private_bytes_raw()
+        return hashlib.sha256(b"pressroom-watermark-key-v1" + raw).digest()
+
     def revocations_bytes(self) -> bytes | None:
         try:
             return self.revocations_path.read_bytes()

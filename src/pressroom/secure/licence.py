@@ -419,7 +419,10 @@ class DiskBinder:
         number: int | None = None,
         duration: float | None = None,
         format: str = "",
+        plain_sha256: bytes | None = None,
     ) -> TrackEntry:
+        """``plain_sha256``: the hash of what was sealed when it is not the catalog source
+        (a watermarked copy); by default the content hash the track id already is."""
         track_id = sealed.header.track_id
         return TrackEntry(
             track_id=track_id,
@@ -432,7 +435,7 @@ class DiskBinder:
             format=format,
             rights=rights,
             plain_len=sealed.header.plain_len,
-            plain_sha256=track_id,  # the content hash; read-back checks it from the media
+            plain_sha256=plain_sha256 or track_id,  # read-back checks it from the media
             header_sha256=sealed.header_sha256,
             chunks=sealed.chunks,
             wrapped_key=wrap_track_key(

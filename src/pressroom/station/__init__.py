@@ -18,6 +18,7 @@ from pressroom.station.disks import DiskService
 from pressroom.station.doctor import DoctorService
 from pressroom.station.grants import GrantService, Usability
 from pressroom.station.keys import KeyService
+from pressroom.station.marking import MarkingService, Trace
 from pressroom.station.parts import Parts
 from pressroom.station.reports import ReportService
 from pressroom.station.runs import Readiness, RunBusy, RunService
@@ -38,6 +39,7 @@ class Station:
     demo: DemoService
     setup: SetupService
     doctor: DoctorService
+    marking: MarkingService
 
     @classmethod
     def build(cls, parts: Parts) -> Station:
@@ -58,7 +60,8 @@ class Station:
             demo=demo,
             setup=SetupService(parts, keys, grants, demo),
             doctor=DoctorService(parts, keys, grants),
+            marking=MarkingService(parts),
         )
 
 
-__all__ = ["Readiness", "RunBusy", "Station", "Usability"]
+__all__ = ["Readiness", "RunBusy", "Station", "Trace", "Usability"]

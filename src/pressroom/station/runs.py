@@ -28,6 +28,7 @@ from pressroom.ledger import GrantStatus
 from pressroom.secure.rights import parse_rights
 from pressroom.station.disks import DiskService
 from pressroom.station.grants import GrantService
+from pressroom.station.marking import MarkingService
 from pressroom.station.parts import Parts
 
 RUN_GOING = "A run is still going on this station; wait for it to end or stop it first."
@@ -202,6 +203,7 @@ class RunService:
         parts = self._parts
         ledger = parts.ledger
         grant = ledger.get_grant(job.grant_id)
+        job = MarkingService(parts).prepare(job)  # watermarked tracks: their A/B variants
         material = self.material(grant.grant.raw)
         if job.revocations is not None:
             material.revocations = job.revocations
