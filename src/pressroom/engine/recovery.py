@@ -6,16 +6,23 @@ written, the disk is checked when it is attached: a licence that is there, is th
 the journal names, and checks out is committed; otherwise the copy is released, and when
 the disk is not attached to tell, the copy stays counted as "unresolved" (burned), since a
 playable disk might exist. Each outcome is a ``reconciled-*`` event in the ledger chain.
+
+Two journal lines settle a copy without its disk: "wiped" (the pipeline removed what it
+wrote, so no licence can exist: released) and "licence-verified" (the licence was read
+back and checked, and only the commit failed, for instance while the ledger was
+unreachable: committed with the disk record the line carries).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
 from pathlib import Path
 
 from pressroom.drives.base import Drive, DriveProvider, Reader, Volume
 from pressroom.engine.journal import JournalEntry, read_journals
+from pressroom.engine.pipeline import record_from_json
 from pressroom.ledger import Ledger
 from pressroom.ledger.models import DiskRecord, Reservation
 from pressroom.secure.diskfs import MediaError
@@ -48,6 +55,22 @@ def reconcile(
         events = {e.event for e in entries}
         reserved = next((e.data for e in entries if e.event == "reserved"), {})
         licence_hex, identity_hex = reserved.get("licence"), reserved.get("identity")
+        verified = next((e.data for e in entries if e.event == "licence-verified"), {})
+        made = record_from_json(verified.get("record"))
+        if "wiped" in events:
+            ledger.reconcile(res, "release", reason="its disk was wiped after a failure")
+            lines.append(f"copy {res.copy_index} released: its disk was wiped after a failure")
+            continue
+        if made is not None and (made.licence_id, made.identity_hash) == (
+            licence_hex,
+            identity_hex,
+        ):
+            made = dataclasses.replace(
+                made, reason="verified before an interruption; recorded at recovery"
+            )
+            ledger.reconcile(res, "commit", disk=made)
+            lines.append(f"copy {res.copy_index} committed: its licence had verified on the disk")
+            continue
         if "licence-writing" not in events:
             ledger.reconcile(res, "release", reason="interrupted before its licence was written")
             lines.append(f"copy {res.copy_index} released: interrupted before its licence")

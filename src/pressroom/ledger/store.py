@@ -41,7 +41,7 @@ from pressroom.ledger import (
     revocations,
     runs,
 )
-from pressroom.ledger.errors import LedgerError
+from pressroom.ledger.errors import LedgerError, LedgerUnreachable
 from pressroom.ledger.models import (
     DiskRecord,
     GrantStatus,
@@ -69,6 +69,9 @@ class Ledger:
         try:
             if migrate:
                 db.migrate(engine)
+        except LedgerUnreachable:
+            engine.dispose()
+            raise
         except sa.exc.OperationalError as exc:
             engine.dispose()
             raise LedgerError(f"The ledger database cannot be opened ({exc.orig}).") from None
