@@ -208,6 +208,18 @@ def dangling(conn: Connection, station_id: str | None, run_id: str | None) -> li
     return [reservation_record(r) for r in conn.execute(query)]
 
 
+def released_among(conn: Connection, ids: list[int]) -> set[int]:
+    """Which of these reservations were released (their index went back to the grant)."""
+    if not ids:
+        return set()
+    query = (
+        sa.select(reservations.c.id)
+        .where(reservations.c.id.in_(ids))
+        .where(reservations.c.state == RELEASED)
+    )
+    return set(conn.execute(query).scalars())
+
+
 def _close(
     conn: Connection,
     reservation: Reservation,

@@ -252,6 +252,11 @@ class Ledger:
         with self.engine.connect() as conn:
             return copies.dangling(conn, station_id, run_id)
 
+    def released_reservations(self, ids: Iterable[int]) -> set[int]:
+        """Which of these reservations were released (their copy index may be reused)."""
+        with self.engine.connect() as conn:
+            return copies.released_among(conn, sorted(set(ids)))
+
     def reconcile(
         self,
         reservation: Reservation,
