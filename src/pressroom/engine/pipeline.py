@@ -48,7 +48,8 @@ from pressroom.engine.events import DiskProgress, DiskState, Stage
 from pressroom.engine.job import Job, JobTrack
 from pressroom.engine.journal import Journal
 from pressroom.engine.outage import DEFAULT_BACKOFF, Backoff, StillUnreachable, until_reachable
-from pressroom.ledger.errors import LedgerUnreachable
+from pressroom.ledger.copies import DEFAULT_LEASE_SECONDS
+from pressroom.ledger.errors import LedgerUnreachable, StaleReservation
 from pressroom.ledger.models import DiskRecord, Reservation
 from pressroom.secure.container import (
     HEADER_LEN,
@@ -128,6 +129,7 @@ class PipelineContext:
     chunk_size: int = 256 << 10
     after_durable_write: DurableHook | None = None
     backoff: Backoff = DEFAULT_BACKOFF
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
 
 
 def track_file_size(size: int, chunk: int) -> int:
@@ -340,6 +342,7 @@ class DiskPipeline:
                     drive_id=self.drive.id,
                     kind=job.kind,
                     station_id=self.ctx.material.station_id,
+                    lease_seconds=self.ctx.lease_seconds,
                 )
             )
         except StillUnreachable:
@@ -512,6 +515,7 @@ class DiskPipeline:
             replaces=self.ctx.job.replaces,
             revocations=m.revocations,
         )
+        self.claim_licence_stage()
         self.ctx.journal.record(
             "licence-writing", drive_id=self.drive.id, reservation_id=self.reservation.id
         )
@@ -544,6 +548,26 @@ class DiskPipeline:
             reservation_id=self.reservation.id,
             record=record_json(self.made),
         )
+
+    def claim_licence_stage(self) -> None:
+        """Tell the ledger a licence may exist from now on (a lease settled by another
+        station then burns the copy instead of releasing it); refused if the copy was
+        settled meanwhile, and then no licence is written."""
+        res = self.reservation
+        assert res is not None
+        try:
+            self.with_ledger(
+                lambda: self.ctx.ledger.licence_stage(res, lease_seconds=self.ctx.lease_seconds)
+            )
+        except StillUnreachable:
+            raise Cancelled() from None
+        except StaleReservation:
+            self.reservation = None  # settled by another station: nothing left to settle
+            raise DiskFailed(
+                "lease-lost",
+                "Another station settled this disk's copy after its lease expired "
+                "(the ledger was out of reach too long); nothing was counted.",
+            ) from None
 
     def commit(self) -> DiskRecord:
         assert self.reservation and self.made

@@ -43,6 +43,7 @@ from pressroom.engine.pipeline import (
     PipelineContext,
     StationMaterial,
 )
+from pressroom.ledger.copies import DEFAULT_LEASE_SECONDS
 from pressroom.ledger.errors import LedgerUnreachable
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class Run:
         chunk_size: int = 256 << 10,
         after_durable_write: DurableHook | None = None,
         backoff: Backoff | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ):
         self.job = job
         self.id = run_id
@@ -110,6 +112,7 @@ class Run:
         self._refill_delay = self.backoff.delays()
         self._refill: threading.Timer | None = None  # a _fill waiting for the ledger
         self.unsettled = False  # a reservation is left open: the journal must stay
+        self.lease_seconds = lease_seconds
 
     # --- events ---------------------------------------------------------------------------
 
@@ -146,8 +149,15 @@ class Run:
         if self.job.insert_and_go:
             self._watcher = self.provider.watch(self._on_drive_event)
         self._run_progress("started")
+        threading.Thread(target=self._heartbeat, name="run-lease", daemon=True).start()
         self._fill()
         return self
+
+    def _heartbeat(self) -> None:
+        """Renew this run's leases while it lives, so no other station settles its copies."""
+        while not self._done.wait(self.lease_seconds / 4):
+            with contextlib.suppress(Exception):  # an outage: the next beat tries again
+                self.ledger.renew_leases(self.id, lease_seconds=self.lease_seconds)
 
     def _show_idle(self, drives: list[Drive]) -> None:
         try:
@@ -243,6 +253,7 @@ class Run:
             after_durable_write=self.after_durable_write,
             chunk_size=self.chunk_size,
             backoff=self.backoff,
+            lease_seconds=self.lease_seconds,
         )
         pipeline = DiskPipeline(ctx, drive, verdict=verdict, overwrite=overwrite)
         worker = threading.Thread(

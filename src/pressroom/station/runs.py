@@ -21,10 +21,11 @@ from pressroom.engine.events import Listener
 from pressroom.engine.job import Job, JobTrack
 from pressroom.engine.journal import Journal
 from pressroom.engine.pipeline import DurableHook, StationMaterial
-from pressroom.engine.recovery import reconcile
+from pressroom.engine.recovery import reconcile, settle_expired_leases
 from pressroom.engine.run import Run
 from pressroom.errors import SetupError, UsageError
 from pressroom.ledger import GrantStatus
+from pressroom.ledger.models import Reservation
 from pressroom.secure.rights import parse_rights
 from pressroom.station.disks import DiskService
 from pressroom.station.grants import GrantService
@@ -228,6 +229,7 @@ class RunService:
             bus_cap=int(settings.concurrency_per_bus),
             verify_mode=settings.verify_mode,
             after_durable_write=hook,
+            lease_seconds=float(settings.lease_seconds),
         )
         started: Run = run.start()
         return started
@@ -243,4 +245,14 @@ class RunService:
         lines: list[str] = reconcile(
             parts.ledger, parts.keystore, parts.drive_provider, parts.config.journal_dir
         )
+        if parts.keystore.has_station():  # then other stations' copies whose lease expired
+            lines += settle_expired_leases(
+                parts.ledger,
+                parts.keystore.station_id().hex(),
+                lease_seconds=float(parts.config.settings.lease_seconds),
+            )
         return lines
+
+    def open_copies(self) -> list[Reservation]:
+        """Copies reserved and not yet settled, at every station of this ledger."""
+        return self._parts.ledger.dangling_reservations()
