@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from pressroom.catalog.schema import define_catalog_table
+from pressroom.catalog.schema import define_catalog_paths_table, define_catalog_table
 
 metadata = sa.MetaData()
 catalog = define_catalog_table(metadata)
+catalog_paths = define_catalog_paths_table(metadata)
 
 GENESIS_HASH = "0" * 64
 

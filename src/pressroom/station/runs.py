@@ -46,6 +46,25 @@ class Readiness:
     reason: str
 
 
+def require_source(info: TrackInfo) -> None:
+    """Refuse, before any disk is touched, a track whose file this station does not have
+    (the catalog is shared; each station keeps its own copy of the music)."""
+    path = info.path
+    try:
+        size = path.stat().st_size if path.is_file() else None
+    except OSError:
+        size = None
+    if size == info.size:
+        return
+    where = "is missing" if size is None else "has changed"
+    raise SetupError(
+        f"The file of track {info.title!r} ({info.content_hash[:12]}) {where} at {path} on "
+        "this station. Put this station's copy of it there, or import it from where it is "
+        "with 'pressroom catalog import FILE' (the file must be the same: SHA-256 "
+        f"{info.content_hash})."
+    )
+
+
 class RunService:
     def __init__(self, parts: Parts, grants: GrantService, disks: DiskService) -> None:
         self._parts = parts
@@ -75,6 +94,8 @@ class RunService:
         infos = [resolve_track(self._parts.catalog, ref) for ref in track_refs]
         if not infos:
             raise UsageError("Choose at least one track (--tracks).")
+        for info in infos:
+            require_source(info)
         if len({i.content_hash for i in infos}) != len(infos):
             raise UsageError("A track is listed twice.")
         now = int(time.time())
