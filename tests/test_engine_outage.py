@@ -150,12 +150,17 @@ def test_a_failed_disk_during_an_outage_is_released_from_the_journal(env):
     assert env.app.ledger.get_grant(env.grant_id).copies_used == 0
 
 
-def test_an_unreachable_ledger_is_one_sentence_and_its_own_exit_code(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "argv",
+    [["ledger", "verify"], ["run", "--tracks", "abcdef", "--copies", "1", "--no-wait"]],
+)
+def test_an_unreachable_ledger_is_one_sentence_and_its_own_exit_code(tmp_path, capsys, argv):
+    """Story 7: `run` with the ledger down at start exited 1, the code of a failed disk."""
     from pressroom.cli import main
     from pressroom.errors import EXIT_LEDGER
 
     url = "postgresql://pressroom@127.0.0.1:1/none"
-    code = main(["--data-dir", str(tmp_path), "--ledger", url, "ledger", "verify"])
+    code = main(["--data-dir", str(tmp_path), "--ledger", url, *argv])
     err = capsys.readouterr().err
     assert code == EXIT_LEDGER == 4
     assert "cannot be reached" in err and "Traceback" not in err
