@@ -75,6 +75,21 @@ class LocalCluster:
         )  # fmt: skip
         return f"postgresql+psycopg://{PG_USER}@127.0.0.1:{self.port}/postgres"
 
+    def pause(self) -> None:
+        """Stop the server, keeping its data (an outage); ``resume`` starts it again."""
+        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        opts = f"-k {self.root} -p {self.port} -h 127.0.0.1 -c fsync=off"
+        self._as_postgres(
+            str(PG_BIN / "pg_ctl"),
+            "-D", str(self.data),
+            "-o", opts,
+            "-l", str(self.root / "server.log"),
+            "-w",
+            "start",
+        )  # fmt: skip
+
     def stop(self) -> None:
         try:
             self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")

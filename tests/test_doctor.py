@@ -131,9 +131,19 @@ def test_expired_certificate(app, tmp_path):
 def test_missing_player_key(app, tmp_path):
     _station(app)
     app.keystore.player_key_path.unlink()
+    app.keystore.player_pub_path.unlink()
     checks = _run(app, tmp_path)
     assert checks["keys"].status == "fail"
     assert "player key" in checks["keys"].message
+    assert "install-player" in checks["keys"].action
+
+
+def test_a_public_player_key_is_enough(app, tmp_path):
+    """A production station holds only the player's public key (issue 20, story 5)."""
+    _station(app)
+    app.keystore.player_key_path.unlink()
+    checks = _run(app, tmp_path)
+    assert checks["keys"].status == "ok", checks["keys"].message
 
 
 def test_missing_certificate(app, tmp_path):

@@ -64,7 +64,12 @@ class App:
     def catalog(self) -> CatalogStore:
         from pressroom.catalog.store import SqlCatalogStore
 
-        return SqlCatalogStore(self.ledger.engine)  # the ledger's migrations own the table
+        # the ledger's migrations own the tables; paths are recorded per station
+        return SqlCatalogStore(self.ledger.engine, station=self._station_hex)
+
+    def _station_hex(self) -> str:
+        ks = self.keystore
+        return ks.station_id().hex() if ks.has_station() else ""
 
     def trust(self) -> Trust:
         """What this station's built-in player trusts: its publishers, key and revocations."""

@@ -51,6 +51,9 @@ class Settings:
     kiosk_pin_hash: str = ""
     kiosk_price_text: str = ""
     kiosk_idle_seconds: int = 90
+    # How long another station waits before settling an open copy of a station that
+    # stopped renewing it (every station of one ledger should use the same value).
+    lease_seconds: float = 120.0
     extra: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -64,6 +67,14 @@ class Settings:
             raise UsageError(f"verify_mode must be 'media' or 'strict', not {self.verify_mode!r}.")
         if not 1 <= int(self.concurrency_per_bus) <= 64:
             raise UsageError("concurrency_per_bus must be between 1 and 64.")
+        try:
+            self.lease_seconds = float(self.lease_seconds)
+        except (TypeError, ValueError):
+            raise UsageError(
+                f"lease_seconds must be a number, not {self.lease_seconds!r}."
+            ) from None
+        if not 1.0 <= self.lease_seconds <= 86400.0:
+            raise UsageError("lease_seconds must be between 1 and 86400.")
 
 
 # Older settings named how to bypass the cache; the station now always does all it can.
@@ -74,6 +85,7 @@ _ENV_OVERRIDES = {
     "identity_policy": "PRESSROOM_IDENTITY_POLICY",
     "verify_mode": "PRESSROOM_VERIFY_MODE",
     "sim_dir": "PRESSROOM_SIM_DIR",
+    "lease_seconds": "PRESSROOM_LEASE_SECONDS",
 }
 
 

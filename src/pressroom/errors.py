@@ -10,6 +10,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # some disk failed or did not verify
 EXIT_USAGE = 2  # bad arguments or bad input
 EXIT_SETUP = 3  # setup missing: no keys, no grant
+EXIT_LEDGER = 4  # the ledger database cannot be reached (try again when it is back)
 
 
 class PressroomError(Exception):

@@ -24,6 +24,23 @@ from sqlalchemy import (
 )
 
 CATALOG_TABLE = "catalog"
+CATALOG_PATHS_TABLE = "catalog_paths"
+
+
+def define_catalog_paths_table(metadata: MetaData) -> Table:
+    """Where each station keeps its own copy of a track (several stations share one
+    catalog, each with its own folders); a row is written only after the file at that
+    path hashed to the track's content hash."""
+    if CATALOG_PATHS_TABLE in metadata.tables:
+        return metadata.tables[CATALOG_PATHS_TABLE]
+    return Table(
+        CATALOG_PATHS_TABLE,
+        metadata,
+        Column("content_hash", String(64), primary_key=True),
+        Column("station_id", String(32), primary_key=True),
+        Column("path", Text, nullable=False),
+        Column("verified_at", Float, nullable=False),  # when its bytes hashed to the track
+    )
 
 
 def define_catalog_table(metadata: MetaData) -> Table:

@@ -8,6 +8,9 @@ an in-memory SQLite engine.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -17,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pressroom.catalog.track import TrackInfo
 from pressroom.errors import UsageError
-from pressroom.tables import define_catalog_table
+from pressroom.tables import define_catalog_paths_table, define_catalog_table
 
 _HEX = re.compile(r"[0-9a-f]+")
 
@@ -50,15 +53,62 @@ class CatalogStore(Protocol):
 
 
 class SqlCatalogStore:
-    """:class:`CatalogStore` over SQLAlchemy Core (SQLite or PostgreSQL)."""
+    """:class:`CatalogStore` over SQLAlchemy Core (SQLite or PostgreSQL).
 
-    def __init__(self, engine: Engine, table: Table | None = None) -> None:
+    A track is its content hash; where the file is depends on the station. With
+    ``station`` (a function giving this station's id, "" when it has none yet), importing
+    records this station's own path for the track (new or already known), and reading a
+    track gives this station's path when it has recorded one."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        table: Table | None = None,
+        *,
+        station: Callable[[], str] | None = None,
+    ) -> None:
         self.engine = engine
         self.table = table if table is not None else define_catalog_table(MetaData())
+        self.paths = define_catalog_paths_table(self.table.metadata)
+        self._station = station or (lambda: "")
 
     def ensure_table(self) -> None:
-        """Create the table if missing: for stores used without the ledger's migrations."""
+        """Create the tables if missing: for stores used without the ledger's migrations."""
         self.table.create(self.engine, checkfirst=True)
+        self.paths.create(self.engine, checkfirst=True)
+
+    def _record_path(self, track: TrackInfo) -> None:
+        """This station keeps ``track`` at ``track.path`` (its bytes hashed to the track)."""
+        station = self._station()
+        if not station:
+            return
+        p = self.paths
+        key = (p.c.content_hash == track.content_hash) & (p.c.station_id == station)
+        with self.engine.begin() as conn:
+            conn.execute(p.delete().where(key))
+            conn.execute(
+                p.insert().values(
+                    content_hash=track.content_hash,
+                    station_id=station,
+                    path=str(track.path),
+                    verified_at=time.time(),
+                )
+            )
+
+    def _own_paths(self, hashes: list[str] | None = None) -> dict[str, str]:
+        station = self._station()
+        if not station:
+            return {}
+        p = self.paths
+        query = select(p.c.content_hash, p.c.path).where(p.c.station_id == station)
+        if hashes is not None:
+            query = query.where(p.c.content_hash.in_(hashes))
+        with self.engine.connect() as conn:
+            return {h: path for h, path in conn.execute(query)}
+
+    def _here(self, track: TrackInfo, own: dict[str, str]) -> TrackInfo:
+        path = own.get(track.content_hash)
+        return track if path is None else replace(track, path=Path(path))
 
     def upsert(self, track: TrackInfo) -> bool:
         row = {
@@ -87,8 +137,10 @@ class SqlCatalogStore:
                 conn.execute(self.table.insert().values(**row))
         except IntegrityError:
             if self._exists(track.content_hash):
+                self._record_path(track)
                 return False
             raise
+        self._record_path(track)
         return True
 
     def _exists(self, content_hash: str) -> bool:
@@ -103,7 +155,10 @@ class SqlCatalogStore:
             row = conn.execute(
                 select(self.table).where(self.table.c.content_hash == content_hash.lower())
             ).first()
-        return _track(row._mapping) if row else None
+        if not row:
+            return None
+        track = _track(row._mapping)
+        return self._here(track, self._own_paths([track.content_hash]))
 
     def find(self, prefix_or_hash: str) -> TrackInfo | None:
         prefix = prefix_or_hash.strip().lower()
@@ -129,7 +184,9 @@ class SqlCatalogStore:
         columns = [c for c in t.c if c.name != "cover"]
         query = select(*columns).order_by(t.c.album, t.c.track_number, t.c.title, t.c.content_hash)
         with self.engine.connect() as conn:
-            return [_track(row._mapping) for row in conn.execute(query)]
+            tracks = [_track(row._mapping) for row in conn.execute(query)]
+        own = self._own_paths()
+        return [self._here(t, own) for t in tracks]
 
     def cover(self, content_hash: str) -> bytes | None:
         with self.engine.connect() as conn:

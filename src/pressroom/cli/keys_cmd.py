@@ -1,10 +1,12 @@
-"""`pressroom keys init|show|trust|import-cert`: the station's keys."""
+"""`pressroom keys init|show|trust|import-cert|install-player|certify`: the station's keys,
+and (in the publisher's data folder) certifying another station."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import time
+from pathlib import Path
 
 from pressroom.app import App
 from pressroom.errors import SetupError
@@ -30,6 +32,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     cert = ks.add_parser("import-cert", help="install the station certificate from the publisher")
     cert.add_argument("file")
     cert.set_defaults(func=cmd_import_cert)
+    player = ks.add_parser(
+        "install-player", help="install the player's public key (disk keys are wrapped to it)"
+    )
+    player.add_argument("file")
+    player.set_defaults(func=cmd_install_player)
+    certify = ks.add_parser(
+        "certify", help="publisher: certify another station's public key (station.pub)"
+    )
+    certify.add_argument("station_pub", metavar="STATION.pub")
+    certify.add_argument("--out", required=True, help="the certificate file to write")
+    certify.add_argument("--days", type=int, default=365, help="validity (default 365)")
+    certify.add_argument("--name", default=None, help="station name in its certificate")
+    certify.set_defaults(func=cmd_certify)
+
+
+def cmd_install_player(args: argparse.Namespace) -> int:
+    kid = App.from_args(args).station.keys.install_player(args.file)
+    print(f"installed player key {kid.hex()[:16]}; disks made here are for that player")
+    return 0
+
+
+def cmd_certify(args: argparse.Namespace) -> int:
+    done = App.from_args(args).station.keys.certify(
+        args.station_pub, Path(args.out), days=args.days, name=args.name
+    )
+    until = time.strftime("%Y-%m-%d", time.gmtime(done.not_after))
+    print(f"certified station {done.station[:16]} until {until}: {done.out}")
+    print("Give the station these files and run there:")
+    print(f"  pressroom keys trust {done.publisher_pub}")
+    if done.player_pub is not None:
+        print(f"  pressroom keys install-player {done.player_pub}")
+    print(f"  pressroom keys import-cert {done.out.name}")
+    return 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -56,7 +91,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"certificate        {cert['name']!r} until {until}")
     else:
         print("certificate        none (ask your publisher)")
-    print(f"player key id      {info['player'] or 'none'}")
+    player = info["player"]
+    if player and not info.get("player_private"):
+        player = f"{player} (public key only: disks are made for this player)"
+    print(f"player key id      {player or 'none'}")
     print(f"trusted publishers {', '.join(k[:16] for k in info['trusted_publishers']) or 'none'}")
     return 0
 

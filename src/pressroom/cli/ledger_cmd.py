@@ -1,10 +1,12 @@
 """`pressroom ledger verify`: check the ledger's hash-chained audit log, and that the
-tables the station acts on (quota counters, reservations, disks...) agree with it."""
+tables the station acts on (quota counters, reservations, disks...) agree with it.
+`pressroom ledger settle`: settle the copies a crashed or vanished station left open."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 
 from pressroom.app import App
 from pressroom.errors import EXIT_FAILED, EXIT_OK
@@ -20,6 +22,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(func=cmd_verify)
+    settle = ls.add_parser(
+        "settle",
+        help="settle copies left open: this station's from its journal, other stations' "
+        "once their lease expired; list those still held",
+    )
+    settle.set_defaults(func=cmd_settle)
+
+
+def cmd_settle(args: argparse.Namespace) -> int:
+    with App.from_args(args) as app:
+        runs = app.station.runs
+        for line in runs.reconcile():
+            print(f"settled: {line}")
+        now = time.time()
+        for res in runs.open_copies():
+            left = (res.lease_until or 0) - now
+            lease = f"lease ends in {left:.0f} s" if left > 0 else "lease expired"
+            print(
+                f"open: copy {res.copy_index} of grant {res.grant_id[:12]} held by station "
+                f"{res.station_id[:12]} ({res.stage}, {lease})"
+            )
+    return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -71,6 +71,11 @@ def follow_run(
 
 def cmd_run(args: argparse.Namespace) -> int:
     with App.from_args(args) as app:
+        console = Console(stderr=True)
+        # settle what a crashed run left reserved before the grant is checked: its copies
+        # may be the ones this job needs
+        for line in app.station.runs.reconcile():
+            console.print(f"recovered: {line}")
         job = app.station.runs.plan(
             args.tracks,
             copies=args.copies,
@@ -80,7 +85,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             insert_and_go=not args.no_wait,
             eject_when_done=args.eject,
         )
-        console = Console(stderr=True)
         summary = execute(app, job, json_out=args.json, console=console)
         return report(summary, json_out=args.json)
 

@@ -11,12 +11,19 @@ nothing could prove it, the disk says "verified from cache only", and with
 
 Any failure removes what this pipeline wrote, releases the reservation, and ends the
 disk as FAIL with one sentence. Nothing counts until the licence on the media verifies.
+
+When the ledger cannot be reached, the disk waits where that is safe (before reserving,
+before committing or settling) and tries again (``engine.outage``). A disk whose licence
+verified is never wiped because its commit failed: the commit is journalled
+("licence-verified", with the disk's record) and completed at the next start.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
+import json
 import os
 import re
 import threading
@@ -40,6 +47,9 @@ from pressroom.drives.base import (
 from pressroom.engine.events import DiskProgress, DiskState, Stage
 from pressroom.engine.job import Job, JobTrack
 from pressroom.engine.journal import Journal
+from pressroom.engine.outage import DEFAULT_BACKOFF, Backoff, StillUnreachable, until_reachable
+from pressroom.ledger.copies import DEFAULT_LEASE_SECONDS
+from pressroom.ledger.errors import LedgerUnreachable, StaleReservation
 from pressroom.ledger.models import DiskRecord, Reservation
 from pressroom.secure.container import (
     HEADER_LEN,
@@ -75,6 +85,7 @@ if TYPE_CHECKING:
 NOT_ATTEMPTED = frozenset({"cancelled", "has-licence"})
 LICENCE_ALLOWANCE = 1 << 20  # bytes kept free for the licence and directory entries
 PART = ".part"
+COMMIT_PENDING = "commit-pending"  # made and verified; the journal records its copy later
 
 
 class DiskFailed(Exception):
@@ -120,6 +131,8 @@ class PipelineContext:
     verify_mode: str = "media"  # media | strict (pressroom.drives.base.VERIFY_MODES)
     chunk_size: int = 256 << 10
     after_durable_write: DurableHook | None = None
+    backoff: Backoff = DEFAULT_BACKOFF
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
 
 
 def track_file_size(size: int, chunk: int) -> int:
@@ -176,6 +189,8 @@ class DiskPipeline:
         self.verify_seconds = 0.0
         self.cache_modes: list[str] = []  # one per file read back
         self.cache_note = ""  # why a read-back could only come from the cache
+        self.made: DiskRecord | None = None  # the licence verified: this record is to commit
+        self.unsettled = False  # a reservation is left open for the journal to settle
         chunk = ctx.chunk_size
         self.payload = sum(track_file_size(t.delivered_size, chunk) for t in ctx.job.tracks)
         self.bytes_total = 2 * sum(t.delivered_size for t in ctx.job.tracks)
@@ -206,18 +221,6 @@ class DiskPipeline:
                 self.clean()
                 entries, binder = self.write_and_verify_tracks()
                 self.write_licence(binder, entries)
-            record = self.commit()
-            self.update(
-                state=DiskState.PASS,
-                stage=Stage.DONE,
-                bytes_done=self.bytes_total,
-                eta_seconds=0.0,
-                licence_id=record.licence_id,
-                copy_index=record.copy_index,
-                reason=self.cache_only_warning(),
-            )
-            if self.ctx.job.eject_when_done:
-                self.try_eject()
         except Cancelled:
             self.fail("cancelled", "Stopped by the operator; nothing was counted.", cancelled=True)
         except DiskFailed as exc:
@@ -226,9 +229,59 @@ class DiskPipeline:
             self.fail(exc.code, str(exc))
         except OSError as exc:
             self.fail(*describe_os_error(exc, self.drive))
+        except LedgerUnreachable as exc:  # a ledger call outside the waiting points
+            self.fail("ledger-unreachable", str(exc))
         except Exception as exc:  # a bug must fail this disk, not the whole run
             self.fail("internal", f"Internal error ({type(exc).__name__}: {exc}).")
+        else:
+            self.finish_made()
         return self.progress
+
+    def finish_made(self) -> None:
+        """Commit a disk whose licence verified; whatever happens, the disk is not wiped."""
+        try:
+            record = self.commit()
+        except StillUnreachable as exc:
+            self.leave_for_journal(
+                "Made and verified, but the run was stopped while the ledger could not be "
+                f"reached; the copy is recorded from the journal at the next start ({exc}).",
+                DiskState.CANCELLED,
+            )
+            return
+        except Exception as exc:
+            self.leave_for_journal(
+                f"Made and verified, but recording it failed ({type(exc).__name__}: {exc}); "
+                "the copy is recorded from the journal at the next start.",
+                DiskState.FAIL,
+            )
+            return
+        self.update(
+            state=DiskState.PASS,
+            stage=Stage.DONE,
+            bytes_done=self.bytes_total,
+            eta_seconds=0.0,
+            licence_id=record.licence_id,
+            copy_index=record.copy_index,
+            reason=self.cache_only_warning(),
+        )
+        if self.ctx.job.eject_when_done:
+            self.try_eject()
+
+    def leave_for_journal(self, reason: str, state: DiskState) -> None:
+        self.unsettled = True
+        self.update(state=state, reason=reason, reason_code=COMMIT_PENDING, eta_seconds=None)
+
+    def waiting(self, sentence: str) -> None:
+        """Shown on the disk's card while a ledger call waits for the database."""
+        self.update(reason=sentence, mbps=0.0, eta_seconds=None)
+
+    def with_ledger(self, call: Callable[[], Any]) -> Any:
+        result = until_reachable(
+            call, cancel=self.ctx.cancel, backoff=self.ctx.backoff, waiting=self.waiting
+        )
+        if self.progress.reason:
+            self.update(reason="")
+        return result
 
     # --- stages ---------------------------------------------------------------------------
 
@@ -295,13 +348,19 @@ class DiskPipeline:
     def reserve(self) -> None:
         self.update(stage=Stage.RESERVE)
         job = self.ctx.job
-        res = self.ctx.ledger.reserve(
-            job.grant_id,
-            run_id=self.ctx.run_id,
-            drive_id=self.drive.id,
-            kind=job.kind,
-            station_id=self.ctx.material.station_id,
-        )
+        try:
+            res = self.with_ledger(
+                lambda: self.ctx.ledger.reserve(
+                    job.grant_id,
+                    run_id=self.ctx.run_id,
+                    drive_id=self.drive.id,
+                    kind=job.kind,
+                    station_id=self.ctx.material.station_id,
+                    lease_seconds=self.ctx.lease_seconds,
+                )
+            )
+        except StillUnreachable:
+            raise Cancelled() from None
         if res is None:
             raise DiskFailed(
                 "grant-exhausted", "The grant has no copies left; nothing was written."
@@ -508,6 +567,7 @@ class DiskPipeline:
             replaces=self.ctx.job.replaces,
             revocations=m.revocations,
         )
+        self.claim_licence_stage()
         self.ctx.journal.record(
             "licence-writing", drive_id=self.drive.id, reservation_id=self.reservation.id
         )
@@ -533,12 +593,39 @@ class DiskPipeline:
             env.verify(cert.station_key, "licence")
 
         check_licence(lic, signer_ok, m.publishers, (m.revocations,))
+        self.made = self.record("pass", "")
+        self.ctx.journal.record(
+            "licence-verified",
+            drive_id=self.drive.id,
+            reservation_id=self.reservation.id,
+            record=record_json(self.made),
+        )
+
+    def claim_licence_stage(self) -> None:
+        """Tell the ledger a licence may exist from now on (a lease settled by another
+        station then burns the copy instead of releasing it); refused if the copy was
+        settled meanwhile, and then no licence is written."""
+        res = self.reservation
+        assert res is not None
+        try:
+            self.with_ledger(
+                lambda: self.ctx.ledger.licence_stage(res, lease_seconds=self.ctx.lease_seconds)
+            )
+        except StillUnreachable:
+            raise Cancelled() from None
+        except StaleReservation:
+            self.reservation = None  # settled by another station: nothing left to settle
+            raise DiskFailed(
+                "lease-lost",
+                "Another station settled this disk's copy after its lease expired "
+                "(the ledger was out of reach too long); nothing was counted.",
+            ) from None
 
     def commit(self) -> DiskRecord:
-        assert self.reservation and self.identity and self.licence_id
+        assert self.reservation and self.made
         self.update(stage=Stage.COMMIT)
-        record = self.record("pass", "")
-        stored = self.ctx.ledger.commit(self.reservation, record)
+        reservation, record = self.reservation, self.made
+        stored: DiskRecord = self.with_ledger(lambda: self.ctx.ledger.commit(reservation, record))
         self.ctx.journal.record(
             "settled", drive_id=self.drive.id, reservation_id=self.reservation.id, outcome="commit"
         )
@@ -558,7 +645,8 @@ class DiskPipeline:
                 # otherwise the copy and its index go back to the grant.
                 licence_may_remain = self.licence_started and bool(cleanup_note)
                 settle = self.ctx.ledger.burn if licence_may_remain else self.ctx.ledger.release
-                settle(self.reservation, reason, disk=record)
+                res, why = self.reservation, reason
+                self.with_ledger(lambda: settle(res, why, disk=record))
                 self.ctx.journal.record(
                     "settled",
                     drive_id=self.drive.id,
@@ -568,7 +656,11 @@ class DiskPipeline:
                 self.reservation = None
             elif code not in NOT_ATTEMPTED:
                 self.ctx.ledger.record_failure(record)
-        except Exception as exc:  # the ledger is down: the journal lets the next start settle it
+        except StillUnreachable as exc:  # stopped while waiting: the journal settles it later
+            self.unsettled = True
+            reason = f"{reason} (not recorded yet, the next start settles it: {exc})"
+        except Exception as exc:  # the journal lets the next start settle it
+            self.unsettled = self.reservation is not None
             reason = f"{reason} (not recorded: {exc})"
         self.update(
             state=DiskState.CANCELLED if cancelled else DiskState.FAIL,
@@ -586,11 +678,15 @@ class DiskPipeline:
             self.volume.remove(LICENCE_FILE + PART)
             self.volume.remove(LICENCE_FILE)
             self.volume.remove_tree(DISK_DIR)
-            return ""
         except OSError as exc:
             if exc.errno in (errno.ENODEV, errno.ENOENT, errno.EIO):
                 return "partial files stay on the removed disk and do not verify"
             return f"partial files could not be removed: {exc.strerror or exc}"
+        if self.reservation is not None:  # no licence can remain: the journal may say so
+            self.ctx.journal.record(
+                "wiped", drive_id=self.drive.id, reservation_id=self.reservation.id
+            )
+        return ""
 
     def record(self, result: str, reason: str) -> DiskRecord:
         d = self.drive
@@ -651,3 +747,21 @@ def describe_os_error(exc: OSError, drive: Drive) -> tuple[str, str]:
 
 def drive_present(drive: Drive) -> bool:
     return drive.mount_point is not None and drive.mount_point.exists()
+
+
+def record_json(record: DiskRecord) -> str:
+    """A disk record as one JSON string for the journal (read by :func:`record_from_json`)."""
+    return json.dumps(dataclasses.asdict(record), sort_keys=True)
+
+
+def record_from_json(text: str | None) -> DiskRecord | None:
+    """The record a "licence-verified" journal line carries, or None when unreadable."""
+    if not text:
+        return None
+    try:
+        raw = json.loads(text)
+        raw["tracks"] = tuple(raw.get("tracks") or ())
+        record = DiskRecord(**raw)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return record if record.result == "pass" and record.licence_id else None

@@ -6,17 +6,27 @@ written, the disk is checked when it is attached: a licence that is there, is th
 the journal names, and checks out is committed; otherwise the copy is released, and when
 the disk is not attached to tell, the copy stays counted as "unresolved" (burned), since a
 playable disk might exist. Each outcome is a ``reconciled-*`` event in the ledger chain.
+
+Two journal lines settle a copy without its disk: "wiped" (the pipeline removed what it
+wrote, so no licence can exist: released) and "licence-verified" (the licence was read
+back and checked, and only the commit failed, for instance while the ledger was
+unreachable: committed with the disk record the line carries).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from pressroom.drives.base import Drive, DriveProvider, Reader, Volume
 from pressroom.engine.journal import JournalEntry, read_journals
+from pressroom.engine.pipeline import record_from_json
 from pressroom.ledger import Ledger
+from pressroom.ledger.copies import Outcome
+from pressroom.ledger.errors import StaleReservation
 from pressroom.ledger.models import DiskRecord, Reservation
 from pressroom.secure.diskfs import MediaError
 from pressroom.secure.errors import IdentityRefused, SecureError
@@ -43,33 +53,89 @@ def reconcile(
             by_res[entry.reservation_id].append(entry)
     drives = {d.id: d for d in provider.list_drives()}
     lines: list[str] = []
+
     for res in dangling:
-        entries = by_res.get(res.id, [])
-        events = {e.event for e in entries}
-        reserved = next((e.data for e in entries if e.event == "reserved"), {})
-        licence_hex, identity_hex = reserved.get("licence"), reserved.get("identity")
-        if "licence-writing" not in events:
-            ledger.reconcile(res, "release", reason="interrupted before its licence was written")
-            lines.append(f"copy {res.copy_index} released: interrupted before its licence")
-            continue
-        drive = drives.get(res.drive_id)
-        if drive is None:
-            ledger.reconcile(
-                res,
-                "burn",
-                reason="interrupted while writing its licence and the disk was not attached to "
-                "check it; the copy stays counted",
+        try:
+            lines.append(
+                _settle_one(ledger, ks, provider, drives, res, by_res.get(res.id, []), station_id)
             )
-            lines.append(f"copy {res.copy_index} kept counted: its disk was not attached to check")
-            continue
-        record = _check_disk(ks, provider, drive, res, licence_hex, identity_hex)
-        if record is not None:
-            ledger.reconcile(res, "commit", disk=record)
-            lines.append(f"copy {res.copy_index} committed: its licence verifies on {drive.label}")
-        else:
-            ledger.reconcile(res, "release", reason="its licence never reached the disk intact")
-            lines.append(f"copy {res.copy_index} released: no valid licence on {drive.label}")
+        except StaleReservation:
+            continue  # settled meanwhile by another station (its lease had expired)
     _remove_settled_journals(ledger, journal_dir)
+    return lines
+
+
+def _settle_one(
+    ledger: Ledger,
+    ks: KeyStore,
+    provider: DriveProvider,
+    drives: dict[str, Drive],
+    res: Reservation,
+    entries: list[JournalEntry],
+    station_id: str,
+) -> str:
+    """Settle one of this station's dangling reservations on the journal's evidence."""
+
+    def settle(outcome: Outcome, **kw: Any) -> None:
+        ledger.reconcile(res, outcome, settled_by=station_id, **kw)
+
+    events = {e.event for e in entries}
+    reserved = next((e.data for e in entries if e.event == "reserved"), {})
+    licence_hex, identity_hex = reserved.get("licence"), reserved.get("identity")
+    verified = next((e.data for e in entries if e.event == "licence-verified"), {})
+    made = record_from_json(verified.get("record"))
+    if "wiped" in events:
+        settle("release", reason="its disk was wiped after a failure")
+        return f"copy {res.copy_index} released: its disk was wiped after a failure"
+    if made is not None and (made.licence_id, made.identity_hash) == (licence_hex, identity_hex):
+        made = dataclasses.replace(
+            made, reason="verified before an interruption; recorded at recovery"
+        )
+        settle("commit", disk=made)
+        return f"copy {res.copy_index} committed: its licence had verified on the disk"
+    if "licence-writing" not in events:
+        settle("release", reason="interrupted before its licence was written")
+        return f"copy {res.copy_index} released: interrupted before its licence"
+    drive = drives.get(res.drive_id)
+    if drive is None:
+        settle(
+            "burn",
+            reason="interrupted while writing its licence and the disk was not attached to "
+            "check it; the copy stays counted",
+        )
+        return f"copy {res.copy_index} kept counted: its disk was not attached to check"
+    record = _check_disk(ks, provider, drive, res, licence_hex, identity_hex)
+    if record is not None:
+        settle("commit", disk=record)
+        return f"copy {res.copy_index} committed: its licence verifies on {drive.label}"
+    settle("release", reason="its licence never reached the disk intact")
+    return f"copy {res.copy_index} released: no valid licence on {drive.label}"
+
+
+def settle_expired_leases(
+    ledger: Ledger, station_id: str, *, lease_seconds: float, now: float | None = None
+) -> list[str]:
+    """Settle the open copies of other stations that stopped renewing their lease.
+
+    The evidence is the reservation's stage: a holder that never reached the licence
+    stage cannot have written a licence (released, the index is free again); one that
+    did may have (burned: counted, never handed out again). Each is recorded as a
+    ``reconciled-*`` event naming this station as ``settled_by``; a lease renewed in
+    the meantime, or settled by another station first, is left alone."""
+    at = time.time() if now is None else now
+    lines: list[str] = []
+    for res in ledger.expired_reservations(now=at, lease_seconds=lease_seconds):
+        if res.station_id == station_id:
+            continue  # this station's own are settled from its journal (reconcile)
+        try:
+            outcome = ledger.settle_expired(
+                res, settled_by=station_id, now=at, lease_seconds=lease_seconds
+            )
+        except StaleReservation:
+            continue
+        who = res.station_id[:12] or "unknown"
+        what = "released (no licence can exist)" if outcome == "release" else "kept counted"
+        lines.append(f"copy {res.copy_index} of station {who}: lease expired, {what}")
     return lines
 
 

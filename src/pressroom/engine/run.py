@@ -4,6 +4,11 @@ One worker thread per disk (I/O bound, and pyca releases the GIL while it encryp
 semaphore per USB bus caps concurrency, a watcher starts disks that arrive mid-run
 ("insert and go"). A failed disk is never picked again by itself: only the operator's
 Retry on that disk runs it again, its partial files removed first.
+
+A ledger outage never ends a run by itself: disks wait at their safe points
+(``engine.outage``), and starting new disks waits too (their serials cannot be judged
+without the ledger), retried on a timer with backoff. Every worker's exit, however it
+ends, goes back to ``_fill``, which starts the next disk or ends the run.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from pressroom.drives.base import Drive, DriveEvent, DriveProvider, Watcher
 from pressroom.drives.identity import Verdict
+from pressroom.engine import outage
 from pressroom.engine.events import (
     DiskProgress,
     DiskState,
@@ -30,12 +36,15 @@ from pressroom.engine.events import (
 )
 from pressroom.engine.job import Job
 from pressroom.engine.journal import Journal
+from pressroom.engine.outage import WAITING, Backoff
 from pressroom.engine.pipeline import (
     DiskPipeline,
     DurableHook,
     PipelineContext,
     StationMaterial,
 )
+from pressroom.ledger.copies import DEFAULT_LEASE_SECONDS
+from pressroom.ledger.errors import LedgerUnreachable
 
 if TYPE_CHECKING:
     from pressroom.ledger.store import Ledger
@@ -69,6 +78,8 @@ class Run:
         verify_mode: str = "media",
         chunk_size: int = 256 << 10,
         after_durable_write: DurableHook | None = None,
+        backoff: Backoff | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ):
         self.job = job
         self.id = run_id
@@ -97,6 +108,11 @@ class Run:
         self.state = RunState.RUNNING
         self._done = threading.Event()
         self._watcher: Watcher | None = None
+        self.backoff = backoff or outage.DEFAULT_BACKOFF  # read at start: tests shorten it
+        self._refill_delay = self.backoff.delays()
+        self._refill: threading.Timer | None = None  # a _fill waiting for the ledger
+        self.unsettled = False  # a reservation is left open: the journal must stay
+        self.lease_seconds = lease_seconds
 
     # --- events ---------------------------------------------------------------------------
 
@@ -133,11 +149,21 @@ class Run:
         if self.job.insert_and_go:
             self._watcher = self.provider.watch(self._on_drive_event)
         self._run_progress("started")
+        threading.Thread(target=self._heartbeat, name="run-lease", daemon=True).start()
         self._fill()
         return self
 
+    def _heartbeat(self) -> None:
+        """Renew this run's leases while it lives, so no other station settles its copies."""
+        while not self._done.wait(self.lease_seconds / 4):
+            with contextlib.suppress(Exception):  # an outage: the next beat tries again
+                self.ledger.renew_leases(self.id, lease_seconds=self.lease_seconds)
+
     def _show_idle(self, drives: list[Drive]) -> None:
-        verdicts = self.judge(list(self._attached.values()))
+        try:
+            verdicts = self.judge(list(self._attached.values()))
+        except LedgerUnreachable:
+            verdicts = {}  # shown unjudged; _fill judges again before starting any disk
         for d in drives:
             if self.job.drives is not None and d.id not in self.job.drives:
                 continue  # not part of this run: the operator did not choose it
@@ -170,7 +196,15 @@ class Run:
         """Start workers on eligible disks while copies are still needed."""
         with self._lock:
             if self.state == RunState.RUNNING and not self.cancel_event.is_set():
-                verdicts = self.judge(list(self._attached.values()))
+                if not any(self._eligible(d) for d in self._attached) or self._needed() <= 0:
+                    self._maybe_finish()
+                    return
+                try:
+                    verdicts = self.judge(list(self._attached.values()))
+                except LedgerUnreachable as exc:
+                    self._wait_for_ledger(exc)
+                    return
+                self._refill_delay = self.backoff.delays()
                 by_port = sorted(self._attached.items(), key=lambda kv: port_key(kv[1].port_path))
                 for drive_id, drive in by_port:
                     if self._needed() <= 0 or self.exhausted:
@@ -178,6 +212,24 @@ class Run:
                     if self._eligible(drive_id):
                         self._start_worker(drive, verdicts.get(drive_id))
             self._maybe_finish()
+
+    def _wait_for_ledger(self, exc: LedgerUnreachable) -> None:
+        """No disk starts while serials cannot be judged: try again later (the lock is held)."""
+        if self._refill is not None:
+            return
+        delay = self._refill_delay()
+        self.emit(LogLine(None, f"{WAITING} (trying again in {delay:.0f} s): {exc}"))
+        timer = threading.Timer(delay, self._refill_now)
+        timer.daemon = True
+        timer.name = "run-refill"
+        self._refill = timer
+        timer.start()
+        self._run_progress(WAITING)
+
+    def _refill_now(self) -> None:
+        with self._lock:
+            self._refill = None
+        self._fill()
 
     def _bus_slot(self, drive: Drive) -> threading.BoundedSemaphore:
         key = str(drive.bus) if drive.bus is not None else drive.port_path.split("-")[0]
@@ -200,6 +252,8 @@ class Run:
             verify_mode=self.verify_mode,
             after_durable_write=self.after_durable_write,
             chunk_size=self.chunk_size,
+            backoff=self.backoff,
+            lease_seconds=self.lease_seconds,
         )
         pipeline = DiskPipeline(ctx, drive, verdict=verdict, overwrite=overwrite)
         worker = threading.Thread(
@@ -209,18 +263,25 @@ class Run:
         worker.start()
 
     def _work(self, pipeline: DiskPipeline) -> None:
-        result = pipeline.run()
-        with self._lock:
-            self._workers.pop(pipeline.drive.id, None)
-            if result.state == DiskState.PASS:
-                self.passed += 1
-            elif result.state == DiskState.FAIL:
-                self.failed += 1
-                if result.reason_code == "grant-exhausted":
-                    self.exhausted = True
-            self.emit(LogLine(pipeline.drive.id, f"{result.state.value}: {result.reason}".strip()))
-        self._run_progress()
-        self._fill()
+        result = pipeline.progress
+        try:
+            result = pipeline.run()
+        finally:  # however the pipeline ends, the run goes on or ends
+            with self._lock:
+                self._workers.pop(pipeline.drive.id, None)
+                self.unsettled = self.unsettled or pipeline.unsettled
+                if result.state == DiskState.PASS:
+                    self.passed += 1
+                elif result.state == DiskState.FAIL:
+                    self.failed += 1
+                    if result.reason_code == "grant-exhausted":
+                        self.exhausted = True
+                else:
+                    self.failed += result.state != DiskState.CANCELLED
+                line = f"{result.state.value}: {result.reason}".strip()
+                self.emit(LogLine(pipeline.drive.id, line))
+            self._run_progress()
+            self._fill()
 
     def _maybe_finish(self) -> None:
         if self._workers:
@@ -239,6 +300,9 @@ class Run:
             return
         self.state = state
         watcher, self._watcher = self._watcher, None
+        refill, self._refill = self._refill, None
+        if refill is not None:
+            refill.cancel()
         if watcher is not None:
             threading.Thread(target=watcher.stop, name="stop-watcher", daemon=True).start()
         status = {
@@ -248,9 +312,13 @@ class Run:
         }.get(state, "finished")
         try:
             self.ledger.finish_run(self.id, status)
-        except Exception as exc:
+        except Exception as exc:  # one attempt: a run that ended must not wait
             self.emit(LogLine(None, f"could not record the end of the run: {exc}"))
-        self.journal.close(keep=False)
+        # A reservation left open (the ledger was unreachable) is settled from the journal
+        # at the next start; the journal goes only when every reservation settled.
+        self.journal.close(keep=self.unsettled)
+        if self.unsettled:
+            self.emit(LogLine(None, "some copies are not recorded yet; the journal is kept"))
         self._done.set()
         self._run_progress(status)
 

@@ -44,6 +44,11 @@ RECONCILED_BURN: Final = "reconciled-burn"
 
 Outcome = Literal["commit", "release", "burn"]
 
+# Stages of an open reservation (its lease says how far the holder got)
+BEFORE_LICENCE: Final = "before-licence"
+LICENCE: Final = "licence"
+DEFAULT_LEASE_SECONDS: Final = 120.0
+
 
 def reserve(
     conn: Connection,
@@ -54,6 +59,7 @@ def reserve(
     kind: ReservationKind,
     station_id: str,
     now: float,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
 ) -> Reservation | None:
     """Take one copy from the grant's quota, or None when the quota is used up.
 
@@ -85,6 +91,8 @@ def reserve(
             state="reserved",
             created_at=now,
             updated_at=now,
+            stage=BEFORE_LICENCE,
+            lease_until=now + lease_seconds,
         )
         .returning(reservations.c.id)
     ).scalar_one()
@@ -113,7 +121,92 @@ def reserve(
         state="reserved",
         created_at=now,
         updated_at=now,
+        stage=BEFORE_LICENCE,
+        lease_until=now + lease_seconds,
     )
+
+
+def licence_stage(conn: Connection, reservation: Reservation, lease_until: float) -> None:
+    """The holder is about to write the licence: from now on a licence may exist.
+
+    Refused (:class:`StaleReservation`) when the reservation is no longer open, for
+    instance released by another station after its lease expired: then no licence may be
+    written for it."""
+    done = conn.execute(
+        reservations.update()
+        .where(reservations.c.id == reservation.id)
+        .where(reservations.c.state == RESERVED)
+        .values(stage=LICENCE, lease_until=lease_until)
+    ).rowcount
+    if done != 1:
+        raise StaleReservation(
+            f"Reservation {reservation.id} (copy {reservation.copy_index}) is no longer open; "
+            "another station settled it after its lease expired."
+        )
+
+
+def renew(conn: Connection, run_id: str, lease_until: float) -> int:
+    """Renew the leases of a live run's open reservations; how many were renewed."""
+    return int(
+        conn.execute(
+            reservations.update()
+            .where(reservations.c.run_id == run_id)
+            .where(reservations.c.state == RESERVED)
+            .values(lease_until=lease_until)
+        ).rowcount
+    )
+
+
+def expired(conn: Connection, now: float, lease_seconds: float) -> list[Reservation]:
+    """Open reservations whose lease ran out (rows without a lease: older than a lease)."""
+    query = (
+        sa.select(reservations)
+        .where(reservations.c.state == RESERVED)
+        .where(_lease_expired(now, lease_seconds))
+        .order_by(reservations.c.id)
+    )
+    return [reservation_record(r) for r in conn.execute(query)]
+
+
+def _lease_expired(now: float, lease_seconds: float) -> sa.ColumnElement[bool]:
+    lease = reservations.c.lease_until
+    return sa.or_(
+        lease < now,
+        sa.and_(lease.is_(None), reservations.c.updated_at < now - lease_seconds),
+    )
+
+
+def settle_expired(
+    conn: Connection,
+    reservation: Reservation,
+    settled_by: str,
+    now: float,
+    lease_seconds: float,
+) -> Outcome:
+    """Settle an open reservation whose lease expired, on the evidence of its stage:
+    released when its holder never reached the licence (no licence can exist), burned
+    (counted) when it may have. The lease is checked again under the write lock, so a
+    holder that renewed it in the meantime keeps it (:class:`StaleReservation`)."""
+    outcome: Outcome = "burn" if reservation.stage == LICENCE else "release"
+    who = reservation.station_id[:12] or "another station"
+    if outcome == "release":
+        reason = f"lease expired (station {who} stopped); no licence can exist, released"
+    else:
+        reason = f"lease expired (station {who} stopped) while a licence may have been written"
+    state: Literal["released", "burned"] = "released" if outcome == "release" else "burned"
+    event = RECONCILED_RELEASE if outcome == "release" else RECONCILED_BURN
+    _close(
+        conn,
+        reservation,
+        state,
+        reason,
+        None,
+        now,
+        event,
+        settled_by=settled_by,
+        expired_by=(now, lease_seconds),
+    )
+    return outcome
 
 
 def commit(
@@ -122,19 +215,23 @@ def commit(
     disk: DiskRecord,
     now: float | None,
     event: str = COMMITTED,
+    *,
+    settled_by: str | None = None,
 ) -> DiskRecord:
     """The disk verified: its copy counts for good."""
     if disk.result != "pass" or not disk.licence_id:
         raise ValueError("only a passed disk with a licence id can commit a reservation")
     at = time.time() if now is None else now
-    _settle(conn, reservation, "committed", None, at)
+    _settle(conn, reservation, "committed", None, at, settled_by=settled_by)
     stored = disks.insert(conn, disk, reservation)
-    payload = {
+    payload: dict[str, Any] = {
         "reservation": reservation.id,
         **disks.event_fields(stored),
         "state": "committed",
         "at": at,
     }
+    if settled_by:
+        payload["settled_by"] = settled_by
     chain.append(conn, event, payload)
     return stored
 
@@ -170,18 +267,25 @@ def reconcile(
     disk: DiskRecord | None,
     reason: str,
     now: float | None,
+    settled_by: str | None = None,
 ) -> DiskRecord | None:
     """Settle a dangling reservation after a crash; the event is ``reconciled-*``."""
     if outcome == "commit":
         if disk is None or disk.result != "pass" or not disk.licence_id:
             raise ValueError("reconciling as committed needs the passed disk record")
-        return commit(conn, reservation, disk, now, RECONCILED_COMMIT)
+        return commit(conn, reservation, disk, now, RECONCILED_COMMIT, settled_by=settled_by)
     if outcome == "release":
         reason = reason or "interrupted: reconciled after a crash"
-        return release(conn, reservation, reason, disk, now, RECONCILED_RELEASE)
+        return _close(
+            conn, reservation, "released", reason, disk, now, RECONCILED_RELEASE,
+            settled_by=settled_by,
+        )  # fmt: skip
     if outcome == "burn":
         reason = reason or "interrupted: kept counted after a crash"
-        return burn(conn, reservation, reason, disk, now, RECONCILED_BURN)
+        return _close(
+            conn, reservation, "burned", reason, disk, now, RECONCILED_BURN,
+            settled_by=settled_by,
+        )  # fmt: skip
     raise ValueError(f"unknown reconcile outcome {outcome!r}")
 
 
@@ -208,6 +312,18 @@ def dangling(conn: Connection, station_id: str | None, run_id: str | None) -> li
     return [reservation_record(r) for r in conn.execute(query)]
 
 
+def released_among(conn: Connection, ids: list[int]) -> set[int]:
+    """Which of these reservations were released (their index went back to the grant)."""
+    if not ids:
+        return set()
+    query = (
+        sa.select(reservations.c.id)
+        .where(reservations.c.id.in_(ids))
+        .where(reservations.c.state == RELEASED)
+    )
+    return set(conn.execute(query).scalars())
+
+
 def _close(
     conn: Connection,
     reservation: Reservation,
@@ -216,11 +332,14 @@ def _close(
     disk: DiskRecord | None,
     now: float | None,
     event: str,
+    *,
+    settled_by: str | None = None,
+    expired_by: tuple[float, float] | None = None,
 ) -> DiskRecord | None:
     """Settle a reservation that did not commit; a released copy goes back to the quota,
     a burned one stays counted. Records the disk row (if any) and the chain event."""
     at = time.time() if now is None else now
-    _settle(conn, reservation, state, reason, at)
+    _settle(conn, reservation, state, reason, at, settled_by=settled_by, expired_by=expired_by)
     if state == "released":
         grants.give_back_copy(conn, reservation.grant_id, reservation.kind)
     stored = disks.insert(conn, disk, reservation) if disk is not None else None
@@ -234,6 +353,10 @@ def _close(
     if stored is not None:
         # the disk's fields; its "reason" is the disk's, so the settle reason moves aside
         payload.update(disks.event_fields(stored), reservation_reason=reason)
+    if settled_by:
+        payload["settled_by"] = settled_by
+    if expired_by is not None:
+        payload["lease_expired"] = True
     payload.update(state=state, at=at)
     chain.append(conn, event, payload)
     return stored
@@ -245,13 +368,22 @@ def _settle(
     state: ReservationState,
     reason: str | None,
     at: float,
+    *,
+    settled_by: str | None = None,
+    expired_by: tuple[float, float] | None = None,
 ) -> None:
-    """Move an open reservation to ``state``; a reservation settles exactly once."""
-    done = conn.execute(
+    """Move an open reservation to ``state``; a reservation settles exactly once.
+
+    ``expired_by`` (now, lease seconds): only if its lease has expired by then."""
+    query = (
         reservations.update()
         .where(reservations.c.id == reservation.id)
         .where(reservations.c.state == "reserved")
-        .values(state=state, reason=reason, updated_at=at)
+    )
+    if expired_by is not None:
+        query = query.where(_lease_expired(*expired_by))
+    done = conn.execute(
+        query.values(state=state, reason=reason, updated_at=at, settled_by=settled_by)
     ).rowcount
     if done != 1:
         raise StaleReservation(
@@ -273,4 +405,7 @@ def reservation_record(r: Row[Any]) -> Reservation:
         created_at=r.created_at,
         updated_at=r.updated_at,
         reason=r.reason,
+        stage=r.stage,
+        lease_until=r.lease_until,
+        settled_by=r.settled_by,
     )

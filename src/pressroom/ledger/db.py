@@ -21,11 +21,16 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from pressroom.datadir import create_private_file, make_private_dir
 from pressroom.errors import SetupError, UsageError
+from pressroom.ledger.errors import LedgerUnreachable
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN_MODE = "pressroom_sqlite_begin"
 _MIGRATION_LOCK_KEY = 0x7072_6573_736C_6564  # "pressled": pg advisory lock for migrations
+# SQLite's messages for a database that cannot be reached now (not a bug in a statement)
+_SQLITE_OUTAGES = ("unable to open database file", "disk i/o error", "database is locked")
+# PostgreSQL SQLSTATEs of a lost or refused connection: class 08, and the server shutting down
+_PG_OUTAGE_STATES = ("08", "57P01", "57P02", "57P03")
 
 
 def normalise_url(url: str) -> str:
@@ -49,13 +54,48 @@ def create_engine(url: str) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database)
-    try:
-        return sa.create_engine(url, pool_pre_ping=True)
-    except ModuleNotFoundError as exc:
-        raise SetupError(
-            f"PostgreSQL ledgers need the '{exc.name}' package: pip install 'psycopg[binary]'."
-        ) from None
+        engine = _sqlite_engine(url, parsed.database)
+    else:
+        try:
+            engine = sa.create_engine(url, pool_pre_ping=True)
+        except ModuleNotFoundError as exc:
+            raise SetupError(
+                f"PostgreSQL ledgers need the '{exc.name}' package: pip install 'psycopg[binary]'."
+            ) from None
+    sa.event.listen(engine, "handle_error", _outage_as_unreachable)
+    return engine
+
+
+def is_outage(original: BaseException, *, dialect: str, disconnect: bool) -> bool:
+    """Whether a driver error means "the database cannot be reached now"."""
+    if disconnect:
+        return True
+    if not _is_operational(original):
+        return False
+    if dialect == "sqlite":
+        return any(m in str(original).lower() for m in _SQLITE_OUTAGES)
+    state = getattr(original, "sqlstate", None)
+    return state is None or str(state).startswith(_PG_OUTAGE_STATES)
+
+
+_OUTAGE_CLASSES = ("OperationalError", "InterfaceError")
+
+
+def _is_operational(exc: BaseException) -> bool:
+    return any(c.__name__ in _OUTAGE_CLASSES for c in type(exc).__mro__)
+
+
+def _outage_as_unreachable(ctx: sa.engine.ExceptionContext) -> BaseException | None:
+    """Turn a lost or refused connection into :class:`LedgerUnreachable` (one sentence),
+    leaving every other database error as it is; the pool still drops the dead connection."""
+    if ctx.is_pre_ping:
+        return None  # the pool retries a stale connection itself
+    dialect = ctx.dialect.name if ctx.dialect is not None else ""
+    if not is_outage(ctx.original_exception, dialect=dialect, disconnect=ctx.is_disconnect):
+        return None
+    text = str(ctx.original_exception).strip()
+    first = text.splitlines()[0] if text else type(ctx.original_exception).__name__
+    return LedgerUnreachable(f"The ledger database cannot be reached ({first}).")
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:

@@ -88,6 +88,9 @@ class Reservation:
     created_at: float
     updated_at: float
     reason: str | None = None
+    stage: str = "before-licence"  # "licence": its licence may have been written
+    lease_until: float | None = None  # renewed by the holding run while it is alive
+    settled_by: str | None = None  # the station that settled it after a crash or expiry
 
 
 @dataclass(frozen=True)

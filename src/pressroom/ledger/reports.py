@@ -13,7 +13,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -130,6 +130,7 @@ def gather(
         known = {r.run_id for r in runs}
         extra = {d.run_id for d in disks if d.run_id and d.run_id not in known}
         runs = sorted([*runs, *(ledger.get_run(r) for r in extra)], key=lambda r: r.started_at)
+    disks = without_released_indices(ledger, disks)
     grant_ids = dict.fromkeys([*(r.grant_id for r in runs), *(d.grant_id for d in disks)])
     grants = tuple(ledger.get_grant(g) for g in grant_ids if g)
     return ReportData(
@@ -142,6 +143,20 @@ def gather(
         disks=tuple(disks),
         chain=ledger.verify_chain(),
     )
+
+
+def without_released_indices(ledger: Ledger, disks: list[DiskRecord]) -> list[DiskRecord]:
+    """A disk whose reservation was released gave its copy index back (a later disk may
+    hold it): it is shown without an index, as released, so no index appears twice."""
+    released = ledger.released_reservations(
+        d.reservation_id for d in disks if d.reservation_id is not None
+    )
+    return [
+        replace(d, copy_index=None, reason=f"{d.reason} (copy {d.copy_index} released)".strip())
+        if d.reservation_id in released
+        else d
+        for d in disks
+    ]
 
 
 def _iso(ts: float | None) -> str | None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from pressroom.tables import define_catalog_table
+from pressroom.tables import define_catalog_paths_table, define_catalog_table
 
 metadata = sa.MetaData()
 catalog = define_catalog_table(metadata)
+catalog_paths = define_catalog_paths_table(metadata)
 
 GENESIS_HASH = "0" * 64
 
@@ -76,6 +77,10 @@ reservations = sa.Table(
     sa.Column("reason", sa.Text),  # why it was released
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # the lease (migration 0003): how far the holder got, until when it is alive, who settled
+    sa.Column("stage", sa.String(16), nullable=False, server_default="before-licence"),
+    sa.Column("lease_until", sa.Float),
+    sa.Column("settled_by", sa.String(32)),
     sa.Index("ix_reservations_state", "state"),
     # One holder per copy index; a released index (no licence can exist) may be reused.
     sa.Index(

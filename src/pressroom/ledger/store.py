@@ -41,7 +41,7 @@ from pressroom.ledger import (
     revocations,
     runs,
 )
-from pressroom.ledger.errors import LedgerError
+from pressroom.ledger.errors import LedgerError, LedgerUnreachable
 from pressroom.ledger.models import (
     DiskRecord,
     GrantStatus,
@@ -69,6 +69,9 @@ class Ledger:
         try:
             if migrate:
                 db.migrate(engine)
+        except LedgerUnreachable:
+            engine.dispose()
+            raise
         except sa.exc.OperationalError as exc:
             engine.dispose()
             raise LedgerError(f"The ledger database cannot be opened ({exc.orig}).") from None
@@ -181,6 +184,7 @@ class Ledger:
         kind: ReservationKind = "sale",
         station_id: str = "",
         now: float | None = None,
+        lease_seconds: float = copies.DEFAULT_LEASE_SECONDS,
     ) -> Reservation | None:
         """Take one copy from the grant's quota, or None when the quota is used up.
 
@@ -200,7 +204,46 @@ class Ledger:
                 kind=kind,
                 station_id=station_id,
                 now=time.time() if now is None else now,
+                lease_seconds=lease_seconds,
             )
+
+    # --- leases: an open reservation's holder, how far it got, until when ----------------
+
+    def licence_stage(
+        self, reservation: Reservation, *, lease_seconds: float = copies.DEFAULT_LEASE_SECONDS
+    ) -> None:
+        """Say, before writing its licence, that a licence may now exist for this copy;
+        refused when the reservation was settled meanwhile (its lease expired)."""
+        with db.write_transaction(self.engine) as conn:
+            copies.licence_stage(conn, reservation, time.time() + lease_seconds)
+
+    def renew_leases(
+        self, run_id: str, *, lease_seconds: float = copies.DEFAULT_LEASE_SECONDS
+    ) -> int:
+        """A live run renews the leases of its open reservations (not a chain event)."""
+        with db.write_transaction(self.engine) as conn:
+            return copies.renew(conn, run_id, time.time() + lease_seconds)
+
+    def expired_reservations(
+        self, *, now: float | None = None, lease_seconds: float = copies.DEFAULT_LEASE_SECONDS
+    ) -> list[Reservation]:
+        """Open reservations whose holder stopped renewing their lease."""
+        with self.engine.connect() as conn:
+            return copies.expired(conn, time.time() if now is None else now, lease_seconds)
+
+    def settle_expired(
+        self,
+        reservation: Reservation,
+        *,
+        settled_by: str,
+        now: float | None = None,
+        lease_seconds: float = copies.DEFAULT_LEASE_SECONDS,
+    ) -> copies.Outcome:
+        """Settle an expired lease on its evidence (released before the licence stage,
+        burned after); recorded as ``reconciled-*`` with ``settled_by``."""
+        at = time.time() if now is None else now
+        with db.write_transaction(self.engine) as conn:
+            return copies.settle_expired(conn, reservation, settled_by, at, lease_seconds)
 
     def commit(
         self, reservation: Reservation, disk: DiskRecord, *, now: float | None = None
@@ -249,6 +292,11 @@ class Ledger:
         with self.engine.connect() as conn:
             return copies.dangling(conn, station_id, run_id)
 
+    def released_reservations(self, ids: Iterable[int]) -> set[int]:
+        """Which of these reservations were released (their copy index may be reused)."""
+        with self.engine.connect() as conn:
+            return copies.released_among(conn, sorted(set(ids)))
+
     def reconcile(
         self,
         reservation: Reservation,
@@ -257,6 +305,7 @@ class Ledger:
         disk: DiskRecord | None = None,
         reason: str = "",
         now: float | None = None,
+        settled_by: str | None = None,
     ) -> DiskRecord | None:
         """Settle a dangling reservation after a crash, from what the journal and disk show.
 
@@ -264,7 +313,7 @@ class Ledger:
         ``release`` otherwise. The event is recorded as ``reconciled-*`` so audits see it.
         """
         with db.write_transaction(self.engine) as conn:
-            return copies.reconcile(conn, reservation, outcome, disk, reason, now)
+            return copies.reconcile(conn, reservation, outcome, disk, reason, now, settled_by)
 
     def disks(self, run_id: str | None = None, since: float | None = None) -> list[DiskRecord]:
         with self.engine.connect() as conn:

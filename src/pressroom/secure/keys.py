@@ -137,6 +137,13 @@ def _load_private(path: Path) -> PrivateKeyTypes:
     try:
         return serialization.load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError:
+        if path.stem == "player":
+            raise SetupError(
+                f"No player private key at {path}: this station holds only the player's public "
+                "key (enough to make disks); checking a disk's tracks needs the player "
+                "itself ('pressroom play' on a player, or 'pressroom keys init --demo' on a "
+                "trial station)."
+            ) from None
         raise SetupError(
             f"No {path.stem} key at {path}; run 'pressroom keys init' first."
         ) from None
@@ -250,6 +257,23 @@ class KeyStore:
         _write_public(self.player_pub_path, _pem_public(key.public_key()))
         return key_id(raw_public(key.public_key()))
 
+    def install_player_public(self, public: X25519PublicKey) -> bytes:
+        """Install the player's public key (disk keys are wrapped to it); returns its id.
+
+        Refused when a different player key is already installed: disks made for one
+        player would not play on the other."""
+        kid = key_id(raw_public(public))
+        if self.player_pub_path.exists():
+            current = key_id(raw_public(self.player_public()))
+            if current != kid:
+                raise SetupError(
+                    f"A different player key ({current.hex()[:16]}) is installed at "
+                    f"{self.player_pub_path}; remove it first if the player really changed."
+                )
+            return kid
+        _write_public(self.player_pub_path, _pem_public(public))
+        return kid
+
     def add_trusted_publisher(self, public: Ed25519PublicKey) -> bytes:
         kid = key_id(raw_public(public))
         _write_public(self.trust_dir / f"{kid.hex()}.pub", _pem_public(public))
@@ -267,6 +291,10 @@ class KeyStore:
 
     def has_player(self) -> bool:
         return self.player_key_path.exists()
+
+    def has_player_public(self) -> bool:
+        """Disks can be made (wrapped to the player) with only the public key."""
+        return self.player_pub_path.exists()
 
     def station_key(self) -> Ed25519PrivateKey:
         return _load_ed25519_private(self.station_key_path)

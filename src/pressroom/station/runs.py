@@ -21,10 +21,11 @@ from pressroom.engine.events import Listener
 from pressroom.engine.job import Job, JobTrack
 from pressroom.engine.journal import Journal
 from pressroom.engine.pipeline import DurableHook, StationMaterial
-from pressroom.engine.recovery import reconcile
+from pressroom.engine.recovery import reconcile, settle_expired_leases
 from pressroom.engine.run import Run
 from pressroom.errors import SetupError, UsageError
 from pressroom.ledger import GrantStatus
+from pressroom.ledger.models import Reservation
 from pressroom.secure.rights import parse_rights
 from pressroom.station.disks import DiskService
 from pressroom.station.grants import GrantService
@@ -44,6 +45,25 @@ class Readiness:
 
     ok: bool
     reason: str
+
+
+def require_source(info: TrackInfo) -> None:
+    """Refuse, before any disk is touched, a track whose file this station does not have
+    (the catalog is shared; each station keeps its own copy of the music)."""
+    path = info.path
+    try:
+        size = path.stat().st_size if path.is_file() else None
+    except OSError:
+        size = None
+    if size == info.size:
+        return
+    where = "is missing" if size is None else "has changed"
+    raise SetupError(
+        f"The file of track {info.title!r} ({info.content_hash[:12]}) {where} at {path} on "
+        "this station. Put this station's copy of it there, or import it from where it is "
+        "with 'pressroom catalog import FILE' (the file must be the same: SHA-256 "
+        f"{info.content_hash})."
+    )
 
 
 class RunService:
@@ -75,6 +95,8 @@ class RunService:
         infos = [resolve_track(self._parts.catalog, ref) for ref in track_refs]
         if not infos:
             raise UsageError("Choose at least one track (--tracks).")
+        for info in infos:
+            require_source(info)
         if len({i.content_hash for i in infos}) != len(infos):
             raise UsageError("A track is listed twice.")
         now = int(time.time())
@@ -230,6 +252,7 @@ class RunService:
             bus_cap=int(settings.concurrency_per_bus),
             verify_mode=settings.verify_mode,
             after_durable_write=hook,
+            lease_seconds=float(settings.lease_seconds),
         )
         started: Run = run.start()
         return started
@@ -245,4 +268,14 @@ class RunService:
         lines: list[str] = reconcile(
             parts.ledger, parts.keystore, parts.drive_provider, parts.config.journal_dir
         )
+        if parts.keystore.has_station():  # then other stations' copies whose lease expired
+            lines += settle_expired_leases(
+                parts.ledger,
+                parts.keystore.station_id().hex(),
+                lease_seconds=float(parts.config.settings.lease_seconds),
+            )
         return lines
+
+    def open_copies(self) -> list[Reservation]:
+        """Copies reserved and not yet settled, at every station of this ledger."""
+        return self._parts.ledger.dangling_reservations()

@@ -59,7 +59,8 @@ def check_keys(d: Examination) -> Check:
             "keys",
             "fail",
             "There is no player key to wrap each disk's key to, so no disk can be made.",
-            "Install the player's public key (or 'pressroom keys init --demo' for a trial).",
+            "Install the player's public key with 'pressroom keys install-player FILE' "
+            "(or 'pressroom keys init --demo' for a trial).",
         )
     loose = [p.name for p in _private_key_files(ks.root) if p.stat().st_mode & 0o077]
     if loose:
