@@ -69,6 +69,7 @@ class Run:
         verify_mode: str = "media",
         chunk_size: int = 256 << 10,
         after_durable_write: DurableHook | None = None,
+        after_finish: Callable[[str], None] | None = None,
     ):
         self.job = job
         self.id = run_id
@@ -82,6 +83,7 @@ class Run:
         self.bus_cap = bus_cap
         self.verify_mode = verify_mode
         self.after_durable_write = after_durable_write
+        self.after_finish = after_finish  # called with the status once the end is recorded
         self.chunk_size = chunk_size
         self.cancel_event = threading.Event()
         self._lock = threading.RLock()
@@ -250,6 +252,11 @@ class Run:
             self.ledger.finish_run(self.id, status)
         except Exception as exc:
             self.emit(LogLine(None, f"could not record the end of the run: {exc}"))
+        if self.after_finish is not None:  # before _done: whoever waits sees its effect
+            try:
+                self.after_finish(status)
+            except Exception as exc:
+                self.emit(LogLine(None, f"after the run: {exc}"))
         self.journal.close(keep=False)
         self._done.set()
         self._run_progress(status)

@@ -9,6 +9,7 @@ the report can later be checked against the ledger it came from.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 import subprocess
@@ -79,6 +80,10 @@ class ReportData:
     grants: tuple[GrantStatus, ...]
     disks: tuple[DiskRecord, ...]
     chain: ChainReport
+    # The station's signed checkpoint made with this report (base64), and the signature
+    # over the report (base64 ``report`` envelope); both set by the station's report service.
+    checkpoint: str = ""
+    signature: str = ""
 
     @property
     def totals(self) -> Totals:
@@ -105,6 +110,7 @@ class ReportData:
                 "mean_mb_per_s": None if t.mean_mb_per_s is None else round(t.mean_mb_per_s, 2),
             },
             "ledger": self.chain.to_json(),
+            "checkpoint": self.checkpoint or None,
         }
 
 
@@ -159,7 +165,27 @@ def _when(ts: float | None) -> str:
 # --- CSV and JSON ------------------------------------------------------------------------
 
 
+CSV_CHECKPOINT = "# pressroom-checkpoint "
+CSV_SIGNATURE = "# pressroom-signature "
+
+
+def csv_rows(data: ReportData) -> str:
+    """The CSV rows alone (what a CSV report's signature covers, with its checkpoint)."""
+    buf = io.StringIO()
+    write_csv_rows(data, buf)
+    return buf.getvalue()
+
+
 def write_csv(data: ReportData, out: IO[str]) -> None:
+    """The rows, then the signed checkpoint and the signature as two comment lines."""
+    write_csv_rows(data, out)
+    if data.checkpoint:
+        out.write(f"{CSV_CHECKPOINT}{data.checkpoint}\n")
+    if data.signature:
+        out.write(f"{CSV_SIGNATURE}{data.signature}\n")
+
+
+def write_csv_rows(data: ReportData, out: IO[str]) -> None:
     """One row per disk; spreadsheet-friendly (ISO times, tracks separated by spaces)."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -176,7 +202,10 @@ def write_csv(data: ReportData, out: IO[str]) -> None:
 
 
 def write_json(data: ReportData, out: IO[str]) -> None:
-    json.dump(data.to_json(), out, indent=2, ensure_ascii=False)
+    doc = data.to_json()
+    if data.signature:
+        doc["signature"] = data.signature  # over every other field (docs/FORMAT.md 12)
+    json.dump(doc, out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
