@@ -304,7 +304,7 @@ def audit(ev: Evidence, grant: str | None = None) -> AuditReport:
                 findings.append(
                     Finding("index-twice", f"copy {index} of grant {g[:8]} is on {names}")
                 )
-        listed = {c.copy_index for c in mine if c.copy_index is not None}
+        listed = {c.copy_index for c in mine if c.copy_index is not None and c.result != "disk"}
         if used.get(g, 0) > len(listed):
             findings.append(
                 Finding(
