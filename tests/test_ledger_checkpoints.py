@@ -119,6 +119,8 @@ def test_story_2_rewritten_history_is_refused_and_proven(shop, tmp_path, capsys)
     anchored = app.station.checkpoints.anchored()
     assert anchored is not None and anchored.label in str(err.value)
     assert "makes no disks" in str(err.value)
+    assert _cli(app, "ledger", "verify") == 1  # plain verify checks the anchored one too
+    assert "does not extend this station's anchored checkpoint" in capsys.readouterr().out
     assert _cli(app, "ledger", "verify", "--checkpoint", str(report)) == 1
     out = capsys.readouterr().out
     assert "does not extend the checkpoint" in out
@@ -184,4 +186,46 @@ def test_recover_refuses_when_nothing_is_lost_or_a_grant_is_missing(shop, url):
     app = wipe_ledger(app, url)
     with pytest.raises(Exception, match="Import grant"):
         app.station.checkpoints.recover("why", "me")
+    app.ledger.close()
+
+
+def test_the_keyring_alone_still_catches_a_rollback(tmp_path):
+    """With a secure keyring, the checkpoint is anchored there too: deleting the anchor
+    file is not enough to make a rewritten ledger acceptable."""
+    import keyring
+
+    from test_player_memory_anchor import MemoryKeyring
+
+    before = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        app = station(tmp_path / "s", f"sqlite:///{tmp_path / 'l.sqlite3'}")
+        grant = grant_for(app)
+        app.ledger.import_grant(grant.raw, app.keystore.trusted_publishers(), grant.issued_at)
+        make_copies(app, grant.id_hex, 3)
+        cp = app.station.checkpoints.make()
+        user = app.keystore.station_id().hex()
+        assert base64.b64decode(ring.store[("pressroom/ledger-checkpoint", user)]) == cp.raw
+        rewrite_without_copy(app.ledger, 2)
+        drop_anchors(app)
+        with pytest.raises(LedgerRolledBack):
+            app.station.checkpoints.require()
+        # a hand-written keyring entry is not a checkpoint of this station: ignored
+        ring.store[("pressroom/ledger-checkpoint", user)] = "bm90IGEgY2hlY2twb2ludA=="
+        app.station.checkpoints.require()
+        app.ledger.close()
+    finally:
+        keyring.set_keyring(before)
+
+
+def test_a_run_ends_with_a_signed_anchored_checkpoint(tmp_path, capsys):
+    """`pressroom demo` runs 8 disks: the run's end leaves a checkpoint of its last event."""
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "demo"]) == 0
+    app = station(data, f"sqlite:///{data / 'ledger.sqlite3'}")
+    cp = app.station.checkpoints.anchored()
+    state = app.ledger.checkpoint_state()
+    assert cp is not None and (cp.seq, cp.head) == (state.seq, state.head)
+    assert any(m.copies_issued == 8 for m in cp.grants)
     app.ledger.close()

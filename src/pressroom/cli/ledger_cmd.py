@@ -56,7 +56,18 @@ def _checkpoint_bytes(path: Path) -> bytes:
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.checkpoint:
         return _verify_checkpoint(args)
-    report = App.from_args(args).station.reports.check_chain()
+    station = App.from_args(args).station
+    report = station.reports.check_chain()
+    anchored = station.checkpoints.check() if report.ok else None
+    if anchored is not None and not anchored.ok:  # intact, but not the history it signed
+        if args.json:
+            print(json.dumps({**report.to_json(), "ok": False, "reason": anchored.reason}))
+        else:
+            print(
+                f"The ledger's {report.rows} events verify, but it does not extend this "
+                f"station's anchored checkpoint: {anchored.reason}."
+            )
+        return EXIT_FAILED
     if args.json:
         print(json.dumps(report.to_json()))
     elif report.ok:
