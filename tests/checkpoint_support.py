@@ -48,14 +48,14 @@ def station(root: Path, url: str, *, publisher_of: App | None = None) -> App:
     return app
 
 
-def grant_for(app: App, copies: int = 20) -> Grant:
+def grant_for(app: App, copies: int = 20, replacements: int = 0) -> Grant:
     now = int(time.time())
     grant = create_grant(
         app.keystore.publisher_key(),
         title="Album",
         tracks=[TRACK],
         copies=copies,
-        replacements=0,
+        replacements=replacements,
         limits=RightsLimits(),
         station=None,
         not_before=now - 60,

@@ -162,3 +162,29 @@ def test_bad_input_is_one_sentence(evidence, capsys, tmp_path):
     assert main(["audit", str(garbage), "--publisher", _pub(evidence), "--json"]) == 1
     (finding,) = json.loads(capsys.readouterr().out)["findings"]
     assert finding["kind"] == "unverified" and "garbage.bin" in finding["sentence"]
+
+
+def test_a_reused_released_index_and_a_replacement_are_not_faults(tmp_path):
+    """Copy indices count per kind, and a released index is handed out again: the grant
+    full, issued past its limit, and a replacement numbered 1 beside sale copy 1 is clean."""
+    from checkpoint_support import grant_for, make_copies, station
+    from ledger_support import passed_disk
+    from pressroom.station.audit import run_audit
+
+    app = station(tmp_path / "s", f"sqlite:///{tmp_path / 'l.sqlite3'}")
+    grant = grant_for(app, copies=3, replacements=1)
+    app.ledger.import_grant(grant.raw, app.keystore.trusted_publishers(), grant.issued_at)
+    first = app.ledger.reserve(grant.id_hex, run_id=None, drive_id="x")
+    assert first is not None
+    app.ledger.release(first, "no licence was written")
+    assert make_copies(app, grant.id_hex, 3) == [1, 2, 3]
+    res = app.ledger.reserve(grant.id_hex, run_id=None, drive_id="r", kind="replacement")
+    assert res is not None and res.copy_index == 1
+    app.ledger.commit(res, passed_disk(1, licence_id="cd" * 16))
+    out = tmp_path / "r.json"
+    app.station.reports.write("json", out)
+    kinds = {d["licence_id"]: d["kind"] for d in json.loads(out.read_text())["disks"]}
+    assert kinds.pop("cd" * 16) == "replacement" and set(kinds.values()) == {"sale"}
+    found = run_audit([out], app.keystore.trusted_publishers())
+    assert found.clean, found.findings
+    app.ledger.close()

@@ -13,8 +13,8 @@ import io
 import json
 import shutil
 import subprocess
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +27,7 @@ MB = 1_000_000
 CSV_COLUMNS = (
     "run_id",
     "grant_id",
+    "kind",
     "copy_index",
     "licence_id",
     "slot",
@@ -84,6 +85,11 @@ class ReportData:
     # over the report (base64 ``report`` envelope); both set by the station's report service.
     checkpoint: str = ""
     signature: str = ""
+    kinds: Mapping[int, str] = field(default_factory=dict)  # reservation id -> sale|replacement
+
+    def kind_of(self, disk: DiskRecord) -> str | None:
+        """Whether a disk's copy was a sale or a replacement (its copy index counts per kind)."""
+        return None if disk.reservation_id is None else self.kinds.get(disk.reservation_id)
 
     @property
     def totals(self) -> Totals:
@@ -100,7 +106,7 @@ class ReportData:
             "scope": self.scope,
             "grants": [g.to_json() for g in self.grants],
             "runs": [r.to_json() for r in self.runs],
-            "disks": [d.to_json() for d in self.disks],
+            "disks": [{**d.to_json(), "kind": self.kind_of(d)} for d in self.disks],
             "totals": {
                 "disks": t.disks,
                 "passed": t.passed,
@@ -147,6 +153,7 @@ def gather(
         grants=grants,
         disks=tuple(disks),
         chain=ledger.verify_chain(),
+        kinds=ledger.reservation_kinds(d.reservation_id for d in disks if d.reservation_id),
     )
 
 
@@ -192,6 +199,7 @@ def write_csv_rows(data: ReportData, out: IO[str]) -> None:
     for d in data.disks:
         row = {name: getattr(d, name, None) for name in CSV_COLUMNS}
         row.update(
+            kind=data.kind_of(d),
             tracks=" ".join(d.tracks),
             seconds=round(d.seconds, 3),
             started_at=_iso(d.started_at),

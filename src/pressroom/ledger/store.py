@@ -277,6 +277,12 @@ class Ledger:
         with db.write_transaction(self.engine) as conn:
             return copies.reconcile(conn, reservation, outcome, disk, reason, now)
 
+    def reservation_kinds(self, ids: Iterable[int]) -> dict[int, str]:
+        """Sale or replacement, per reservation id (a copy index counts per kind)."""
+        wanted = sorted(set(ids))
+        with self.engine.connect() as conn:
+            return copies.kinds(conn, wanted)
+
     def disks(self, run_id: str | None = None, since: float | None = None) -> list[DiskRecord]:
         with self.engine.connect() as conn:
             return disks.select(conn, run_id, since)

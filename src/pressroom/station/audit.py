@@ -64,6 +64,7 @@ class Copy:
     station: str
     result: str  # pass | fail | disk
     source: str
+    kind: str = "sale"  # sale | replacement: a copy index counts per kind
 
 
 @dataclass
@@ -162,6 +163,7 @@ def _copy_of(row: Mapping[str, Any], source: str) -> Copy | None:
         str(row.get("station_id") or ""),
         str(row.get("result") or ""),
         source,
+        str(row.get("kind") or "sale"),
     )
 
 
@@ -262,7 +264,7 @@ def add_disks(ev: Evidence, path: Path, trusted: Mapping[bytes, Ed25519PublicKey
             ev.findings.append(Finding("unverified", f"the licence {name} does not verify: {exc}"))
             continue
         ev.copies.append(
-            Copy(lic.id_hex, grant_id, lic.copy_index, cert.station.hex(), "disk", name)
+            Copy(lic.id_hex, grant_id, lic.copy_index, cert.station.hex(), "disk", name, lic.kind)
         )
 
 
@@ -281,28 +283,30 @@ def audit(ev: Evidence, grant: str | None = None) -> AuditReport:
     grants: dict[str, dict[str, int]] = {}
     reported = {c.licence for c in copies if c.result != "disk"}
     for g in sorted({*issued, *(c.grant for c in copies)}):
-        mine = [c for c in copies if c.grant == g]
+        mine = [c for c in copies if c.grant == g and c.kind == "sale"]
         licences = {c.licence for c in mine if c.result in ("pass", "disk")}
         limit = ev.limits.get(g)
         grants[g] = {"limit": -1 if limit is None else limit, "issued": issued.get(g, 0)}
         grants[g]["licences"] = len(licences)
-        if limit is not None and max(len(licences), issued.get(g, 0)) > limit:
+        held = used.get(g, 0)  # issued may pass the limit: a released index is reused
+        if limit is not None and max(len(licences), held) > limit:
             findings.append(
                 Finding(
                     "beyond-grant",
                     f"grant {g[:8]} allows {limit} copies, but {len(licences)} licences were "
-                    f"found and the checkpoints count {issued.get(g, 0)} issued",
+                    f"found and the checkpoints count {held} held",
                 )
             )
-        by_index: dict[int, set[str]] = defaultdict(set)
-        for c in mine:
-            if c.copy_index is not None and c.result in ("pass", "disk"):
-                by_index[c.copy_index].add(c.licence)
-        for index, lics in sorted(by_index.items()):
+        by_index: dict[tuple[str, int], set[str]] = defaultdict(set)
+        for c in copies:
+            if c.grant == g and c.copy_index is not None and c.result in ("pass", "disk"):
+                by_index[(c.kind, c.copy_index)].add(c.licence)
+        for (kind, index), lics in sorted(by_index.items()):
             if len(lics) > 1:
                 names = ", ".join(sorted(x[:12] for x in lics))
+                what = "copy" if kind == "sale" else "replacement"
                 findings.append(
-                    Finding("index-twice", f"copy {index} of grant {g[:8]} is on {names}")
+                    Finding("index-twice", f"{what} {index} of grant {g[:8]} is on {names}")
                 )
         listed = {c.copy_index for c in mine if c.copy_index is not None and c.result != "disk"}
         if used.get(g, 0) > len(listed):
