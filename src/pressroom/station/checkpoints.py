@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +115,9 @@ def extends(ledger: Ledger, cp: Checkpoint, state: LedgerState | None = None) ->
 class CheckpointService:
     def __init__(self, parts: Parts) -> None:
         self._parts = parts
+        # A run's end (a worker thread) and a report (the GUI's pool) may sign at once;
+        # one at a time, so the anchors are written whole and never go back.
+        self._lock = threading.RLock()
 
     # --- the anchors -----------------------------------------------------------------
 
@@ -156,6 +160,10 @@ class CheckpointService:
     def make(self, *, force_anchor: bool = False) -> Checkpoint:
         """Sign the ledger's head and counters now; anchor it unless it would go back
         (``force_anchor``: a recorded recovery replaces the anchored checkpoint)."""
+        with self._lock:
+            return self._make(force_anchor)
+
+    def _make(self, force_anchor: bool) -> Checkpoint:
         recovery: Recovery | None = None
         ks = self._parts.keystore
         key = ks.station_key()
