@@ -7,6 +7,7 @@ SQLite: exactly 100 succeed, copy indices are exactly 1..100, and the chain veri
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import threading
 import time
@@ -106,3 +107,56 @@ def test_threads_sharing_one_sqlite_ledger(tmp_path):
             t.join(60)
     assert sorted(results) == list(range(WORKERS))
     _check(url, grant_id, list(results.values()))
+
+
+# --- issue 14 item 6: a fleet's signed checkpoints audit clean; a tampered one is named ---
+
+
+def _fleet_audit(tmp_path, url: str) -> None:
+    from checkpoint_support import grant_for, make_copies, resign_report, station
+    from pressroom.station.audit import run_audit
+
+    first = station(tmp_path / "s0", url)
+    fleet = [first] + [station(tmp_path / f"s{i}", url, publisher_of=first) for i in (1, 2, 3)]
+    grant = grant_for(first, copies=40)
+    first.ledger.import_grant(grant.raw, first.keystore.trusted_publishers(), grant.issued_at)
+    for round_ in range(2):  # interleaved, as stations sharing one ledger work
+        for app in fleet:
+            make_copies(app, grant.id_hex, 3, tag=f"r{round_}")
+    reports = []
+    for i, app in enumerate(fleet):
+        app.station.checkpoints.require()  # each extends its own anchored checkpoint
+        out = tmp_path / f"station{i}.json"
+        app.station.reports.write("json", out)
+        reports.append(out)
+    trusted = first.keystore.trusted_publishers()
+    clean = run_audit(reports, trusted)
+    assert clean.clean, clean.findings
+    assert len(clean.stations) == 4 and clean.grants[grant.id_hex]["licences"] == 24
+    # station 2 hides one of its copies and signs the report again
+    doc = json.loads(reports[2].read_text())
+    own = fleet[2].keystore.station_id().hex()
+    hidden = next(d for d in doc["disks"] if d["station_id"] == own)
+    resign_report(fleet[2], reports[2], disks=[d for d in doc["disks"] if d is not hidden])
+    # station 3's report is edited after it was signed
+    doc = json.loads(reports[3].read_text())
+    doc["disks"][0]["copy_index"] = 99
+    reports[3].write_text(json.dumps(doc))
+    found = run_audit(reports[2:], trusted)  # as if only these two had been sent
+    kinds = sorted(f.kind for f in found.findings)
+    assert kinds == ["gap", "unverified"], found.findings
+    assert any("station3.json" in f.sentence for f in found.findings)
+    for app in fleet:
+        app.ledger.close()
+
+
+@pytest.mark.postgres
+def test_four_stations_on_postgres_audit_clean_then_a_tampered_one_is_named(
+    pg_url,  # noqa: F811
+    tmp_path,
+):
+    _fleet_audit(tmp_path, pg_url)
+
+
+def test_four_stations_on_sqlite_audit_clean_then_a_tampered_one_is_named(tmp_path):
+    _fleet_audit(tmp_path, f"sqlite:///{tmp_path / 'fleet.sqlite3'}")

@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "play",
     "ledger",
     "report",
+    "audit",
     "bench",
     "doctor",
     "reissue",

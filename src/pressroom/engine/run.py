@@ -80,6 +80,7 @@ class Run:
         after_durable_write: DurableHook | None = None,
         backoff: Backoff | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        after_finish: Callable[[str], None] | None = None,
     ):
         self.job = job
         self.id = run_id
@@ -93,6 +94,7 @@ class Run:
         self.bus_cap = bus_cap
         self.verify_mode = verify_mode
         self.after_durable_write = after_durable_write
+        self.after_finish = after_finish  # called with the status once the end is recorded
         self.chunk_size = chunk_size
         self.cancel_event = threading.Event()
         self._lock = threading.RLock()
@@ -314,6 +316,11 @@ class Run:
             self.ledger.finish_run(self.id, status)
         except Exception as exc:  # one attempt: a run that ended must not wait
             self.emit(LogLine(None, f"could not record the end of the run: {exc}"))
+        if self.after_finish is not None:  # before _done: whoever waits sees its effect
+            try:
+                self.after_finish(status)
+            except Exception as exc:
+                self.emit(LogLine(None, f"after the run: {exc}"))
         # A reservation left open (the ledger was unreachable) is settled from the journal
         # at the next start; the journal goes only when every reservation settled.
         self.journal.close(keep=self.unsettled)

@@ -409,3 +409,14 @@ def reservation_record(r: Row[Any]) -> Reservation:
         lease_until=r.lease_until,
         settled_by=r.settled_by,
     )
+
+
+def kinds(conn: Connection, ids: list[int]) -> dict[int, str]:
+    """Sale or replacement, per reservation id (read in batches: a report may hold many)."""
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        query = sa.select(reservations.c.id, reservations.c.kind).where(
+            reservations.c.id.in_(ids[i : i + 500])
+        )
+        out.update({rid: kind for rid, kind in conn.execute(query)})
+    return out

@@ -9,6 +9,8 @@ Helvetica is used and text is reduced to Latin-1, masking serials with '*'.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -316,6 +318,32 @@ class _Report(FPDF):
                 "each hashed together with the one before it. Keep the head hash: "
                 "'pressroom ledger verify' on the station reproduces it, and any later edit, "
                 "deletion or reordering of the ledger shows."
+            ),
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        if self.data.checkpoint:
+            self.checkpoint_block()
+
+    def checkpoint_block(self) -> None:
+        """The station's signed checkpoint, printed whole: the JSON report carries the
+        same bytes, and 'pressroom audit' checks them against the publisher's key."""
+        self.section("Signed checkpoint", color=ACCENT)
+        digest = hashlib.sha256(base64.b64decode(self.data.checkpoint)).hexdigest()
+        self.facts([("SHA-256", digest)], mono_keys=("SHA-256",))
+        self.font(6, mono=True, color=MUTED)
+        text = self.data.checkpoint
+        self.multi_cell(0, 2.8, "\n".join(text[i : i + 110] for i in range(0, len(text), 110)))
+        self.ln(1)
+        self.font(8, color=MUTED)
+        self.multi_cell(
+            0,
+            4.2,
+            self.t(
+                "The station signed its ledger's head and every grant's counters with its "
+                "certified key when this report was made. The same checkpoint is in the JSON "
+                "report; 'pressroom audit' verifies it offline with the publisher's key, and "
+                "'pressroom ledger verify --checkpoint' proves the ledger still extends it."
             ),
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,

@@ -9,11 +9,12 @@ the report can later be checked against the ledger it came from.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 import subprocess
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +27,7 @@ MB = 1_000_000
 CSV_COLUMNS = (
     "run_id",
     "grant_id",
+    "kind",
     "copy_index",
     "licence_id",
     "slot",
@@ -79,6 +81,15 @@ class ReportData:
     grants: tuple[GrantStatus, ...]
     disks: tuple[DiskRecord, ...]
     chain: ChainReport
+    # The station's signed checkpoint made with this report (base64), and the signature
+    # over the report (base64 ``report`` envelope); both set by the station's report service.
+    checkpoint: str = ""
+    signature: str = ""
+    kinds: Mapping[int, str] = field(default_factory=dict)  # reservation id -> sale|replacement
+
+    def kind_of(self, disk: DiskRecord) -> str | None:
+        """Whether a disk's copy was a sale or a replacement (its copy index counts per kind)."""
+        return None if disk.reservation_id is None else self.kinds.get(disk.reservation_id)
 
     @property
     def totals(self) -> Totals:
@@ -95,7 +106,7 @@ class ReportData:
             "scope": self.scope,
             "grants": [g.to_json() for g in self.grants],
             "runs": [r.to_json() for r in self.runs],
-            "disks": [d.to_json() for d in self.disks],
+            "disks": [{**d.to_json(), "kind": self.kind_of(d)} for d in self.disks],
             "totals": {
                 "disks": t.disks,
                 "passed": t.passed,
@@ -105,6 +116,7 @@ class ReportData:
                 "mean_mb_per_s": None if t.mean_mb_per_s is None else round(t.mean_mb_per_s, 2),
             },
             "ledger": self.chain.to_json(),
+            "checkpoint": self.checkpoint or None,
         }
 
 
@@ -142,6 +154,7 @@ def gather(
         grants=grants,
         disks=tuple(disks),
         chain=ledger.verify_chain(),
+        kinds=ledger.reservation_kinds(d.reservation_id for d in disks if d.reservation_id),
     )
 
 
@@ -174,13 +187,34 @@ def _when(ts: float | None) -> str:
 # --- CSV and JSON ------------------------------------------------------------------------
 
 
+CSV_CHECKPOINT = "# pressroom-checkpoint "
+CSV_SIGNATURE = "# pressroom-signature "
+
+
+def csv_rows(data: ReportData) -> str:
+    """The CSV rows alone (what a CSV report's signature covers, with its checkpoint)."""
+    buf = io.StringIO()
+    write_csv_rows(data, buf)
+    return buf.getvalue()
+
+
 def write_csv(data: ReportData, out: IO[str]) -> None:
+    """The rows, then the signed checkpoint and the signature as two comment lines."""
+    write_csv_rows(data, out)
+    if data.checkpoint:
+        out.write(f"{CSV_CHECKPOINT}{data.checkpoint}\n")
+    if data.signature:
+        out.write(f"{CSV_SIGNATURE}{data.signature}\n")
+
+
+def write_csv_rows(data: ReportData, out: IO[str]) -> None:
     """One row per disk; spreadsheet-friendly (ISO times, tracks separated by spaces)."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for d in data.disks:
         row = {name: getattr(d, name, None) for name in CSV_COLUMNS}
         row.update(
+            kind=data.kind_of(d),
             tracks=" ".join(d.tracks),
             seconds=round(d.seconds, 3),
             started_at=_iso(d.started_at),
@@ -191,7 +225,10 @@ def write_csv(data: ReportData, out: IO[str]) -> None:
 
 
 def write_json(data: ReportData, out: IO[str]) -> None:
-    json.dump(data.to_json(), out, indent=2, ensure_ascii=False)
+    doc = data.to_json()
+    if data.signature:
+        doc["signature"] = data.signature  # over every other field (docs/FORMAT.md 12)
+    json.dump(doc, out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 

@@ -137,6 +137,13 @@ events = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),  # canonical JSON
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    # Revision 0003: the rare events that record a ledger recovery, found without a scan.
+    sa.Index(
+        "ix_events_recovered",
+        "seq",
+        sqlite_where=sa.text("kind = 'ledger-recovered'"),
+        postgresql_where=sa.text("kind = 'ledger-recovered'"),
+    ),
 )
 
 # One row (id = 1): the newest event's seq and hash. Writers lock it (PostgreSQL), and

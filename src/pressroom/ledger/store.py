@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 
 from pressroom.ledger import (
     chain,
+    checkpoints,
     copies,
     db,
     derived,
@@ -110,6 +111,16 @@ class Ledger:
                 return report
             mismatch = replay.finish()
             return report if mismatch is None else report.with_mismatch(mismatch)
+
+    def checkpoint_state(self) -> checkpoints.LedgerState:
+        """The head and every grant's counters in one snapshot (what a checkpoint signs)."""
+        with db.write_transaction(self.engine) as conn:  # the write lock: no half-written run
+            return checkpoints.state(conn)
+
+    def hash_at(self, seq: int) -> str | None:
+        """The stored hash of event ``seq``; None when the chain has no such event."""
+        with self.engine.connect() as conn:
+            return checkpoints.hash_at(conn, seq)
 
     # --- grants ------------------------------------------------------------------------
 
@@ -314,6 +325,12 @@ class Ledger:
         """
         with db.write_transaction(self.engine) as conn:
             return copies.reconcile(conn, reservation, outcome, disk, reason, now, settled_by)
+
+    def reservation_kinds(self, ids: Iterable[int]) -> dict[int, str]:
+        """Sale or replacement, per reservation id (a copy index counts per kind)."""
+        wanted = sorted(set(ids))
+        with self.engine.connect() as conn:
+            return copies.kinds(conn, wanted)
 
     def disks(self, run_id: str | None = None, since: float | None = None) -> list[DiskRecord]:
         with self.engine.connect() as conn:

@@ -28,16 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import platformdirs
+from pressroom.anchors import STATE_DIR_ENV, KeyringText, TextFile, secure_backend, state_dir
 
 log = logging.getLogger(__name__)
+__all__ = ["STATE_DIR_ENV", "secure_backend", "state_dir"]  # re-exported: moved to anchors
 
 SERVICE_PREFIX = "pressroom/player-memory"
-STATE_DIR_ENV = "PRESSROOM_STATE_DIR"
 ANCHOR_MAX = 4096  # an anchor is a few dozen bytes; anything larger is not ours
-
-# keyring backends that keep secrets no better than a file next to the memory.
-_INSECURE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
 
 @dataclass(frozen=True)
@@ -70,14 +67,6 @@ class Anchor(Protocol):
     def write(self, mark: AnchorMark) -> None: ...
 
 
-def state_dir() -> Path:
-    """The user's state directory (``PRESSROOM_STATE_DIR`` overrides it for tests)."""
-    env = os.environ.get(STATE_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_state_dir("pressroom", appauthor=False))
-
-
 def anchor_name(memory_path: Path, key_id: bytes) -> tuple[str, str]:
     """(service, user) of one memory: per player key, and per memory file.
 
@@ -93,28 +82,15 @@ class FileAnchor:
 
     def __init__(self, path: Path):
         self.path = path
+        self._file = TextFile(path, ANCHOR_MAX)
         self.where = f"the anchor file {path}"
 
     def read(self) -> AnchorMark | None:
-        try:
-            with open(self.path, "rb") as fh:
-                data = fh.read(ANCHOR_MAX + 1)
-        except FileNotFoundError:
-            return None
-        return AnchorMark.from_text(data.decode("utf-8", "replace"))
+        text = self._file.read()
+        return None if text is None else AnchorMark.from_text(text)
 
     def write(self, mark: AnchorMark) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(tmp, flags, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(mark.to_text().encode())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        self._file.write(mark.to_text())
 
 
 class KeyringAnchor:
@@ -123,44 +99,15 @@ class KeyringAnchor:
     def __init__(self, backend, service: str, user: str):  # backend: keyring.backend.KeyringBackend
         self.backend = backend
         self.service, self.user = service, user
-        self.where = f"the OS keyring ({backend.name})"
+        self._entry = KeyringText(backend, service, user, ANCHOR_MAX)
+        self.where = self._entry.where
 
     def read(self) -> AnchorMark | None:
-        from keyring.errors import KeyringError
-
-        try:
-            text = self.backend.get_password(self.service, self.user)
-        except KeyringError as exc:
-            log.warning("the keyring did not answer (%s); using the anchor file", exc)
-            return None
+        text = self._entry.read()
         return None if text is None else AnchorMark.from_text(text)
 
     def write(self, mark: AnchorMark) -> None:
-        from keyring.errors import KeyringError
-
-        try:
-            self.backend.set_password(self.service, self.user, mark.to_text())
-        except KeyringError as exc:
-            log.warning("could not anchor the player memory in the keyring: %s", exc)
-
-
-def secure_backend():  # -> keyring.backend.KeyringBackend | None
-    """The active keyring backend if it is a real secret store, else None.
-
-    The fail and null backends store nothing; keyrings.alt's file backends keep the
-    secret in a file of the same user, no better than the anchor file.
-    """
-    try:
-        import keyring
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    backend = keyring.get_keyring()
-    chain = getattr(backend, "backends", None)
-    if chain is not None:  # the chainer writes to its highest-priority backend
-        backend = chain[0] if chain else None
-    if backend is None or type(backend).__module__.startswith(_INSECURE_MODULES):
-        return None
-    return backend
+        self._entry.write(mark.to_text())
 
 
 def default_anchors(memory_path: Path, key_id: bytes) -> list[Anchor]:

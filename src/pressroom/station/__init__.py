@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pressroom.station.aftercare import AftercareService
 from pressroom.station.catalog import CatalogService
+from pressroom.station.checkpoints import CheckpointService
 from pressroom.station.demo import DemoService
 from pressroom.station.disks import DiskService
 from pressroom.station.doctor import DoctorService
@@ -40,6 +41,7 @@ class Station:
     setup: SetupService
     doctor: DoctorService
     marking: MarkingService
+    checkpoints: CheckpointService
 
     @classmethod
     def build(cls, parts: Parts) -> Station:
@@ -47,7 +49,8 @@ class Station:
         grants = GrantService(parts)
         keys = KeyService(parts)
         disks = DiskService(parts)
-        runs = RunService(parts, grants, disks)
+        checkpoints = CheckpointService(parts)
+        runs = RunService(parts, grants, disks, checkpoints)
         demo = DemoService(parts, keys, grants)
         return cls(
             grants=grants,
@@ -55,12 +58,13 @@ class Station:
             disks=disks,
             runs=runs,
             catalog=CatalogService(parts, grants),
-            reports=ReportService(parts),
+            reports=ReportService(parts, checkpoints),
             aftercare=AftercareService(parts, runs),
             demo=demo,
             setup=SetupService(parts, keys, grants, demo),
             doctor=DoctorService(parts, keys, grants),
             marking=MarkingService(parts),
+            checkpoints=checkpoints,
         )
 
 

@@ -7,21 +7,26 @@ one-sentence error); they all call :meth:`ReportService.write` now.
 
 from __future__ import annotations
 
+import base64
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pressroom.errors import UsageError
 from pressroom.ledger import ChainReport, DiskRecord, RunRecord, reports
+from pressroom.secure.checkpoint import sign_report
+from pressroom.station.checkpoints import CheckpointService
 from pressroom.station.parts import Parts
 
 FORMATS = ("csv", "json", "pdf")
 
 
 class ReportService:
-    def __init__(self, parts: Parts) -> None:
+    def __init__(self, parts: Parts, checkpoints: CheckpointService) -> None:
         self._parts = parts
+        self._checkpoints = checkpoints
 
     def history(self) -> tuple[list[RunRecord], dict[str | None, list[DiskRecord]]]:
         """Every run, and every disk grouped by its run (what History shows)."""
@@ -41,7 +46,7 @@ class ReportService:
     ) -> reports.ReportData:
         """The disks of one run (or since a time, or all), with this station's name."""
         ks = self._parts.keystore
-        return reports.gather(
+        data = reports.gather(
             self._parts.ledger,
             run_id=run_id,
             since=since,
@@ -49,6 +54,22 @@ class ReportService:
             station_id=ks.station_id().hex() if ks.has_station() else "",
             now=time.time(),
         )
+        if not (ks.has_station() and ks.station_cert_path.exists()):
+            return data  # an uncertified station cannot sign what it reports
+        cp = self._checkpoints.make()
+        return replace(data, checkpoint=base64.b64encode(cp.raw).decode("ascii"))
+
+    def _signed(self, fmt: str, data: reports.ReportData) -> reports.ReportData:
+        """The report signed by the station key (JSON: the document; CSV: its rows and
+        checkpoint); a PDF carries the checkpoint only."""
+        if not data.checkpoint or fmt == "pdf":
+            return data
+        if fmt == "json":
+            doc: dict[str, Any] = data.to_json()
+        else:
+            doc = {"csv": reports.csv_rows(data), "checkpoint": data.checkpoint}
+        sig = sign_report(self._parts.keystore.station_key(), doc)
+        return replace(data, signature=base64.b64encode(sig).decode("ascii"))
 
     def write(
         self,
@@ -65,7 +86,7 @@ class ReportService:
             raise UsageError("Choose the report format with --format csv, json or pdf.")
         if fmt == "pdf" and not isinstance(out, Path):
             raise UsageError("A PDF report needs a file: add --out report.pdf.")
-        data = self.gather(run_id=run_id, since=since)
+        data = self._signed(fmt, self.gather(run_id=run_id, since=since))
         text = reports.write_csv if fmt == "csv" else reports.write_json
         if not isinstance(out, Path):
             text(data, out if out is not None else sys.stdout)

@@ -27,6 +27,7 @@ from pressroom.errors import SetupError, UsageError
 from pressroom.ledger import GrantStatus
 from pressroom.ledger.models import Reservation
 from pressroom.secure.rights import parse_rights
+from pressroom.station.checkpoints import CheckpointService
 from pressroom.station.disks import DiskService
 from pressroom.station.grants import GrantService
 from pressroom.station.marking import MarkingService
@@ -67,8 +68,15 @@ def require_source(info: TrackInfo) -> None:
 
 
 class RunService:
-    def __init__(self, parts: Parts, grants: GrantService, disks: DiskService) -> None:
+    def __init__(
+        self,
+        parts: Parts,
+        grants: GrantService,
+        disks: DiskService,
+        checkpoints: CheckpointService,
+    ) -> None:
         self._parts = parts
+        self._checkpoints = checkpoints
         self._grants = grants
         self._disks = disks
         self._lock = threading.Lock()
@@ -217,6 +225,7 @@ class RunService:
         its tracks are durable, before they are read back."""
         with self._lock:
             self.ensure_idle()
+            self._checkpoints.require()  # a rolled-back or replaced ledger makes no disks
             run = self._start(job, listener, after_durable_write)
             self._run = run
             return run
@@ -253,9 +262,13 @@ class RunService:
             verify_mode=settings.verify_mode,
             after_durable_write=hook,
             lease_seconds=float(settings.lease_seconds),
+            after_finish=self._checkpoint_after,  # signed and anchored before wait() returns
         )
         started: Run = run.start()
         return started
+
+    def _checkpoint_after(self, _status: str) -> None:
+        self._checkpoints.make()
 
     def reconcile(self) -> list[str]:
         """Settle what a crashed run left reserved; one line per copy settled.
