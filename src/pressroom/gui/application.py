@@ -194,6 +194,15 @@ class StationHub(QObject):
         if run is not None and not run.done:
             tasks.submit(run.cancel, None, self._report)
 
+    def finish_run(self) -> None:
+        """End a run that waits for disks; recorded as finished, not cancelled."""
+
+        def done(ok: bool) -> None:
+            if not ok:
+                self.notice.emit("Disks are still being written; wait for them or press Stop.")
+
+        tasks.submit(self.station.runs.finish, done, self._report)
+
     def retry(self, drive_id: str) -> None:
         run = self.run
         if run is None:

@@ -21,6 +21,7 @@ from pressroom.drives.base import Drive, format_size
 from pressroom.engine.events import DiskProgress, DiskState, Stage
 from pressroom.gui import theme
 from pressroom.secure.identity import mask_serial
+from pressroom.station.runs import retry_helps
 
 _STATE_TEXT = {
     DiskState.IDLE: ("Ready", "idle"),
@@ -46,6 +47,7 @@ class DriveCard(QFrame):
         self.drive: Drive | None = None
         self.state = DiskState.IDLE
         self.verdict_ok = True
+        self.retry_possible = False  # the run can still take a Retry (writing or waiting)
         self.setObjectName("driveCard")
         self.setProperty("state", "idle")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -211,10 +213,23 @@ class DriveCard(QFrame):
             self.reason.setText(f"{prefix}{reason}")
             self.reason.setMinimumHeight(self.reason.fontMetrics().lineSpacing() * 3 + 2)
         self.reason.setVisible(show_reason)
-        self.retry_btn.setVisible(state in (DiskState.FAIL, DiskState.CANCELLED))
         self.eject_btn.setEnabled(state not in (DiskState.RUNNING, DiskState.REMOVED))
-        self.retry_btn.setEnabled(state != DiskState.REMOVED)
+        self._show_retry()
         self._update_accessible()
+
+    def set_retry_possible(self, possible: bool) -> None:
+        self.retry_possible = possible
+        self._show_retry()
+
+    def _show_retry(self) -> None:
+        """Retry only where it can help: a failed disk still here, in a run that can take
+        it, failed for a reason a second write could change (station.runs.retry_helps)."""
+        code = self.progress.reason_code if self.progress is not None else ""
+        self.retry_btn.setVisible(
+            self.retry_possible
+            and self.state in (DiskState.FAIL, DiskState.CANCELLED)
+            and retry_helps(code)
+        )
 
     def _update_accessible(self) -> None:
         title = self.title.text()

@@ -51,6 +51,7 @@ class DriveGrid(QScrollArea):
         outer.addStretch(1)
         self.setWidget(body)
         self._columns = 0
+        self.retry_possible = False
 
     # --- hotplug ---------------------------------------------------------------------------
 
@@ -94,6 +95,12 @@ class DriveGrid(QScrollArea):
         card = self.cards.get(ev.drive_id) or self._add(ev.drive_id, ev.port)
         card.update_progress(ev)
 
+    def set_retry_possible(self, possible: bool) -> None:
+        """Whether the current run can still take a Retry (it is writing or waiting)."""
+        self.retry_possible = possible
+        for card in self.cards.values():
+            card.set_retry_possible(possible)
+
     def card(self, drive_id: str) -> DriveCard | None:
         return self.cards.get(drive_id)
 
@@ -101,6 +108,7 @@ class DriveGrid(QScrollArea):
 
     def _add(self, drive_id: str, port: str) -> DriveCard:
         card = DriveCard(drive_id)
+        card.set_retry_possible(self.retry_possible)
         card.retry_clicked.connect(self.retry_clicked)
         card.eject_clicked.connect(self.eject_clicked)
         card.details_clicked.connect(self.details_clicked)

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from pressroom.engine.events import DiskProgress, LogLine, RunProgress, RunState
+from pressroom.engine.events import DiskProgress, LogLine, RunProgress
 from pressroom.gui import tasks, theme
 from pressroom.gui.application import StationHub
 from pressroom.gui.disk_details import disk_details
 from pressroom.gui.main_layout import MainLayout
+from pressroom.station.runs import RunOutlook, outlook
 
 LOG_LIMIT = 500  # lines kept per disk for Details
 
@@ -37,6 +38,7 @@ class MainWindow(MainLayout):
         self._last_stage: dict[str, tuple] = {}
         self._close_when_stopped = False
         self.last_run_id: str | None = None
+        self.outlook: RunOutlook | None = None
         self.setWindowTitle("Pressroom station" + (" — demo" if demo else ""))
         self.setWindowIcon(theme.icon("app"))
 
@@ -50,6 +52,7 @@ class MainWindow(MainLayout):
         self.job_bar.changed.connect(self.refresh_start)
         self.job_bar.start_clicked.connect(self.start_run)
         self.job_bar.stop_clicked.connect(self.stop_run)
+        self.job_bar.finish_clicked.connect(self.finish_run)
         self.grid.retry_clicked.connect(self.retry)
         self.grid.eject_clicked.connect(hub.eject)
         self.grid.details_clicked.connect(self.show_details)
@@ -112,6 +115,8 @@ class MainWindow(MainLayout):
     def refresh_start(self) -> None:
         why = self.start_blocker()
         self.job_bar.set_ready(why is None, why or "", self.hub.running)
+        if self.hub.running and self.outlook is not None:
+            self.job_bar.set_outlook(self.outlook.can_stop, self.outlook.can_finish)
         tracks = self.catalog.selected_tracks()
         payload = sum(t.size for t in tracks)
         drives = list(self.hub.drives.values())
@@ -138,6 +143,7 @@ class MainWindow(MainLayout):
         self.grid.clear_removed()
         self.logs.clear()
         self._last_stage.clear()
+        self.outlook = None
         self.job_bar.set_ready(False, "starting…", True)
         self.run_summary.setText("Starting the run…")
         self.hub.start_run(
@@ -160,11 +166,12 @@ class MainWindow(MainLayout):
         self.run_summary.setText("Stopping: cleaning up the disks being written…")
         self.hub.stop_run()
 
+    def finish_run(self) -> None:
+        self.hub.finish_run()
+
     def retry(self, drive_id: str) -> None:
-        if not self.hub.running:
-            self.show_error(
-                "Retry works during a run; press Start to write this disk again in a new run."
-            )
+        if not self.hub.running:  # Retry is hidden then; a late click is only noted
+            self.statusBar().showMessage("The run has ended; press Start for a new run.", 8000)
             return
         self._log(drive_id, "operator pressed Retry")
         self.hub.retry(drive_id)
@@ -188,24 +195,15 @@ class MainWindow(MainLayout):
         del lines[:-LOG_LIMIT]
 
     def _run_progress(self, ev: RunProgress) -> None:
-        if self.hub.run is None or ev.run_id != self.hub.run.id:
+        run = self.hub.run
+        if run is None or ev.run_id != run.id:
             return
-        words = {
-            RunState.RUNNING: "Running",
-            RunState.STOPPING: "Stopping",
-            RunState.FINISHED: "Finished",
-            RunState.CANCELLED: "Stopped",
-            RunState.EXHAUSTED: "Grant used up",
-        }[ev.state]
-        text = f"{words}: {ev.passed} of {ev.target} passed"
-        if ev.failed:
-            text += f", {ev.failed} failed"
-        if ev.in_flight:
-            text += f", {ev.in_flight} writing"
-        if ev.state == RunState.FINISHED and ev.passed < ev.target:
-            text += " — not enough disks passed; insert more and Retry, or start again"
-        self.run_summary.setText(text)
-        self.run_summary.setAccessibleDescription(text)
+        look = outlook(ev, insert_and_go=run.job.insert_and_go)
+        self.outlook = look
+        self.run_summary.setText(look.headline)
+        self.run_summary.setAccessibleDescription(look.headline)
+        self.job_bar.set_outlook(look.can_stop, look.can_finish)
+        self.grid.set_retry_possible(look.can_retry)
 
     def _run_finished(self, summary) -> None:
         self.report_btn.setEnabled(True)

@@ -1,0 +1,66 @@
+"""The run's outlook (station.runs): when a run waits, what Stop / Finish / Retry mean."""
+
+from __future__ import annotations
+
+import pytest
+
+from pressroom.engine.events import RunProgress, RunState
+from pressroom.station.runs import outlook, retry_helps
+
+
+def ev(state=RunState.RUNNING, target=16, passed=0, failed=0, in_flight=0) -> RunProgress:
+    return RunProgress("r", state, target, passed, failed, in_flight)
+
+
+def test_writing_offers_stop_only():
+    look = outlook(ev(passed=3, failed=1, in_flight=4))
+    assert look.phase == "writing" and look.can_stop and not look.can_finish
+    assert look.headline == "Writing: 3 of 16 made, 1 failed, 4 being written."
+
+
+def test_nothing_writing_and_copies_missing_waits_for_disks_or_finish():
+    look = outlook(ev(passed=12, failed=2))
+    assert look.phase == "waiting" and look.can_finish and not look.can_stop
+    assert look.headline == "4 copies still to make: insert blank disks or Finish."
+    assert look.can_retry and look.short == 4
+    one = outlook(ev(target=4, passed=3), insert_and_go=False)
+    assert one.headline == "1 copy still to make: Retry a failed disk or Finish."
+
+
+@pytest.mark.parametrize(
+    ("state", "passed", "headline"),
+    [
+        (RunState.FINISHED, 12, "Finished: 12 of 16 made, 2 failed, 4 short."),
+        (RunState.FINISHED, 16, "Finished: 16 of 16 made, 2 failed."),
+        (RunState.CANCELLED, 12, "Stopped: 12 of 16 made, 2 failed."),
+        (RunState.EXHAUSTED, 12, "The grant has no copies left: 12 of 16 made, 2 failed."),
+    ],
+)
+def test_an_ended_run_says_how_it_ended_and_offers_nothing(state, passed, headline):
+    look = outlook(ev(state, passed=passed, failed=2))
+    assert look.phase == "ended" and look.headline == headline
+    assert not (look.can_stop or look.can_finish or look.can_retry)
+
+
+def test_stopping_offers_nothing():
+    look = outlook(ev(RunState.STOPPING, passed=2, in_flight=3))
+    assert look.phase == "stopping" and not (look.can_stop or look.can_finish)
+
+
+@pytest.mark.parametrize(
+    ("code", "helps"),
+    [
+        ("io-error", True),
+        ("verify-hash", True),
+        ("cancelled", True),
+        ("read-only", True),  # the lock switch can be slid
+        ("permission", False),  # the station's rights, not the disk
+        ("identity-missing", False),
+        ("identity-refused", False),
+        ("grant-exhausted", False),
+        ("too-small", False),
+        ("removed", False),
+    ],
+)
+def test_retry_only_where_a_second_write_could_end_differently(code, helps):
+    assert retry_helps(code) is helps
