@@ -50,7 +50,8 @@ class DriveCard(QFrame):
         self.retry_possible = False  # the run can still take a Retry (writing or waiting)
         self.setObjectName("driveCard")
         self.setProperty("state", "idle")
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # Minimum: the cards of a row share its height, so tops and bottoms line up
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.setMinimumWidth(240)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
@@ -116,6 +117,7 @@ class DriveCard(QFrame):
         lay.addWidget(self.stage)
         lay.addWidget(self.bar)
         lay.addWidget(self.reason)
+        lay.addStretch(1)  # a taller neighbour's extra height goes above the buttons
         lay.addLayout(buttons)
         self._apply_state(DiskState.IDLE)
 
