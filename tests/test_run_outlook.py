@@ -64,3 +64,19 @@ def test_stopping_offers_nothing():
 )
 def test_retry_only_where_a_second_write_could_end_differently(code, helps):
     assert retry_helps(code) is helps
+
+
+def test_clock_and_overall_eta():
+    from pressroom.station.runs import clock, eta_seconds, timing, title
+
+    assert clock(42) == "0:42" and clock(724) == "12:04" and clock(3730) == "1:02:10"
+    assert eta_seconds(60, 0, 4) is None  # nothing made yet: no pace to go by
+    assert eta_seconds(120, 4, 4) == 120
+    writing = outlook(ev(target=8, passed=4, in_flight=2))
+    assert timing(120, writing) == "2:00 elapsed · about 2:00 left"
+    waiting = outlook(ev(target=8, passed=4))
+    assert timing(120, waiting) == "2:00 elapsed"  # no estimate while nothing is written
+    assert title("Pressroom", writing) == "4/8 made — Pressroom"
+    done = outlook(ev(RunState.FINISHED, target=8, passed=8))
+    assert title("Pressroom", done) == "Finished (8/8) — Pressroom"
+    assert title("Pressroom", None) == "Pressroom"

@@ -97,6 +97,39 @@ def outlook(ev: RunProgress, *, insert_and_go: bool = True) -> RunOutlook:
     return out("ended", f"Finished: {counts}.")
 
 
+def clock(seconds: float) -> str:
+    """ "0:42", "12:04", "1:02:10": elapsed and remaining time as a shop clock shows it."""
+    s = max(0, round(seconds))
+    h, rest = divmod(s, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+def eta_seconds(elapsed: float, made: int, short: int) -> float | None:
+    """Time left for the copies still to make, at the pace of the copies made so far
+    (several disks in parallel count as the pace they achieved); None until one is made."""
+    if made <= 0 or short <= 0 or elapsed <= 0:
+        return None
+    return elapsed / made * short
+
+
+def timing(elapsed: float, look: RunOutlook) -> str:
+    """The run's clock line: elapsed, and an overall estimate while disks are written."""
+    text = f"{clock(elapsed)} elapsed"
+    eta = eta_seconds(elapsed, look.made, look.short) if look.phase == "writing" else None
+    if eta is not None:
+        text += f" · about {clock(eta)} left"
+    return text
+
+
+def title(base: str, look: RunOutlook | None) -> str:
+    """The window title: progress and result readable from the task bar."""
+    if look is None:
+        return base
+    if look.phase == "ended":
+        return f"{look.headline.split(':')[0]} ({look.made}/{look.made + look.short}) — {base}"
+    return f"{look.made}/{look.made + look.short} made — {base}"
+
+
 class RunBusy(UsageError):
     """Refused: this station is already running a job (one run at a time)."""
 
