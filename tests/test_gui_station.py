@@ -120,6 +120,10 @@ def test_fault_shown_on_its_card_while_others_pass_then_retry(qtbot):
     )
     record = core.ledger.get_run(window.hub.run.id)
     assert record.status == "finished"  # the operator finished it: never "cancelled"
+    # the end is noticed: the notice, the title (task bar) and the run's clock
+    assert window.notified == ["Finished: 3 of 4 made, 2 failed, 1 short."]
+    assert window.windowTitle().startswith("Finished (3/4) — Pressroom station")
+    assert window.run_clock.text().endswith("elapsed")
     assert not bad.retry_btn.isVisible()  # the run has ended: Retry cannot help now
     assert not window.job_bar.finish.isVisible() and window.job_bar.start.isEnabled()
     window.show_history()

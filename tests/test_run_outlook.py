@@ -80,3 +80,14 @@ def test_clock_and_overall_eta():
     done = outlook(ev(RunState.FINISHED, target=8, passed=8))
     assert title("Pressroom", done) == "Finished (8/8) — Pressroom"
     assert title("Pressroom", None) == "Pressroom"
+
+
+def test_the_chime_is_a_short_valid_wav(tmp_path):
+    import wave
+
+    from pressroom.gui.chime import chime_file
+
+    path = chime_file(tmp_path)
+    with wave.open(str(path)) as w:
+        seconds = w.getnframes() / w.getframerate()
+    assert 0.2 < seconds < 0.5 and chime_file(tmp_path) == path

@@ -51,6 +51,7 @@ class Settings:
     kiosk_pin_hash: str = ""
     kiosk_price_text: str = ""
     kiosk_idle_seconds: int = 90
+    sound_when_done: bool = True  # a short chime when a run ends (where there is audio)
     extra: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:

@@ -15,8 +15,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QMessageBox,
+    QSystemTrayIcon,
 )
 
 from pressroom.engine.events import DiskProgress, LogLine, RunProgress
@@ -24,7 +26,7 @@ from pressroom.gui import tasks, theme
 from pressroom.gui.application import StationHub
 from pressroom.gui.disk_details import disk_details
 from pressroom.gui.main_layout import MainLayout
-from pressroom.station.runs import RunOutlook, outlook
+from pressroom.station.runs import RunOutlook, outlook, timing, title
 
 LOG_LIMIT = 500  # lines kept per disk for Details
 
@@ -39,7 +41,12 @@ class MainWindow(MainLayout):
         self._close_when_stopped = False
         self.last_run_id: str | None = None
         self.outlook: RunOutlook | None = None
-        self.setWindowTitle("Pressroom station" + (" — demo" if demo else ""))
+        self.base_title = "Pressroom station" + (" — demo" if demo else "")
+        self.setWindowTitle(self.base_title)
+        self.run_started_at: float | None = None
+        self._clock_shown = 0.0
+        self.tray = None
+        self.notified: list[str] = []  # what the end-of-run notices said (tests read it)
         self.setWindowIcon(theme.icon("app"))
 
         self._build_layout(hub)
@@ -156,6 +163,7 @@ class MainWindow(MainLayout):
         )
 
     def _run_started(self, run) -> None:
+        self.run_started_at = time.monotonic()
         self.last_run_id = run.id
         self.report_btn.setEnabled(True)
         self.report_btn.setToolTip("PDF report of this run: every disk recorded so far")
@@ -178,6 +186,8 @@ class MainWindow(MainLayout):
 
     def _disk_progress(self, ev: DiskProgress) -> None:
         self.grid.update_progress(ev)
+        if time.monotonic() - self._clock_shown >= 1.0:
+            self._show_clock()
         key = (ev.state, ev.stage)
         if self._last_stage.get(ev.drive_id) != key:
             self._last_stage[ev.drive_id] = key
@@ -198,18 +208,52 @@ class MainWindow(MainLayout):
         run = self.hub.run
         if run is None or ev.run_id != run.id:
             return
-        look = outlook(ev, insert_and_go=run.job.insert_and_go)
+        self._render(outlook(ev, insert_and_go=run.job.insert_and_go))
+
+    def _render(self, look: RunOutlook) -> None:
         self.outlook = look
         self.run_summary.setText(look.headline)
         self.run_summary.setAccessibleDescription(look.headline)
         self.job_bar.set_outlook(look.can_stop, look.can_finish)
         self.grid.set_retry_possible(look.can_retry)
+        self.setWindowTitle(title(self.base_title, look))
+        self._show_clock()
+
+    def _show_clock(self) -> None:
+        """Elapsed time and, while disks are written, the whole run's time left."""
+        if self.run_started_at is None or self.outlook is None:
+            return
+        self._clock_shown = time.monotonic()
+        self.run_clock.setText(timing(self._clock_shown - self.run_started_at, self.outlook))
 
     def _run_finished(self, summary) -> None:
+        # the hub hears the run's last event first: render its outcome before telling it
+        end = RunProgress(
+            summary.run_id, summary.state, summary.target, summary.passed, summary.failed, 0
+        )
+        self._render(outlook(end))
+        self._notify_done()
         self.report_btn.setEnabled(True)
         self.refresh_start()
         if self._close_when_stopped:
             self.close()
+
+    def _notify_done(self) -> None:
+        """The run ended: the task bar flashes, the tray says it, a chime where there is
+        audio (setting), and the title keeps the result."""
+        text = self.outlook.headline if self.outlook is not None else "The run has ended."
+        self.notified.append(text)
+        QApplication.alert(self, 0)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self.tray is None:
+                self.tray = QSystemTrayIcon(theme.icon("app"), self)
+                self.tray.show()
+            self.tray.showMessage("Pressroom", text, QSystemTrayIcon.MessageIcon.Information)
+        config = self.hub.app.config
+        if config.settings.sound_when_done:
+            from pressroom.gui.chime import play_chime
+
+            play_chime(self, config.data_dir)
 
     # --- disks -----------------------------------------------------------------------------
 
