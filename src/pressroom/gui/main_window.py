@@ -370,6 +370,7 @@ class MainWindow(MainLayout):
         self.hub.has_keys = self.hub.station.keys.has_keys()
         self.reload_catalog()
         self.hub.reload_grants()
+        self.hub.reload_drives()  # the demo's disks show at once, not after a restart
 
     def _demo_add(self, failing: bool) -> None:
         demo = self.hub.station.demo

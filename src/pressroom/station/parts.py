@@ -40,6 +40,8 @@ class Parts(Protocol):
     @property
     def drive_provider(self) -> DriveProvider: ...
 
+    def reload_drives(self) -> None: ...
+
 
 def trust_of(keystore: KeyStore) -> Trust:
     """What this station's built-in player trusts: its publishers, key and revocations."""
