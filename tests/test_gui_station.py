@@ -149,6 +149,35 @@ def test_retry_is_absent_when_it_cannot_help(qtbot):
     close_window(qtbot, window)
 
 
+def test_failures_list_jumps_to_the_card_and_a_removed_disk_looks_removed(qtbot):
+    from pressroom.drives.simulated import set_plugged
+
+    core = make_core(disks=2, faulty={2: "fail-after=40K"})
+    window = open_window(qtbot, core)
+    qtbot.waitUntil(lambda: len(window.grid.cards) == 2, timeout=10_000)
+    try:
+        _start(qtbot, window, [0, 1], copies=2)
+        bad = window.grid.card("sim:disk2")
+        qtbot.waitUntil(lambda: bad.state == DiskState.FAIL, timeout=30_000)
+        qtbot.waitUntil(window.failures_btn.isVisible, timeout=5000)
+        assert window.failures_btn.text() == "✖ 1 failed"
+        (entry,) = window.failures_btn.menu().actions()
+        assert entry.text().startswith("disk2: ")
+        entry.trigger()
+        assert bad.hasFocus() or window.focusWidget() is bad
+
+        set_plugged(core.config.sim_dir, "disk2", False)
+        qtbot.waitUntil(lambda: bad.state == DiskState.REMOVED, timeout=10_000)
+        assert bad.state_label.text() == "Removed" and bad.property("state") == "removed"
+        assert not bad.bar.isVisible() and not bad.retry_btn.isVisible()
+        assert bad.reason.text().startswith("It had failed: ")
+        assert window.failures_btn.text() == "✖ 1 failed"  # still listed: its reason stays
+        window.finish_run()
+        qtbot.waitUntil(lambda: window.hub.run.done, timeout=20_000)
+    finally:
+        close_window(qtbot, window)
+
+
 def test_hotplug_during_a_run_adds_and_removes_cards(qtbot):
     from pressroom.drives.simulated import add_sim_disk, set_plugged
 

@@ -180,9 +180,11 @@ class DriveCard(QFrame):
         self._apply_state(ev.state, ev.reason)
 
     def mark_removed(self) -> None:
-        """The disk was pulled out; a failed card stays (dimmed) so its reason is not lost."""
-        self._apply_state(DiskState.REMOVED, self.reason.text())
-        self.stage.setText("Disk removed")
+        """The disk was pulled out; a failed card stays (grey, dotted, no bar) so its reason
+        is not lost, and says it is gone rather than still failing."""
+        was = self.reason.text().removeprefix("Reason: ")
+        self._apply_state(DiskState.REMOVED, f"It had failed: {was}" if was else "")
+        self.stage.setText("Disk removed: insert it again to retry, or a new one")
 
     # --- look ------------------------------------------------------------------------------
 
@@ -191,7 +193,7 @@ class DriveCard(QFrame):
         self.state = state
         text, key = _STATE_TEXT[state]
         if state == DiskState.REMOVED and previous_fail:
-            text, key = "FAIL · removed", "fail"
+            text = "Removed"
         self.state_label.setText(text)
         icon_name = {
             "pass": "pass",
@@ -211,10 +213,12 @@ class DriveCard(QFrame):
             DiskState.PASS,  # a warning: "Verified from cache only: ...", "could not eject"
         )
         if show_reason:
-            prefix = "" if state == DiskState.PASS or reason.startswith("Reason: ") else "Reason: "
+            plain = state in (DiskState.PASS, DiskState.REMOVED) or reason.startswith("Reason: ")
+            prefix = "" if plain else "Reason: "
             self.reason.setText(f"{prefix}{reason}")
             self.reason.setMinimumHeight(self.reason.fontMetrics().lineSpacing() * 3 + 2)
         self.reason.setVisible(show_reason)
+        self.bar.setVisible(state != DiskState.REMOVED)  # no stale "Failed" bar on a gone disk
         self.eject_btn.setEnabled(state not in (DiskState.RUNNING, DiskState.REMOVED))
         self._show_retry()
         self._update_accessible()

@@ -13,9 +13,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -49,6 +51,13 @@ class MainLayout(QMainWindow):
         self.run_clock = QLabel("")
         self.run_clock.setObjectName("muted")
         self.run_clock.setAccessibleName("Run time")
+        self.failures_btn = QToolButton()
+        self.failures_btn.setObjectName("failuresButton")
+        self.failures_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.failures_btn.setToolTip("The disks that failed: choose one to go to its card")
+        self.failures_btn.setAccessibleName("Failed disks")
+        self.failures_btn.setMenu(QMenu(self.failures_btn))
+        self.failures_btn.hide()
         self.report_btn = QPushButton(theme.icon("report"), "Save report (PDF)…")
         self.report_btn.setAccessibleName("Save the report of the last run")
         self.report_btn.setEnabled(False)
@@ -62,6 +71,7 @@ class MainLayout(QMainWindow):
         head = QHBoxLayout()
         head.addWidget(self.run_summary, 1)
         head.addWidget(self.run_clock)
+        head.addWidget(self.failures_btn)
         head.addWidget(self.report_btn)
         rlay.addLayout(head)
         rlay.addWidget(self.grid, 1)

@@ -63,6 +63,7 @@ class MainWindow(MainLayout):
         self.grid.retry_clicked.connect(self.retry)
         self.grid.eject_clicked.connect(hub.eject)
         self.grid.details_clicked.connect(self.show_details)
+        self.grid.failures_changed.connect(self._failures_changed)
         self.history.exported.connect(self._report_written)
         hub.drives_changed.connect(self._drives_changed)
         hub.grants_changed.connect(self._grants_changed)
@@ -256,6 +257,22 @@ class MainWindow(MainLayout):
             play_chime(self, config.data_dir)
 
     # --- disks -----------------------------------------------------------------------------
+
+    def _failures_changed(self, failed: list[str]) -> None:
+        """The header's failures list: one entry per failed disk, each jumps to its card."""
+        menu = self.failures_btn.menu()
+        menu.clear()
+        for drive_id in failed:
+            card = self.grid.card(drive_id)
+            if card is None:
+                continue
+            why = card.reason.text().removeprefix("Reason: ")
+            short = why if len(why) <= 60 else why[:57] + "…"
+            act = menu.addAction(theme.icon("fail"), f"{card.title.text()}: {short}")
+            act.setToolTip(why)
+            act.triggered.connect(lambda _=False, d=drive_id: self.grid.jump_to(d))
+        self.failures_btn.setText(f"✖ {len(failed)} failed")
+        self.failures_btn.setVisible(bool(failed))
 
     def show_details(self, drive_id: str) -> None:
         """The disk's log and identity; from it, the disk opens in the player."""
