@@ -143,3 +143,34 @@ def test_station_fits_with_a_failure_whose_reason_is_not_cut(qtbot, size):
     window.finish_run()
     qtbot.waitUntil(lambda: window.hub.run.done, timeout=20_000)
     close_window(qtbot, window)
+
+
+@pytest.mark.parametrize(
+    ("disks", "size"), [(1, (1024, 600)), (16, (1366, 768)), (16, (1920, 1080))]
+)
+def test_station_with_one_and_sixteen_disks(qtbot, disks, size):
+    """Every card's controls reachable; the run's header and Stop always on screen."""
+    core = make_core(disks=disks, mbps=0.1)
+    window = open_window(qtbot, core)
+    try:
+        qtbot.waitUntil(lambda: len(window.grid.cards) == disks, timeout=20_000)
+        fit(qtbot, window, size)
+        window.catalog.select_rows([0, 1, 2])
+        window.job_bar.copies.setValue(disks)
+        qtbot.waitUntil(window.job_bar.start.isEnabled, timeout=5000)
+        window.start_run()
+        cards = list(window.grid.cards.values())
+        qtbot.waitUntil(
+            lambda: (
+                sum(c.state != DiskState.IDLE and c.bar.value() > 100 for c in cards)
+                >= max(1, disks // 2)
+            ),
+            timeout=60_000,
+        )
+        qtbot.wait(300)
+        first = window.grid.card(window.grid.ordered_ids()[0])
+        for w in (window.run_summary, window.report_btn, first.details_btn):
+            assert inside(window, w)
+        save(window, f"station-{size[0]}x{size[1]}-{disks}-disk{'s' if disks > 1 else ''}")
+    finally:
+        close_window(qtbot, window)
