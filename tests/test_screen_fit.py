@@ -81,7 +81,8 @@ def test_kiosk_every_screen_fits(qtbot, kiosk, size):  # noqa: F811
     assert inside(window, window.insert.cancel_btn)
 
     window.progress.begin(album)
-    window.progress.show_progress(0.42, "Copying your music")
+    window.progress.show_progress(0.42, "Copying your music", 95)
+    assert window.progress.stage.text() == "Copying your music… About 2 minutes left."
     window._show(Mode.WRITING)
     qtbot.wait(50)
     assert inside(window, window.progress.bar)

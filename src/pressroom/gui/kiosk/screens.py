@@ -110,6 +110,15 @@ def faded(pix: QPixmap, opacity: float = 0.35) -> QPixmap:
     return out
 
 
+def time_left(seconds: float) -> str:
+    """A customer's "time left": "10 seconds", "2 minutes" (never a countdown to the second)."""
+    s = max(1, round(seconds))
+    if s < 60:
+        return f"{max(5, round(s / 5) * 5)} seconds"
+    m = round(s / 60)
+    return "1 minute" if m <= 1 else f"{m} minutes"
+
+
 def minutes(seconds: float) -> str:
     s = round(seconds)
     return f"{s // 60}:{s % 60:02d}"
@@ -367,11 +376,15 @@ class ProgressScreen(Scaled):
         self.title.setText(f"Copying “{album.title}”")
         self.show_progress(0.0, "Checking your disk")
 
-    def show_progress(self, fraction: float, words: str) -> None:
+    def show_progress(self, fraction: float, words: str, left: float | None = None) -> None:
+        """``left``: seconds the current step still needs, when the engine knows."""
         value = max(0, min(1000, int(fraction * 1000)))
         self.bar.setValue(max(value, self.bar.value()) if value else value)
         self.percent.setText(f"{self.bar.value() // 10} %")
-        self.stage.setText(f"{words}…" if words != "Done" else words)
+        text = f"{words}…" if words != "Done" else words
+        if left is not None and words != "Done":
+            text += f" About {time_left(left)} left."
+        self.stage.setText(text)
 
 
 class DoneScreen(Scaled):

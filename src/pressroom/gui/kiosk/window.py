@@ -368,7 +368,9 @@ class KioskWindow(QWidget):
         if self.mode != Mode.WRITING or ev.drive_id != self.drive_id:
             return
         if ev.state == DiskState.RUNNING:
-            self.progress.show_progress(ev.fraction, STAGE_WORDS.get(ev.stage, "Working"))
+            self.progress.show_progress(
+                ev.fraction, STAGE_WORDS.get(ev.stage, "Working"), ev.eta_seconds
+            )
         elif ev.state == DiskState.PASS:
             self.last_licence = ev.licence_id
             self.progress.show_progress(1.0, "Done")
