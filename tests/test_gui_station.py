@@ -71,6 +71,8 @@ def test_player_without_qt_audio_is_one_sentence_in_the_banner(qtbot, monkeypatc
     window.open_player(core.config.data_dir)
     assert window.banner.isVisibleTo(window)
     assert "libpulse0" in window.banner.text() and "Traceback" not in window.banner.text()
+    qtbot.mouseClick(window.banner_close, Qt.MouseButton.LeftButton)  # banners dismiss
+    assert not window.banner.isVisibleTo(window)
     close_window(qtbot, window)
 
 

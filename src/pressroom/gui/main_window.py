@@ -147,7 +147,7 @@ class MainWindow(MainLayout):
             self.show_error(f"Cannot start: {why}")
             return
         hashes = self.catalog.selected_hashes()
-        self.banner.hide()
+        self.banner_row.hide()
         self.grid.clear_removed()
         self.logs.clear()
         self._last_stage.clear()
@@ -368,7 +368,7 @@ class MainWindow(MainLayout):
 
     def show_error(self, text: str) -> None:
         self.banner.setText(f"✖ {text}")
-        self.banner.show()
+        self.banner_row.show()  # until the operator dismisses it (✕) or the next Start
         QTimer.singleShot(0, self.refresh_start)
 
     def open_settings(self) -> None:
