@@ -234,3 +234,22 @@ def test_a_loose_connection_fails_once_and_retry_makes_the_disk(env):
     summary = run.wait(30)
     assert summary.passed == 1 and env.results(summary)[name] == ("pass", "")
     assert verify_on(env, name).ok
+
+
+def test_finish_ends_a_waiting_run_as_finished_never_cancelled(env):
+    """Copies are missing and no disk is writing: the operator's Finish records the run as
+    finished (made / failed / short counted from its disks), not cancelled; Finish is
+    refused while a disk is still being written (that is Stop's job)."""
+    env.disk("FINISHGOOD01")
+    env.disk("FINISHSLOW01", mbps=0.3)
+    run = env.station.start(env.plan(3, insert_and_go=True), env.events.append)
+    assert not env.station.finish()  # a disk is being written
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and run.summary().passed < 2:
+        time.sleep(0.05)
+    assert not run.done  # 2 of 3: it waits for a blank disk
+    assert env.station.finish()
+    summary = run.wait(10)
+    assert summary.state == RunState.FINISHED and summary.passed == 2
+    assert env.app.ledger.get_run(run.id).status == "finished"
+    assert not env.station.finish()  # already ended

@@ -9,6 +9,7 @@ from tests.gui_support import close_window, make_core, no_qt_leaks, open_window 
 from pressroom.app import App
 from pressroom.config import load_config
 from pressroom.engine.events import DiskState
+from pressroom.station.runs import retry_helps
 
 pytestmark = pytest.mark.usefixtures("no_qt_leaks")
 
@@ -26,7 +27,7 @@ def test_full_job_clicked_through_to_pass(qtbot):
     qtbot.mouseClick(window.job_bar.start, Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(lambda: window.hub.run is not None and window.hub.run.done, timeout=30_000)
-    qtbot.waitUntil(lambda: "Finished: 3 of 3 passed" in window.run_summary.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Finished: 3 of 3 made." in window.run_summary.text(), timeout=5000)
     assert window.report_btn.isEnabled()
     states = [c.state for c in window.grid.cards.values()]
     assert states.count(DiskState.PASS) == 3
@@ -70,6 +71,8 @@ def test_player_without_qt_audio_is_one_sentence_in_the_banner(qtbot, monkeypatc
     window.open_player(core.config.data_dir)
     assert window.banner.isVisibleTo(window)
     assert "libpulse0" in window.banner.text() and "Traceback" not in window.banner.text()
+    qtbot.mouseClick(window.banner_close, Qt.MouseButton.LeftButton)  # banners dismiss
+    assert not window.banner.isVisibleTo(window)
     close_window(qtbot, window)
 
 
@@ -95,7 +98,11 @@ def test_fault_shown_on_its_card_while_others_pass_then_retry(qtbot):
     assert "write error" in bad.reason.text().lower() or "fail" in bad.reason.text().lower()
     assert bad.retry_btn.isVisible()
     assert not window.hub.run.done  # 3 of 4: the run waits for another disk
-    assert "3 of 4 passed, 1 failed" in window.run_summary.text()
+    qtbot.waitUntil(
+        lambda: window.run_summary.text() == "1 copy still to make: insert blank disks or Finish.",
+        timeout=5000,
+    )
+    assert window.job_bar.finish.isVisible() and not window.job_bar.stop.isVisible()
 
     qtbot.mouseClick(bad.retry_btn, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.hub.run.failed == 2, timeout=30_000)
@@ -106,9 +113,71 @@ def test_fault_shown_on_its_card_while_others_pass_then_retry(qtbot):
 
     log = window.details_dialog.findChild(QPlainTextEdit).toPlainText()
     assert "Reason:" in log and "operator pressed Retry" in log
-    qtbot.mouseClick(window.job_bar.stop, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(window.job_bar.finish.isVisible, timeout=5000)
+    qtbot.mouseClick(window.job_bar.finish, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.hub.run.done, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.run_summary.text() == "Finished: 3 of 4 made, 2 failed, 1 short.",
+        timeout=5000,
+    )
+    record = core.ledger.get_run(window.hub.run.id)
+    assert record.status == "finished"  # the operator finished it: never "cancelled"
+    # the end is noticed: the notice, the title (task bar) and the run's clock
+    assert window.notified == ["Finished: 3 of 4 made, 2 failed, 1 short."]
+    assert window.windowTitle().startswith("Finished (3/4) — Pressroom station")
+    assert window.run_clock.text().endswith("elapsed")
+    assert not bad.retry_btn.isVisible()  # the run has ended: Retry cannot help now
+    assert not window.job_bar.finish.isVisible() and window.job_bar.start.isEnabled()
+    window.show_history()
+    table = window.history.run_table
+    qtbot.waitUntil(lambda: table.rowCount() == 1 and table.item(0, 6) is not None, timeout=10_000)
+    assert table.item(0, 6).text() == "Finished, 1 short"
+    assert table.item(0, 1).text() == window.hub.run.id[:8]
     close_window(qtbot, window)
+
+
+def test_retry_is_absent_when_it_cannot_help(qtbot):
+    """A permissions problem is the station's, not the disk's: no Retry on that card."""
+    core = make_core(disks=2, faulty={2: "usb-permission"})
+    window = open_window(qtbot, core)
+    qtbot.waitUntil(lambda: len(window.grid.cards) == 2, timeout=10_000)
+    _start(qtbot, window, [0], copies=2)
+    bad = window.grid.card("sim:disk2")
+    qtbot.waitUntil(lambda: bad.state == DiskState.FAIL, timeout=30_000)
+    qtbot.waitUntil(window.job_bar.finish.isVisible, timeout=30_000)
+    assert bad.progress is not None and bad.progress.reason_code
+    assert not retry_helps(bad.progress.reason_code)
+    assert not bad.retry_btn.isVisible()
+    close_window(qtbot, window)
+
+
+def test_failures_list_jumps_to_the_card_and_a_removed_disk_looks_removed(qtbot):
+    from pressroom.drives.simulated import set_plugged
+
+    core = make_core(disks=2, faulty={2: "fail-after=40K"})
+    window = open_window(qtbot, core)
+    qtbot.waitUntil(lambda: len(window.grid.cards) == 2, timeout=10_000)
+    try:
+        _start(qtbot, window, [0, 1], copies=2)
+        bad = window.grid.card("sim:disk2")
+        qtbot.waitUntil(lambda: bad.state == DiskState.FAIL, timeout=30_000)
+        qtbot.waitUntil(window.failures_btn.isVisible, timeout=5000)
+        assert window.failures_btn.text() == "✖ 1 failed"
+        (entry,) = window.failures_btn.menu().actions()
+        assert entry.text().startswith("disk2: ")
+        entry.trigger()
+        assert bad.hasFocus() or window.focusWidget() is bad
+
+        set_plugged(core.config.sim_dir, "disk2", False)
+        qtbot.waitUntil(lambda: bad.state == DiskState.REMOVED, timeout=10_000)
+        assert bad.state_label.text() == "Removed" and bad.property("state") == "removed"
+        assert not bad.bar.isVisible() and not bad.retry_btn.isVisible()
+        assert bad.reason.text().startswith("It had failed: ")
+        assert window.failures_btn.text() == "✖ 1 failed"  # still listed: its reason stays
+        window.finish_run()
+        qtbot.waitUntil(lambda: window.hub.run.done, timeout=20_000)
+    finally:
+        close_window(qtbot, window)
 
 
 def test_hotplug_during_a_run_adds_and_removes_cards(qtbot):
@@ -247,7 +316,9 @@ def test_the_demo_story_from_the_issue(qtbot, tmp_path):
     qtbot.mouseClick(bad.retry_btn, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.hub.run.done, timeout=60_000)
     assert window.hub.run.passed == 8
-    qtbot.waitUntil(lambda: "Finished: 8 of 8 passed" in window.run_summary.text(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: "Finished: 8 of 8 made, 1 failed." in window.run_summary.text(), timeout=5000
+    )
     assert bad.state == DiskState.PASS
     report = tmp_path / "run.pdf"
     window.save_run_report(str(report))

@@ -81,6 +81,13 @@ class App:
 
         return default_provider(self.config, demo=self.demo)
 
+    def reload_drives(self) -> None:
+        """Choose the drive provider again (the first-start wizard just made demo disks:
+        a station that had none now has simulated disks to show)."""
+        provider = self.__dict__.pop("drive_provider", None)
+        if provider is not None:
+            provider.close()
+
     def close(self) -> None:
         """Stop what the parts started (the USB thread, watchers, database pools)."""
         provider = self.__dict__.pop("drive_provider", None)

@@ -54,6 +54,7 @@ class Settings:
     # How long another station waits before settling an open copy of a station that
     # stopped renewing it (every station of one ledger should use the same value).
     lease_seconds: float = 120.0
+    sound_when_done: bool = True  # a short chime when a run ends (where there is audio)
     extra: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:

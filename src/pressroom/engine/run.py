@@ -308,7 +308,7 @@ class Run:
         if watcher is not None:
             threading.Thread(target=watcher.stop, name="stop-watcher", daemon=True).start()
         status = {
-            RunState.FINISHED: "finished" if self.passed >= self.job.copies else "incomplete",
+            RunState.FINISHED: "finished",  # short copies are counted, not a status
             RunState.CANCELLED: "cancelled",
             RunState.EXHAUSTED: "exhausted",
         }.get(state, "finished")
@@ -374,6 +374,14 @@ class Run:
             if drive is None or drive_id in self._workers:
                 return
         self.provider.eject(drive)
+
+    def finish(self) -> bool:
+        """The operator ends a run that waits for disks (nothing is being written)."""
+        with self._lock:
+            if self._done.is_set() or self._workers:
+                return False
+            self._finish(RunState.FINISHED)
+        return True
 
     def cancel(self) -> None:
         with self._lock:

@@ -78,6 +78,34 @@ class StationHub(QObject):
 
         tasks.submit(work, done, self._report)
 
+    def reload_drives(self) -> None:
+        """Rebuild the drive provider and its hotplug watch (the wizard just made demo
+        disks); the cards follow through drives_changed. Not while a run is going."""
+        if self.running:
+            return
+        old, self._watcher = self._watcher, None
+
+        def work():
+            if old is not None:
+                old.stop()
+            drives = self.station.disks.rescan()
+            verdicts = self.station.disks.judge(drives)
+            watcher = None if self._closed else self.station.disks.watch(self.bridge.post)
+            return drives, verdicts, watcher
+
+        def done(result) -> None:
+            drives, verdicts, watcher = result
+            if self._closed:
+                if watcher is not None:
+                    watcher.stop()
+                return
+            self._watcher = watcher
+            self.drives = {d.id: d for d in drives}
+            self.verdicts = verdicts
+            self.drives_changed.emit(self.drives, self.verdicts)
+
+        tasks.submit(work, done, self._report)
+
     def _load_grants(self) -> tuple[bytes | None, list]:
         return self.station.grants.station_id(), self.station.grants.statuses()
 
@@ -193,6 +221,15 @@ class StationHub(QObject):
         run = self.run
         if run is not None and not run.done:
             tasks.submit(run.cancel, None, self._report)
+
+    def finish_run(self) -> None:
+        """End a run that waits for disks; recorded as finished, not cancelled."""
+
+        def done(ok: bool) -> None:
+            if not ok:
+                self.notice.emit("Disks are still being written; wait for them or press Stop.")
+
+        tasks.submit(self.station.runs.finish, done, self._report)
 
     def retry(self, drive_id: str) -> None:
         run = self.run

@@ -21,6 +21,7 @@ from pressroom.drives.base import Drive, format_size
 from pressroom.engine.events import DiskProgress, DiskState, Stage
 from pressroom.gui import theme
 from pressroom.secure.identity import mask_serial
+from pressroom.station.runs import retry_helps
 
 _STATE_TEXT = {
     DiskState.IDLE: ("Ready", "idle"),
@@ -46,9 +47,11 @@ class DriveCard(QFrame):
         self.drive: Drive | None = None
         self.state = DiskState.IDLE
         self.verdict_ok = True
+        self.retry_possible = False  # the run can still take a Retry (writing or waiting)
         self.setObjectName("driveCard")
         self.setProperty("state", "idle")
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # Minimum: the cards of a row share its height, so tops and bottoms line up
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.setMinimumWidth(240)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
@@ -114,6 +117,7 @@ class DriveCard(QFrame):
         lay.addWidget(self.stage)
         lay.addWidget(self.bar)
         lay.addWidget(self.reason)
+        lay.addStretch(1)  # a taller neighbour's extra height goes above the buttons
         lay.addLayout(buttons)
         self._apply_state(DiskState.IDLE)
 
@@ -176,9 +180,11 @@ class DriveCard(QFrame):
         self._apply_state(ev.state, ev.reason)
 
     def mark_removed(self) -> None:
-        """The disk was pulled out; a failed card stays (dimmed) so its reason is not lost."""
-        self._apply_state(DiskState.REMOVED, self.reason.text())
-        self.stage.setText("Disk removed")
+        """The disk was pulled out; a failed card stays (grey, dotted, no bar) so its reason
+        is not lost, and says it is gone rather than still failing."""
+        was = self.reason.text().removeprefix("Reason: ")
+        self._apply_state(DiskState.REMOVED, f"It had failed: {was}" if was else "")
+        self.stage.setText("Disk removed: insert it again to retry, or a new one")
 
     # --- look ------------------------------------------------------------------------------
 
@@ -187,7 +193,7 @@ class DriveCard(QFrame):
         self.state = state
         text, key = _STATE_TEXT[state]
         if state == DiskState.REMOVED and previous_fail:
-            text, key = "FAIL · removed", "fail"
+            text = "Removed"
         self.state_label.setText(text)
         icon_name = {
             "pass": "pass",
@@ -207,14 +213,29 @@ class DriveCard(QFrame):
             DiskState.PASS,  # a warning: "Verified from cache only: ...", "could not eject"
         )
         if show_reason:
-            prefix = "" if state == DiskState.PASS or reason.startswith("Reason: ") else "Reason: "
+            plain = state in (DiskState.PASS, DiskState.REMOVED) or reason.startswith("Reason: ")
+            prefix = "" if plain else "Reason: "
             self.reason.setText(f"{prefix}{reason}")
             self.reason.setMinimumHeight(self.reason.fontMetrics().lineSpacing() * 3 + 2)
         self.reason.setVisible(show_reason)
-        self.retry_btn.setVisible(state in (DiskState.FAIL, DiskState.CANCELLED))
+        self.bar.setVisible(state != DiskState.REMOVED)  # no stale "Failed" bar on a gone disk
         self.eject_btn.setEnabled(state not in (DiskState.RUNNING, DiskState.REMOVED))
-        self.retry_btn.setEnabled(state != DiskState.REMOVED)
+        self._show_retry()
         self._update_accessible()
+
+    def set_retry_possible(self, possible: bool) -> None:
+        self.retry_possible = possible
+        self._show_retry()
+
+    def _show_retry(self) -> None:
+        """Retry only where it can help: a failed disk still here, in a run that can take
+        it, failed for a reason a second write could change (station.runs.retry_helps)."""
+        code = self.progress.reason_code if self.progress is not None else ""
+        self.retry_btn.setVisible(
+            self.retry_possible
+            and self.state in (DiskState.FAIL, DiskState.CANCELLED)
+            and retry_helps(code)
+        )
 
     def _update_accessible(self) -> None:
         title = self.title.text()

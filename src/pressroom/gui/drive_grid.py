@@ -28,6 +28,7 @@ class DriveGrid(QScrollArea):
     retry_clicked = Signal(str)
     eject_clicked = Signal(str)
     details_clicked = Signal(str)
+    failures_changed = Signal(list)  # drive ids of failed disks, in port order
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -51,6 +52,7 @@ class DriveGrid(QScrollArea):
         outer.addStretch(1)
         self.setWidget(body)
         self._columns = 0
+        self.retry_possible = False
 
     # --- hotplug ---------------------------------------------------------------------------
 
@@ -72,11 +74,12 @@ class DriveGrid(QScrollArea):
         card = self.cards.get(drive_id)
         if card is None:
             return
-        if card.state == DiskState.FAIL or (
-            card.state == DiskState.REMOVED and "FAIL" in card.state_label.text()
-        ):
+        if card.state == DiskState.FAIL:
             card.mark_removed()
+            self._failures_changed()
             return
+        if card.state == DiskState.REMOVED:
+            return  # a failed disk already shown as removed
         self._remove(drive_id)
 
     def clear_removed(self) -> None:
@@ -92,7 +95,38 @@ class DriveGrid(QScrollArea):
             self.drive_removed(ev.drive_id)
             return
         card = self.cards.get(ev.drive_id) or self._add(ev.drive_id, ev.port)
+        before = card.state
         card.update_progress(ev)
+        if (before == DiskState.FAIL) != (card.state == DiskState.FAIL):
+            self._failures_changed()
+
+    # --- failures --------------------------------------------------------------------------
+
+    def failed_ids(self) -> list[str]:
+        """Disks that failed (still attached, or removed since), in port order."""
+        return [
+            d
+            for d in self.ordered_ids()
+            if self.cards[d].state == DiskState.FAIL
+            or (self.cards[d].state == DiskState.REMOVED and self.cards[d].reason.text())
+        ]
+
+    def jump_to(self, drive_id: str) -> None:
+        """Scroll a disk's card into view and give it the focus (the failures list)."""
+        card = self.cards.get(drive_id)
+        if card is None:
+            return
+        self.ensureWidgetVisible(card, 0, 24)
+        card.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _failures_changed(self) -> None:
+        self.failures_changed.emit(self.failed_ids())
+
+    def set_retry_possible(self, possible: bool) -> None:
+        """Whether the current run can still take a Retry (it is writing or waiting)."""
+        self.retry_possible = possible
+        for card in self.cards.values():
+            card.set_retry_possible(possible)
 
     def card(self, drive_id: str) -> DriveCard | None:
         return self.cards.get(drive_id)
@@ -101,6 +135,7 @@ class DriveGrid(QScrollArea):
 
     def _add(self, drive_id: str, port: str) -> DriveCard:
         card = DriveCard(drive_id)
+        card.set_retry_possible(self.retry_possible)
         card.retry_clicked.connect(self.retry_clicked)
         card.eject_clicked.connect(self.eject_clicked)
         card.details_clicked.connect(self.details_clicked)
@@ -116,6 +151,7 @@ class DriveGrid(QScrollArea):
         card.hide()
         card.deleteLater()
         self._relayout()
+        self._failures_changed()
 
     def ordered_ids(self) -> list[str]:
         return sorted(self.cards, key=lambda i: port_key(self._ports.get(i, ""), i))

@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from pressroom.gui import tasks, theme
+from pressroom.station import words
+from pressroom.station.words import short_run_id
 
-RUN_COLUMNS = ("Started", "Run", "Operator", "Copies wanted", "Passed", "Failed", "Status")
+RUN_COLUMNS = ("Started", "Run", "Operator", "Copies wanted", "Made", "Failed", "Status")
 DISK_COLUMNS = ("Result", "Copy", "Slot", "Serial", "Disk", "MB/s", "Reason")
 
 
@@ -135,15 +137,20 @@ class HistoryTab(QWidget):
             passed = sum(d.result == "pass" for d in ds)
             cells = (
                 _when(r.started_at),
-                r.run_id[:12],
+                short_run_id(r.run_id),
                 r.operator or "—",
                 str(r.copies_wanted),
                 str(passed),
                 str(len(ds) - passed),
-                r.status,
+                words.run_status(r.status, wanted=r.copies_wanted, made=passed),
             )
             for col, text in enumerate(cells):
-                self.run_table.setItem(row, col, _item(text, r.run_id))
+                it = _item(text, r.run_id)
+                if text.isdigit():  # counts sort as numbers, not as text
+                    it.setData(Qt.ItemDataRole.DisplayRole, int(text))
+                it.setToolTip(r.run_id if col == 1 else "")
+                self.run_table.setItem(row, col, it)
+        self.run_table.setSortingEnabled(True)  # click a header to sort
         self._apply_filter(self.filter.text())
         if selected:
             self.select_run(selected)
@@ -167,6 +174,7 @@ class HistoryTab(QWidget):
             self.disks_by_run.get(self.selected_run(), []),
             key=lambda d: (d.copy_index is None, d.copy_index or 0, d.started_at),
         )
+        self.disk_table.setSortingEnabled(False)
         self.disk_table.setRowCount(len(disks))
         for row, d in enumerate(disks):
             cells = (
@@ -181,6 +189,7 @@ class HistoryTab(QWidget):
             )
             for col, text in enumerate(cells):
                 self.disk_table.setItem(row, col, _item(text, d.licence_id if col == 0 else None))
+        self.disk_table.setSortingEnabled(True)
 
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().lower()

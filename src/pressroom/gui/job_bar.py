@@ -22,6 +22,7 @@ from pressroom.secure.rights import PRESETS
 class JobBar(QFrame):
     start_clicked = Signal()
     stop_clicked = Signal()
+    finish_clicked = Signal()
     rights_for_all = Signal(str)
     changed = Signal()
 
@@ -75,6 +76,14 @@ class JobBar(QFrame):
         self.stop.setToolTip("Stop after the disks being written are cleaned up")
         self.stop.setEnabled(False)
         self.stop.clicked.connect(self.stop_clicked)
+        self.finish = QPushButton(theme.icon("pass"), "Finish")
+        self.finish.setObjectName("finishButton")
+        self.finish.setAccessibleName("Finish the run")
+        self.finish.setToolTip(
+            "End the run with the copies made so far; it is recorded as finished"
+        )
+        self.finish.hide()
+        self.finish.clicked.connect(self.finish_clicked)
 
         row = QHBoxLayout()
         row.addWidget(copies_label)
@@ -87,6 +96,7 @@ class JobBar(QFrame):
         row.addStretch(1)
         row.addWidget(self.start)
         row.addWidget(self.stop)
+        row.addWidget(self.finish)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 4, 0, 4)
         lay.addLayout(row)
@@ -120,9 +130,17 @@ class JobBar(QFrame):
                 f"({name}) {mark}"
             )
 
+    def set_outlook(self, can_stop: bool, can_finish: bool) -> None:
+        """Stop while disks are being written; Finish when the run only waits for disks."""
+        self.stop.setVisible(not can_finish)
+        self.stop.setEnabled(can_stop)
+        self.finish.setVisible(can_finish)
+
     def set_ready(self, ready: bool, why: str, running: bool) -> None:
         self.start.setEnabled(ready and not running)
         self.stop.setEnabled(running)
+        if not running:
+            self.set_outlook(False, False)
         tip = "Start writing disks" if ready else f"Cannot start: {why}"
         if running:
             tip = "A run is in progress"

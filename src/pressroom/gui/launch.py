@@ -20,7 +20,7 @@ from pressroom.gui import theme
 if TYPE_CHECKING:
     from pressroom.gui.main_window import MainWindow
 
-MIN_SIZE = (1024, 640)
+MIN_SIZE = (1024, 600)  # the smallest shop screen the station is made for
 
 
 def qapp() -> QApplication:
@@ -45,8 +45,15 @@ def build_window(core: App) -> MainWindow:
 
     hub = StationHub(core)
     window = MainWindow(hub, demo=core.demo)
-    window.resize(1366, 768)
     window.setMinimumSize(*MIN_SIZE)
+    from PySide6.QtWidgets import QApplication
+
+    screen = QApplication.primaryScreen()
+    room = screen.availableGeometry().size() if screen is not None else None
+    # sized from the screen: 1366x768 where there is room, the whole screen where not
+    width = max(MIN_SIZE[0], min(1366, room.width())) if room else 1366
+    height = max(MIN_SIZE[1], min(768, room.height())) if room else 768
+    window.resize(width, height)
     return window
 
 

@@ -13,9 +13,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,13 +41,34 @@ class MainLayout(QMainWindow):
         self.banner.setObjectName("bannerError")
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Message")
-        self.banner.hide()
+        self.banner_close = QToolButton()
+        self.banner_close.setText("✕")
+        self.banner_close.setAutoRaise(True)
+        self.banner_close.setToolTip("Dismiss this message")
+        self.banner_close.setAccessibleName("Dismiss the message")
+        self.banner_row = QWidget()
+        brow = QHBoxLayout(self.banner_row)
+        brow.setContentsMargins(0, 0, 0, 0)
+        brow.addWidget(self.banner, 1)
+        brow.addWidget(self.banner_close, 0, Qt.AlignmentFlag.AlignTop)
+        self.banner_row.hide()
+        self.banner_close.clicked.connect(self.banner_row.hide)
         self.catalog = CatalogPane(cover_loader=hub.station.catalog.cover)
         self.job_bar = JobBar()
         self.grid = DriveGrid()
         self.run_summary = QLabel("No run yet: select tracks, set copies, press Start.")
         self.run_summary.setObjectName("runSummary")
         self.run_summary.setAccessibleName("Run summary")
+        self.run_clock = QLabel("")
+        self.run_clock.setObjectName("muted")
+        self.run_clock.setAccessibleName("Run time")
+        self.failures_btn = QToolButton()
+        self.failures_btn.setObjectName("failuresButton")
+        self.failures_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.failures_btn.setToolTip("The disks that failed: choose one to go to its card")
+        self.failures_btn.setAccessibleName("Failed disks")
+        self.failures_btn.setMenu(QMenu(self.failures_btn))
+        self.failures_btn.hide()
         self.report_btn = QPushButton(theme.icon("report"), "Save report (PDF)…")
         self.report_btn.setAccessibleName("Save the report of the last run")
         self.report_btn.setEnabled(False)
@@ -58,6 +81,8 @@ class MainLayout(QMainWindow):
         rlay.addWidget(self.job_bar)
         head = QHBoxLayout()
         head.addWidget(self.run_summary, 1)
+        head.addWidget(self.run_clock)
+        head.addWidget(self.failures_btn)
         head.addWidget(self.report_btn)
         rlay.addLayout(head)
         rlay.addWidget(self.grid, 1)
@@ -71,7 +96,7 @@ class MainLayout(QMainWindow):
 
         station = QWidget()
         slay = QVBoxLayout(station)
-        slay.addWidget(self.banner)
+        slay.addWidget(self.banner_row)
         slay.addWidget(self.split, 1)
         self.tabs = QTabWidget()
         self.tabs.addTab(station, theme.icon("station"), "&Station")

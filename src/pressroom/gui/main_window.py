@@ -15,15 +15,18 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QMessageBox,
+    QSystemTrayIcon,
 )
 
-from pressroom.engine.events import DiskProgress, LogLine, RunProgress, RunState
+from pressroom.engine.events import DiskProgress, DiskState, LogLine, RunProgress
 from pressroom.gui import tasks, theme
 from pressroom.gui.application import StationHub
 from pressroom.gui.disk_details import disk_details
 from pressroom.gui.main_layout import MainLayout
+from pressroom.station.runs import RunOutlook, outlook, timing, title
 
 LOG_LIMIT = 500  # lines kept per disk for Details
 
@@ -37,7 +40,13 @@ class MainWindow(MainLayout):
         self._last_stage: dict[str, tuple] = {}
         self._close_when_stopped = False
         self.last_run_id: str | None = None
-        self.setWindowTitle("Pressroom station" + (" — demo" if demo else ""))
+        self.outlook: RunOutlook | None = None
+        self.base_title = "Pressroom station" + (" — demo" if demo else "")
+        self.setWindowTitle(self.base_title)
+        self.run_started_at: float | None = None
+        self._clock_shown = 0.0
+        self.tray = None
+        self.notified: list[str] = []  # what the end-of-run notices said (tests read it)
         self.setWindowIcon(theme.icon("app"))
 
         self._build_layout(hub)
@@ -50,9 +59,11 @@ class MainWindow(MainLayout):
         self.job_bar.changed.connect(self.refresh_start)
         self.job_bar.start_clicked.connect(self.start_run)
         self.job_bar.stop_clicked.connect(self.stop_run)
+        self.job_bar.finish_clicked.connect(self.finish_run)
         self.grid.retry_clicked.connect(self.retry)
         self.grid.eject_clicked.connect(hub.eject)
         self.grid.details_clicked.connect(self.show_details)
+        self.grid.failures_changed.connect(self._failures_changed)
         self.history.exported.connect(self._report_written)
         hub.drives_changed.connect(self._drives_changed)
         hub.grants_changed.connect(self._grants_changed)
@@ -112,6 +123,8 @@ class MainWindow(MainLayout):
     def refresh_start(self) -> None:
         why = self.start_blocker()
         self.job_bar.set_ready(why is None, why or "", self.hub.running)
+        if self.hub.running and self.outlook is not None:
+            self.job_bar.set_outlook(self.outlook.can_stop, self.outlook.can_finish)
         tracks = self.catalog.selected_tracks()
         payload = sum(t.size for t in tracks)
         drives = list(self.hub.drives.values())
@@ -134,10 +147,11 @@ class MainWindow(MainLayout):
             self.show_error(f"Cannot start: {why}")
             return
         hashes = self.catalog.selected_hashes()
-        self.banner.hide()
+        self.banner_row.hide()
         self.grid.clear_removed()
         self.logs.clear()
         self._last_stage.clear()
+        self.outlook = None
         self.job_bar.set_ready(False, "starting…", True)
         self.run_summary.setText("Starting the run…")
         self.hub.start_run(
@@ -150,7 +164,13 @@ class MainWindow(MainLayout):
         )
 
     def _run_started(self, run) -> None:
+        self.run_started_at = time.monotonic()
         self.last_run_id = run.id
+        # the run's first event went out before the station knew the run: render it now
+        s = run.summary()
+        writing = sum(d.state == DiskState.RUNNING for d in s.disks.values())
+        ev = RunProgress(s.run_id, s.state, s.target, s.passed, s.failed, writing)
+        self._render(outlook(ev, insert_and_go=run.job.insert_and_go))
         self.report_btn.setEnabled(True)
         self.report_btn.setToolTip("PDF report of this run: every disk recorded so far")
         self.refresh_start()
@@ -160,17 +180,20 @@ class MainWindow(MainLayout):
         self.run_summary.setText("Stopping: cleaning up the disks being written…")
         self.hub.stop_run()
 
+    def finish_run(self) -> None:
+        self.hub.finish_run()
+
     def retry(self, drive_id: str) -> None:
-        if not self.hub.running:
-            self.show_error(
-                "Retry works during a run; press Start to write this disk again in a new run."
-            )
+        if not self.hub.running:  # Retry is hidden then; a late click is only noted
+            self.statusBar().showMessage("The run has ended; press Start for a new run.", 8000)
             return
         self._log(drive_id, "operator pressed Retry")
         self.hub.retry(drive_id)
 
     def _disk_progress(self, ev: DiskProgress) -> None:
         self.grid.update_progress(ev)
+        if time.monotonic() - self._clock_shown >= 1.0:
+            self._show_clock()
         key = (ev.state, ev.stage)
         if self._last_stage.get(ev.drive_id) != key:
             self._last_stage[ev.drive_id] = key
@@ -188,32 +211,73 @@ class MainWindow(MainLayout):
         del lines[:-LOG_LIMIT]
 
     def _run_progress(self, ev: RunProgress) -> None:
-        if self.hub.run is None or ev.run_id != self.hub.run.id:
+        run = self.hub.run
+        if run is None or ev.run_id != run.id:
             return
-        words = {
-            RunState.RUNNING: "Running",
-            RunState.STOPPING: "Stopping",
-            RunState.FINISHED: "Finished",
-            RunState.CANCELLED: "Stopped",
-            RunState.EXHAUSTED: "Grant used up",
-        }[ev.state]
-        text = f"{words}: {ev.passed} of {ev.target} passed"
-        if ev.failed:
-            text += f", {ev.failed} failed"
-        if ev.in_flight:
-            text += f", {ev.in_flight} writing"
-        if ev.state == RunState.FINISHED and ev.passed < ev.target:
-            text += " — not enough disks passed; insert more and Retry, or start again"
-        self.run_summary.setText(text)
-        self.run_summary.setAccessibleDescription(text)
+        self._render(outlook(ev, insert_and_go=run.job.insert_and_go))
+
+    def _render(self, look: RunOutlook) -> None:
+        self.outlook = look
+        self.run_summary.setText(look.headline)
+        self.run_summary.setAccessibleDescription(look.headline)
+        self.job_bar.set_outlook(look.can_stop, look.can_finish)
+        self.grid.set_retry_possible(look.can_retry)
+        self.setWindowTitle(title(self.base_title, look))
+        self._show_clock()
+
+    def _show_clock(self) -> None:
+        """Elapsed time and, while disks are written, the whole run's time left."""
+        if self.run_started_at is None or self.outlook is None:
+            return
+        self._clock_shown = time.monotonic()
+        self.run_clock.setText(timing(self._clock_shown - self.run_started_at, self.outlook))
 
     def _run_finished(self, summary) -> None:
+        # the hub hears the run's last event first: render its outcome before telling it
+        end = RunProgress(
+            summary.run_id, summary.state, summary.target, summary.passed, summary.failed, 0
+        )
+        self._render(outlook(end))
+        self._notify_done()
         self.report_btn.setEnabled(True)
         self.refresh_start()
         if self._close_when_stopped:
             self.close()
 
+    def _notify_done(self) -> None:
+        """The run ended: the task bar flashes, the tray says it, a chime where there is
+        audio (setting), and the title keeps the result."""
+        text = self.outlook.headline if self.outlook is not None else "The run has ended."
+        self.notified.append(text)
+        QApplication.alert(self, 0)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self.tray is None:
+                self.tray = QSystemTrayIcon(theme.icon("app"), self)
+                self.tray.show()
+            self.tray.showMessage("Pressroom", text, QSystemTrayIcon.MessageIcon.Information)
+        config = self.hub.app.config
+        if config.settings.sound_when_done:
+            from pressroom.gui.chime import play_chime
+
+            play_chime(self, config.data_dir)
+
     # --- disks -----------------------------------------------------------------------------
+
+    def _failures_changed(self, failed: list[str]) -> None:
+        """The header's failures list: one entry per failed disk, each jumps to its card."""
+        menu = self.failures_btn.menu()
+        menu.clear()
+        for drive_id in failed:
+            card = self.grid.card(drive_id)
+            if card is None:
+                continue
+            why = card.reason.text().removeprefix("Reason: ")
+            short = why if len(why) <= 60 else why[:57] + "…"
+            act = menu.addAction(theme.icon("fail"), f"{card.title.text()}: {short}")
+            act.setToolTip(why)
+            act.triggered.connect(lambda _=False, d=drive_id: self.grid.jump_to(d))
+        self.failures_btn.setText(f"✖ {len(failed)} failed")
+        self.failures_btn.setVisible(bool(failed))
 
     def show_details(self, drive_id: str) -> None:
         """The disk's log and identity; from it, the disk opens in the player."""
@@ -304,7 +368,7 @@ class MainWindow(MainLayout):
 
     def show_error(self, text: str) -> None:
         self.banner.setText(f"✖ {text}")
-        self.banner.show()
+        self.banner_row.show()  # until the operator dismisses it (✕) or the next Start
         QTimer.singleShot(0, self.refresh_start)
 
     def open_settings(self) -> None:
@@ -328,6 +392,7 @@ class MainWindow(MainLayout):
         self.hub.has_keys = self.hub.station.keys.has_keys()
         self.reload_catalog()
         self.hub.reload_grants()
+        self.hub.reload_drives()  # the demo's disks show at once, not after a restart
 
     def _demo_add(self, failing: bool) -> None:
         demo = self.hub.station.demo

@@ -61,6 +61,9 @@ class SettingsDialog(QDialog):
         self.operator.setAccessibleName("Operator name")
         self.station = QLineEdit(s.station_label)
         self.station.setAccessibleName("Station label")
+        self.sound = QCheckBox("Play a short chime when a run ends (where there is audio)")
+        self.sound.setChecked(bool(s.sound_when_done))
+        self.sound.setAccessibleName("Chime when a run ends")
         self.kiosk_mode = QCheckBox("Start in kiosk mode (full screen, for customers)")
         self.kiosk_mode.setChecked(bool(s.kiosk_mode))
         self.kiosk_mode.setAccessibleName("Start in kiosk mode")
@@ -99,6 +102,7 @@ class SettingsDialog(QDialog):
         form.addRow("&Verify mode:", self.verify)
         form.addRow("&Operator:", self.operator)
         form.addRow("Station &label:", self.station)
+        form.addRow("", self.sound)
         form.addRow("", self.kiosk_mode)
         form.addRow("Kiosk &price text:", self.kiosk_price)
         form.addRow("Kiosk i&dle timeout:", self.kiosk_idle)
@@ -127,6 +131,7 @@ class SettingsDialog(QDialog):
             verify_mode=self.verify.currentText(),
             operator=self.operator.text().strip(),
             station_label=self.station.text().strip() or "Pressroom station",
+            sound_when_done=self.sound.isChecked(),
             kiosk_mode=self.kiosk_mode.isChecked(),
             kiosk_price_text=self.kiosk_price.text().strip(),
             kiosk_idle_seconds=self.kiosk_idle.value(),

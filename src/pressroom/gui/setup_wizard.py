@@ -84,7 +84,7 @@ class WorkPage(QWizardPage):
         self.done_ok = False
         self.setSubTitle(
             {
-                DEMO: "Press 'Do it' to create the demo station.",
+                DEMO: "Creating the demo station…",
                 NEW_KEYS: "Press 'Do it' to create this station's key; add a grant file if "
                 "you have one.",
                 IMPORT: "Choose the grant file, then press 'Do it'.",
@@ -92,6 +92,11 @@ class WorkPage(QWizardPage):
         )
         for i in range(self.grant_row.count()):
             self.grant_row.itemAt(i).widget().setVisible(choice != DEMO)
+        if choice == DEMO:  # nothing to choose: set it up now, Finish is the next click
+            self.run_btn.hide()
+            self.run_setup()
+        else:
+            self.run_btn.show()
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Rights grant file")

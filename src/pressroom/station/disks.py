@@ -84,6 +84,13 @@ class DiskService:
         policy = self._parts.config.settings.identity_policy
         return judge(drives, policy=policy, known_identity=known)  # type: ignore[arg-type]
 
+    def rescan(self) -> list[Drive]:
+        """Choose the drive provider again and list its disks (after the first-start
+        wizard made demo disks on a station that had none). Never during a run: the run
+        holds the provider it started with; the caller checks."""
+        self._parts.reload_drives()
+        return self.attached()
+
     def attached(self) -> list[Drive]:
         """The disks attached now, as the drive provider lists them (not judged)."""
         return self._parts.drive_provider.list_drives()

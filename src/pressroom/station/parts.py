@@ -23,6 +23,8 @@ class Parts(AftercareParts, Protocol):
     @property
     def demo(self) -> bool: ...
 
+    def reload_drives(self) -> None: ...
+
 
 def trust_of(keystore: KeyStore) -> Trust:
     """What this station's built-in player trusts: its publishers, key and revocations."""

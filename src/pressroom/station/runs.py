@@ -13,11 +13,12 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from pressroom.catalog import TrackInfo, resolve_track
 from pressroom.drives.base import Drive
 from pressroom.drives.identity import Verdict
-from pressroom.engine.events import Listener
+from pressroom.engine.events import Listener, RunProgress, RunState
 from pressroom.engine.job import Job, JobTrack
 from pressroom.engine.journal import Journal
 from pressroom.engine.pipeline import DurableHook, StationMaterial
@@ -34,6 +35,102 @@ from pressroom.station.marking import MarkingService
 from pressroom.station.parts import Parts
 
 RUN_GOING = "A run is still going on this station; wait for it to end or stop it first."
+
+
+# Failures a Retry of the same disk cannot fix: the station, the grant or the disk's
+# identity is the problem, not the copy (a permissions problem is not a disk problem).
+RETRY_CANNOT_HELP = frozenset(
+    {"permission", "grant-exhausted", "too-small", "file-too-large", "removed"}
+)
+
+Phase = Literal["writing", "waiting", "stopping", "ended"]
+
+
+def retry_helps(reason_code: str) -> bool:
+    """Whether writing the same disk again could end differently."""
+    return reason_code not in RETRY_CANNOT_HELP and not reason_code.startswith("identity-")
+
+
+def _copies(n: int) -> str:
+    return f"{n} cop{'y' if n == 1 else 'ies'}"
+
+
+@dataclass(frozen=True)
+class RunOutlook:
+    """Where a run stands and what the operator can do: the header's one sentence and
+    which of Stop / Finish / Retry make sense. Every front end renders this, none decides."""
+
+    phase: Phase
+    headline: str
+    made: int
+    failed: int
+    short: int  # copies still to make
+    can_stop: bool  # disks are being written: Stop cleans them up
+    can_finish: bool  # nothing is writing and copies are missing: Finish ends the run
+    can_retry: bool  # Retry on a failed disk can still start it in this run
+
+
+def outlook(ev: RunProgress, *, insert_and_go: bool = True) -> RunOutlook:
+    """The run's outlook from its latest progress event (no I/O)."""
+    made, failed, writing = ev.passed, ev.failed, ev.in_flight
+    short = max(0, ev.target - made)
+    counts = f"{made} of {ev.target} made"
+    if failed:
+        counts += f", {failed} failed"
+
+    def out(phase: Phase, headline: str, *, stop: bool = False, finish: bool = False) -> RunOutlook:
+        return RunOutlook(
+            phase, headline, made, failed, short, stop, finish, phase in ("writing", "waiting")
+        )
+
+    if ev.state == RunState.RUNNING and writing:
+        return out("writing", f"Writing: {counts}, {writing} being written.", stop=True)
+    if ev.state == RunState.RUNNING and short:
+        todo = "insert blank disks" if insert_and_go else "Retry a failed disk"
+        missing = _copies(short).capitalize()
+        return out("waiting", f"{missing} still to make: {todo} or Finish.", finish=True)
+    if ev.state in (RunState.RUNNING, RunState.STOPPING):
+        return out("stopping", f"Stopping: cleaning up the disks being written ({counts}).")
+    if ev.state == RunState.CANCELLED:
+        return out("ended", f"Stopped: {counts}.")
+    if ev.state == RunState.EXHAUSTED:
+        return out("ended", f"The grant has no copies left: {counts}.")
+    if short:
+        return out("ended", f"Finished: {counts}, {short} short.")
+    return out("ended", f"Finished: {counts}.")
+
+
+def clock(seconds: float) -> str:
+    """ "0:42", "12:04", "1:02:10": elapsed and remaining time as a shop clock shows it."""
+    s = max(0, round(seconds))
+    h, rest = divmod(s, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+def eta_seconds(elapsed: float, made: int, short: int) -> float | None:
+    """Time left for the copies still to make, at the pace of the copies made so far
+    (several disks in parallel count as the pace they achieved); None until one is made."""
+    if made <= 0 or short <= 0 or elapsed <= 0:
+        return None
+    return elapsed / made * short
+
+
+def timing(elapsed: float, look: RunOutlook) -> str:
+    """The run's clock line: elapsed, and an overall estimate while disks are written."""
+    text = f"{clock(elapsed)} elapsed"
+    eta = eta_seconds(elapsed, look.made, look.short) if look.phase == "writing" else None
+    if eta is not None:
+        text += f" · about {clock(eta)} left"
+    return text
+
+
+def title(base: str, look: RunOutlook | None) -> str:
+    """The window title: progress and result readable from the task bar."""
+    if look is None:
+        return base
+    if look.phase == "ended":
+        return f"{look.headline.split(':')[0]} ({look.made}/{look.made + look.short}) — {base}"
+    return f"{look.made}/{look.made + look.short} made — {base}"
 
 
 class RunBusy(UsageError):
@@ -189,6 +286,13 @@ class RunService:
     def running(self) -> bool:
         run = self._run
         return run is not None and not run.done
+
+    def finish(self) -> bool:
+        """The operator ends a run that waits for disks; it is recorded as finished (with
+        its made / failed / short counts), never as cancelled. False while disks are being
+        written (Stop is for that) or when the run has already ended."""
+        run = self._run
+        return run is not None and run.finish()
 
     def ensure_idle(self) -> None:
         """Refuse (one sentence) while a run of this station is going."""

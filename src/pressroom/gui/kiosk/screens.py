@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -23,11 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from pressroom.gui import theme
+from pressroom.gui.kiosk.style import Sizes
 from pressroom.station.catalog import Album
-
-COVER = 240  # px, a tile's cover on the start screen
-TILE = COVER + 90  # room for a title of about 25 characters
-BIG_COVER = 380
 
 
 def label(text: str = "", name: str = "", *, wrap: bool = True, centre: bool = False) -> QLabel:
@@ -53,7 +51,39 @@ def icon_label(name: str, size: int) -> QLabel:
     w = QLabel()
     w.setPixmap(theme.icon(name).pixmap(size, size))
     w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    w.setProperty("icon_name", name)
+    w.setProperty("design_size", size)
     return w
+
+
+class Scaled(QWidget):
+    """A screen whose margins, spacings, icons and minimum widths follow the screen size
+    (:func:`pressroom.gui.kiosk.style.sizes_for`); designed at 1366x768."""
+
+    sizes = Sizes(1.0)
+
+    def remember_design(self) -> None:
+        """Call at the end of ``__init__``: the design values every later scale starts from."""
+        self._layouts: list[tuple[QLayout, tuple[int, int, int, int], int]] = []
+        for lay in [self.layout(), *self.findChildren(QLayout)]:
+            m = lay.contentsMargins()
+            margins = (m.left(), m.top(), m.right(), m.bottom())
+            self._layouts.append((lay, margins, lay.spacing()))
+        self._widths = [(w, w.minimumWidth()) for w in self.findChildren(QPushButton)]
+        self._icons = [w for w in self.findChildren(QLabel) if w.property("icon_name")]
+
+    def apply_sizes(self, sizes: Sizes) -> None:
+        self.sizes = sizes
+        for lay, margins, spacing in self._layouts:
+            lay.setContentsMargins(*(sizes.px(v) if v else 0 for v in margins))
+            if spacing > 0:
+                lay.setSpacing(sizes.px(spacing))
+        for w, width in self._widths:
+            if width:
+                w.setMinimumWidth(sizes.px(width))
+        for w in self._icons:
+            n = sizes.px(int(w.property("design_size")))
+            w.setPixmap(theme.icon(str(w.property("icon_name"))).pixmap(n, n))
 
 
 def cover_pixmap(data: bytes | None, size: int) -> QPixmap:
@@ -80,12 +110,21 @@ def faded(pix: QPixmap, opacity: float = 0.35) -> QPixmap:
     return out
 
 
+def time_left(seconds: float) -> str:
+    """A customer's "time left": "10 seconds", "2 minutes" (never a countdown to the second)."""
+    s = max(1, round(seconds))
+    if s < 60:
+        return f"{max(5, round(s / 5) * 5)} seconds"
+    m = round(s / 60)
+    return "1 minute" if m <= 1 else f"{m} minutes"
+
+
 def minutes(seconds: float) -> str:
     s = round(seconds)
     return f"{s // 60}:{s % 60:02d}"
 
 
-class StartScreen(QWidget):
+class StartScreen(Scaled):
     """The shelf: every album as a large cover tile."""
 
     picked = Signal(object)  # Album
@@ -116,12 +155,21 @@ class StartScreen(QWidget):
         self.hint = label("Touch an album to see its songs.", "subtitle", centre=True)
         lay.addWidget(self.hint)
         self._columns = 0
+        self._shelf: tuple[list[Album], dict, dict[str, bool]] | None = None
+        self.remember_design()
+
+    def apply_sizes(self, sizes: Sizes) -> None:
+        super().apply_sizes(sizes)
+        if self._shelf is not None:
+            self.set_albums(*self._shelf)
 
     def set_price(self, text: str) -> None:
         self.price.setText(text)
         self.price.setVisible(bool(text))
 
     def set_albums(self, albums: list[Album], covers: dict, available: dict[str, bool]) -> None:
+        self._shelf = (albums, covers, available)
+        cover_size, tile_width = self.sizes.cover, self.sizes.tile
         for t in self.tiles:
             t.deleteLater()
         self.tiles = []
@@ -131,12 +179,12 @@ class StartScreen(QWidget):
             tile.setObjectName("tile")
             tile.setProperty("available", "true" if ok else "false")
             tile.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            cover = cover_pixmap(covers.get(album.cover_hash), COVER)
+            cover = cover_pixmap(covers.get(album.cover_hash), cover_size)
             tile.setIcon(cover if ok else faded(cover))
-            tile.setIconSize(QSize(COVER, COVER))
+            tile.setIconSize(QSize(cover_size, cover_size))
             who = album.artist or " "
             tile.setText(f"{album.title}\n{who}" + ("" if ok else "\nNot available"))
-            tile.setFixedWidth(TILE)
+            tile.setFixedWidth(tile_width)
             tile.setCursor(Qt.CursorShape.PointingHandCursor)
             tile.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             tile.setAccessibleName(album.title)
@@ -148,7 +196,8 @@ class StartScreen(QWidget):
         self._layout_tiles()
 
     def _layout_tiles(self) -> None:
-        columns = max(1, (self.scroll.viewport().width() - 20) // (TILE + 28))
+        gap = self.grid.spacing()
+        columns = max(1, (self.scroll.viewport().width() - 20) // (self.sizes.tile + gap))
         if columns == self._columns:
             return
         self._columns = columns
@@ -160,7 +209,7 @@ class StartScreen(QWidget):
         self._layout_tiles()
 
 
-class AlbumScreen(QWidget):
+class AlbumScreen(Scaled):
     """One album: cover, tracks, price and the big Buy button (or why it cannot be sold)."""
 
     buy = Signal()
@@ -172,7 +221,7 @@ class AlbumScreen(QWidget):
         lay.setContentsMargins(64, 16, 64, 32)
         lay.setSpacing(48)
         self.cover = QLabel()
-        self.cover.setFixedSize(BIG_COVER, BIG_COVER)
+        self.cover.setFixedSize(self.sizes.big_cover, self.sizes.big_cover)
         self.cover.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(self.cover, 0, Qt.AlignmentFlag.AlignTop)
         right = QVBoxLayout()
@@ -190,9 +239,14 @@ class AlbumScreen(QWidget):
         self.buy_btn.clicked.connect(self.buy)
         self.back_btn = button("Back")
         self.back_btn.clicked.connect(self.back)
-        for w in (self.title, self.artist, self.tracks):
-            right.addWidget(w)
-        right.addStretch(1)
+        right.addWidget(self.title)
+        right.addWidget(self.artist)
+        songs = QScrollArea()  # a long album scrolls; Buy and Back never leave the screen
+        songs.setWidgetResizable(True)
+        songs.setFrameShape(QScrollArea.Shape.NoFrame)
+        songs.setStyleSheet("background: transparent;")
+        songs.setWidget(self.tracks)
+        right.addWidget(songs, 1)
         right.addWidget(self.price)
         right.addWidget(self.unavailable)
         row = QHBoxLayout()
@@ -201,12 +255,23 @@ class AlbumScreen(QWidget):
         row.addWidget(self.buy_btn, 1)
         right.addLayout(row)
         lay.addLayout(right, 1)
+        self._shown: tuple[Album, bytes | None, bool, str] | None = None
+        self.remember_design()
+
+    def apply_sizes(self, sizes: Sizes) -> None:
+        super().apply_sizes(sizes)
+        self.cover.setFixedSize(sizes.big_cover, sizes.big_cover)
+        if self._shown is not None:
+            self.show_album(*self._shown)
 
     def show_album(self, album: Album, cover: bytes | None, available: bool, price: str) -> None:
-        self.cover.setPixmap(cover_pixmap(cover, BIG_COVER))
+        self._shown = (album, cover, available, price)
+        self.cover.setPixmap(cover_pixmap(cover, self.sizes.big_cover))
         self.title.setText(album.title)
         self.artist.setText(album.artist)
-        cell = "style='padding:4px 28px 4px 0; font-size:24px; color:{}'"
+        px = self.sizes.px
+        cell = f"style='padding:{px(4)}px {px(28)}px {px(4)}px 0; font-size:{max(15, px(24))}px; "
+        cell += "color:{}'"
         grey, ink = cell.format("#5f6b7a"), cell.format("#1d2530")
         rows = "".join(
             f"<tr><td {grey}>{t.track_number or i}</td><td {ink}>{_esc(t.title)}</td>"
@@ -227,7 +292,7 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class InsertScreen(QWidget):
+class InsertScreen(Scaled):
     """ "Insert a USB stick or SD card", with a gently moving arrow so it reads as a request."""
 
     cancel = Signal()
@@ -263,6 +328,7 @@ class InsertScreen(QWidget):
         self._anim = QTimer(self)
         self._anim.setInterval(450)
         self._anim.timeout.connect(self._tick)
+        self.remember_design()
 
     def show_for(self, album: Album) -> None:
         need = max(1, round(album.size * 1.05 / 1e6))
@@ -281,7 +347,7 @@ class InsertScreen(QWidget):
         super().hideEvent(event)
 
 
-class ProgressScreen(QWidget):
+class ProgressScreen(Scaled):
     """One large bar, the percentage and the stage in plain words."""
 
     def __init__(self):
@@ -304,19 +370,24 @@ class ProgressScreen(QWidget):
         lay.addWidget(
             label("Please leave the disk in until you see “Take your disk”.", centre=True)
         )
+        self.remember_design()
 
     def begin(self, album: Album) -> None:
         self.title.setText(f"Copying “{album.title}”")
         self.show_progress(0.0, "Checking your disk")
 
-    def show_progress(self, fraction: float, words: str) -> None:
+    def show_progress(self, fraction: float, words: str, left: float | None = None) -> None:
+        """``left``: seconds the current step still needs, when the engine knows."""
         value = max(0, min(1000, int(fraction * 1000)))
         self.bar.setValue(max(value, self.bar.value()) if value else value)
         self.percent.setText(f"{self.bar.value() // 10} %")
-        self.stage.setText(f"{words}…" if words != "Done" else words)
+        text = f"{words}…" if words != "Done" else words
+        if left is not None and words != "Done":
+            text += f" About {time_left(left)} left."
+        self.stage.setText(text)
 
 
-class DoneScreen(QWidget):
+class DoneScreen(Scaled):
     """ "Take your disk" and the receipt."""
 
     finished = Signal()
@@ -327,14 +398,14 @@ class DoneScreen(QWidget):
         lay.setContentsMargins(64, 16, 64, 40)
         lay.setSpacing(16)
         lay.addStretch(1)
-        lay.addWidget(icon_label("pass", 120))
+        lay.addWidget(icon_label("pass", 80))
         self.headline = label("Take your disk", "done", centre=True)
         lay.addWidget(self.headline)
         self.note = label("", "subtitle", centre=True)
         lay.addWidget(self.note)
         self.receipt = label("", "receipt")
         self.receipt.setTextFormat(Qt.TextFormat.RichText)
-        self.receipt.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+        self.receipt.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Minimum)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.receipt)
@@ -349,6 +420,7 @@ class DoneScreen(QWidget):
         brow.addWidget(self.done_btn)
         brow.addStretch(1)
         lay.addLayout(brow)
+        self.remember_design()
 
     def show_receipt(self, album: Album, receipt_html: str) -> None:
         self.note.setText(
@@ -357,7 +429,7 @@ class DoneScreen(QWidget):
         self.receipt.setText(receipt_html)
 
 
-class ProblemScreen(QWidget):
+class ProblemScreen(Scaled):
     """What went wrong in plain words, and what the customer can do next."""
 
     retry = Signal()
@@ -387,6 +459,7 @@ class ProblemScreen(QWidget):
         row.addWidget(self.retry_btn)
         row.addStretch(1)
         lay.addLayout(row)
+        self.remember_design()
 
     def show_problem(self, title: str, text: str, *, can_retry: bool) -> None:
         self.title.setText(title)
@@ -394,7 +467,7 @@ class ProblemScreen(QWidget):
         self.retry_btn.setVisible(can_retry)
 
 
-class PinScreen(QWidget):
+class PinScreen(Scaled):
     """A touch keypad for the operator PIN (checking it is the window's job).
 
     Side by side (words left, keypad right) so it fits a 768-pixel-high screen. While the
@@ -444,6 +517,7 @@ class PinScreen(QWidget):
         outer.addStretch(1)
         self.locked = False
         self._busy = False
+        self.remember_design()
 
     def ask(self, title: str, message: str = "", *, can_cancel: bool = True) -> None:
         self.title.setText(title)

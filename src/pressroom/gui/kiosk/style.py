@@ -1,14 +1,71 @@
 """The kiosk's look: big type and big targets on top of the station's palette.
 
-Every button is at least 64 px high (a fingertip, not a mouse pointer); text sizes are
-in pixels so 1366x768 and 1920x1080 screens both read from a step back.
+Sizes come from the screen, not fixed pixels: everything is designed at 1366x768 and
+scaled by :func:`sizes_for` (0.55 on an 800x480 counter panel, 1.4 on 1920x1080), so
+the same screens fit a small touch panel and read from a step back on a large one.
+A button never gets lower than 44 px (a fingertip, not a mouse pointer).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from pressroom.gui.theme import ACCENT, FAIL, MUTED, PASS
 
 MIN_TARGET = 64
+DESIGN = (1366, 768)  # the screen the pixel sizes below were chosen for
+FLOOR_TARGET = 44
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The kiosk's sizes for one screen."""
+
+    scale: float
+
+    def px(self, design: float) -> int:
+        return max(1, round(design * self.scale))
+
+    @property
+    def cover(self) -> int:
+        return self.px(240)
+
+    @property
+    def tile(self) -> int:
+        return self.cover + self.px(90)
+
+    @property
+    def big_cover(self) -> int:
+        return self.px(380)
+
+    @property
+    def icon(self) -> int:
+        return self.px(120)
+
+
+def sizes_for(width: int, height: int) -> Sizes:
+    """Scale to the screen, in steps of 0.05 so a resize by a few pixels changes nothing."""
+    raw = min(width / DESIGN[0], height / DESIGN[1])
+    return Sizes(round(max(0.55, min(1.4, raw)) * 20) / 20)
+
+
+def kiosk_qss(sizes: Sizes) -> str:
+    """The stylesheet with every pixel size scaled; touch targets keep a floor."""
+
+    def scale(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if n <= 2:  # borders stay crisp
+            return m.group(0)
+        v = sizes.px(n)
+        if m.group(0).startswith(("min-height", "min-width")) and n >= MIN_TARGET:
+            v = max(v, FLOOR_TARGET)
+        if m.group(0).startswith("font-size"):
+            v = max(v, 15)  # read from a step back even on a small panel
+        return m.group(0).replace(f"{n}px", f"{v}px")
+
+    return re.sub(r"(?:[a-z-]+: )?(\d+)px", scale, KIOSK_QSS)
+
 
 KIOSK_QSS = f"""
 #kiosk {{ background: #f4f6f8; }}

@@ -34,7 +34,7 @@ from pressroom.gui.kiosk.screens import (
     button,
     label,
 )
-from pressroom.gui.kiosk.style import KIOSK_QSS
+from pressroom.gui.kiosk.style import Sizes, kiosk_qss, sizes_for
 from pressroom.gui.kiosk.words import STAGE_WORDS, problem_for
 from pressroom.station.catalog import Album
 
@@ -45,6 +45,9 @@ INPUT_EVENTS = {
     QEvent.Type.TouchUpdate,
     QEvent.Type.Wheel,
 }
+
+
+MIN_SCREEN = (800, 480)  # the smallest counter touch panel the kiosk is made for
 
 
 class PinPurpose(StrEnum):
@@ -90,7 +93,7 @@ class KioskWindow(QWidget):
         self.settings = self.app.config.settings
         self.setObjectName("kiosk")
         self.setWindowTitle("Pressroom")
-        self.setStyleSheet(KIOSK_QSS)
+        self.sizes: Sizes | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
 
@@ -127,7 +130,7 @@ class KioskWindow(QWidget):
         for w in self.screens.values():
             self.stack.addWidget(w)
 
-        top = QHBoxLayout()
+        top = self._top = QHBoxLayout()
         top.setContentsMargins(24, 12, 12, 0)
         top.addWidget(label(self.settings.station_label or "Pressroom", "shop", wrap=False))
         top.addStretch(1)
@@ -171,6 +174,27 @@ class KioskWindow(QWidget):
         self._input.touched.connect(self.touch)
         QApplication.instance().installEventFilter(self._input)
         self.start.set_price(self.settings.kiosk_price_text)
+        # the layouts scale to the window (resizeEvent), so they must not hold it at the
+        # size of the last scale: the smallest shop panel is the floor
+        self.setMinimumSize(*MIN_SCREEN)
+        screen = QApplication.primaryScreen()
+        size = screen.size() if screen is not None else None
+        self.apply_sizes(sizes_for(size.width(), size.height()) if size else Sizes(1.0))
+
+    def apply_sizes(self, sizes: Sizes) -> None:
+        """Scale the kiosk to its screen (called on every resize; a no-op unless the
+        scale step changed)."""
+        if sizes == self.sizes:
+            return
+        self.sizes = sizes
+        self.setStyleSheet(kiosk_qss(sizes))
+        for screen in self.screens.values():
+            screen.apply_sizes(sizes)
+        self._top.setContentsMargins(sizes.px(24), sizes.px(12), sizes.px(12), 0)
+
+    def resizeEvent(self, event) -> None:
+        self.apply_sizes(sizes_for(event.size().width(), event.size().height()))
+        super().resizeEvent(event)
 
     # --- startup and shutdown ----------------------------------------------------------
 
@@ -344,7 +368,9 @@ class KioskWindow(QWidget):
         if self.mode != Mode.WRITING or ev.drive_id != self.drive_id:
             return
         if ev.state == DiskState.RUNNING:
-            self.progress.show_progress(ev.fraction, STAGE_WORDS.get(ev.stage, "Working"))
+            self.progress.show_progress(
+                ev.fraction, STAGE_WORDS.get(ev.stage, "Working"), ev.eta_seconds
+            )
         elif ev.state == DiskState.PASS:
             self.last_licence = ev.licence_id
             self.progress.show_progress(1.0, "Done")
@@ -377,17 +403,17 @@ class KioskWindow(QWidget):
     def _receipt(self, ev: DiskProgress) -> str:
         album = self.album
         assert album is not None
+        title = f"{album.title} · {album.artist}" if album.artist else album.title
         rows = [
-            ("Album", album.title),
-            ("Artist", album.artist),
+            ("Album", title),
             ("Songs", str(len(album.tracks))),
             ("Date", time.strftime("%Y-%m-%d %H:%M")),
         ]
         if ev.licence_id:
             rows.append(("Receipt no.", ev.licence_id[:12].upper()))
         cells = "".join(
-            f"<tr><td style='color:#5f6b7a; padding:3px 24px 3px 0'>{k}</td>"
-            f"<td style='padding:3px 0'>{escape(v)}</td></tr>"
+            f"<tr><td style='color:#5f6b7a; padding:2px 24px 2px 0'>{k}</td>"
+            f"<td style='padding:2px 0'>{escape(v)}</td></tr>"
             for k, v in rows
             if v
         )

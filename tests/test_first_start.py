@@ -1,0 +1,70 @@
+"""First start, counted in clicks: wizard → demo disks on screen at once → a verified disk.
+
+Before, the demo's disks showed only after a restart (the drive provider was chosen
+before the wizard made them) and the wizard needed an extra "Do it" click.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QWizard
+from tests.gui_support import close_window, no_qt_leaks  # noqa: F401
+
+from pressroom.engine.events import DiskState
+
+pytestmark = pytest.mark.usefixtures("no_qt_leaks")
+
+
+def test_first_start_to_a_verified_demo_disk_in_six_clicks_later_runs_in_four(qtbot, tmp_path):
+    from pressroom.app import App
+    from pressroom.config import load_config
+    from pressroom.gui.launch import build_window, qapp
+
+    qapp()
+    core = App(load_config(tmp_path / "new-shop"))
+    window = build_window(core)
+    window.hub.bridge._timer.setInterval(20)
+    qtbot.addWidget(window)
+    window.show()
+    window.load()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Ready", timeout=10_000)
+    assert core.station.setup.needs_setup() and not window.grid.cards
+    window.open_wizard()  # what `pressroom` does on a station without keys
+    clicks = 0
+
+    def click(widget, pos: QPoint | None = None) -> None:
+        nonlocal clicks
+        clicks += 1
+        if pos is None:
+            qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+        else:
+            qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
+
+    wiz = window.wizard
+    click(wiz.button(QWizard.WizardButton.NextButton))  # "Start the demo" is preselected
+    finish = wiz.button(QWizard.WizardButton.FinishButton)
+    qtbot.waitUntil(lambda: finish.isVisible() and finish.isEnabled(), timeout=60_000)
+    click(finish)
+    # the demo's 8 disks appear at once, no restart
+    qtbot.waitUntil(lambda: len(window.grid.cards) == 8, timeout=20_000)
+    qtbot.waitUntil(lambda: bool(window.catalog.model.tracks), timeout=10_000)
+    table = window.catalog.table
+    click(table.viewport(), table.visualRect(table.model().index(0, 1)).center())
+    qtbot.waitUntil(window.job_bar.start.isEnabled, timeout=10_000)
+    click(window.job_bar.start)
+    qtbot.waitUntil(
+        lambda: any(c.state == DiskState.PASS for c in window.grid.cards.values()),
+        timeout=120_000,
+    )
+    assert clicks <= 6, clicks
+    qtbot.waitUntil(lambda: not window.hub.running, timeout=60_000)
+
+    # a later run: the track is still selected, copies and Start (≤ 4 clicks)
+    later = 0
+    qtbot.waitUntil(window.job_bar.start.isEnabled, timeout=10_000)
+    later += 1
+    qtbot.mouseClick(window.job_bar.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.hub.run is not None and window.hub.run.done, timeout=120_000)
+    assert later <= 4
+    close_window(qtbot, window)
