@@ -19,10 +19,8 @@ from pressroom.engine.job import Job
 from pressroom.errors import SetupError, UsageError
 from pressroom.ledger.models import DiskRecord
 from pressroom.station.parts import Parts
-from pressroom.watermark import audio, detect, flac
 from pressroom.watermark.code import REPLACEMENT_BIT, Payload, grant_tag
 from pressroom.watermark.layout import BLOCK_SLOTS, RATE, SLOT
-from pressroom.watermark.variants import prepare
 
 MIN_SECONDS = BLOCK_SLOTS * SLOT / RATE + 1.0  # one whole mark, and a little slack
 MAX_MARKED_COPIES = REPLACEMENT_BIT - 1  # the copy index has 15 bits in the payload
@@ -69,6 +67,10 @@ class MarkingService:
 
     def prepare(self, job: Job) -> Job:
         """``job`` with the A/B variants of every marked track attached (made if missing)."""
+        # Loaded on use: the signal work (numpy, scipy) is for marked runs only.
+        from pressroom.watermark import audio, flac
+        from pressroom.watermark.variants import prepare
+
         if not job.marked:
             return job
         grant = self._parts.ledger.get_grant(job.grant_id).grant
@@ -109,6 +111,8 @@ class MarkingService:
         """Read the mark of a leaked file or excerpt and name its copy through the ledger,
         or through station reports (JSON) when given: a rights holder's way, with a
         tracing key exported by the station and no ledger of their own."""
+        from pressroom.watermark import audio, detect
+
         if not path.is_file():
             raise UsageError(f"{path} is not a file.")
         key = read_key_file(key_file) if key_file is not None else self.key()
