@@ -16,6 +16,7 @@ SUITES = {
     "identity": "pressroom.bench.identity",
     "gui": "pressroom.gui.bench_gui",
     "realpath": "pressroom.bench.realpath",  # also part of "engine"; alone: just this
+    "pacer": "pressroom.bench.pacer",  # the simulator's own accuracy at tower scale
 }
 IN_ALL = ("crypto", "engine", "gui")
 
