@@ -17,7 +17,15 @@ from pathlib import Path
 from pressroom.drives.base import Drive, DriveCallback, DriveRefused, Watcher, drive_holding
 from pressroom.drives.pacing import BusClock
 from pressroom.drives.simbackend import SimUsbBackend, SimUsbDevice
-from pressroom.drives.simspec import MB, SimDiskSpec, is_plugged, list_sim_disks, read_buses
+from pressroom.drives.simspec import (
+    _NAME_RE,
+    MB,
+    SimDiskSpec,
+    _read_spec,
+    is_plugged,
+    list_sim_disks,
+    read_buses,
+)
 from pressroom.drives.simvolume import SimDiskState, SimVolume
 from pressroom.drives.usb import UsbSerialReader
 from pressroom.drives.watch import PollingWatcher
@@ -115,7 +123,10 @@ class SimulatedProvider:
 
     def _spec_for(self, drive: Drive) -> SimDiskSpec:
         name = drive.id.removeprefix("sim:")
-        spec = next((s for s in self._plugged_specs() if s.name == name), None)
+        # this disk's own descriptor only: a tower's other disks need not be read again
+        spec = _read_spec(self.sim_dir / name) if _NAME_RE.match(name) else None
+        if spec is not None and (spec.backing is not None or not is_plugged(self.sim_dir, name)):
+            spec = None
         if drive.kind != "sim" or spec is None:
             raise DriveRefused(f"The simulated disk {drive.label!r} is no longer attached.")
         return spec

@@ -7,8 +7,10 @@ have settled, compares the rate with the one before its last raise:
 
 - the bus is *full* (as many disks running as allowed) and the rate grew by at least
   ``growth``: allow twice as many (up to the ceiling);
-- it did not grow: the bus is saturated; go back to the limit before the raise and hold,
-  probing a quarter further every ``probe_every`` windows in case the mix changed;
+- it did not grow: the bus is saturated; hold, probing half as many again every
+  ``probe_every`` windows (with mixed disks, a slow one admitted late delays the end of
+  the run while costing the bus nothing);
+- it fell: the bus is oversubscribed (a real hub thrashes); go back to the last limit;
 - an I/O error on the bus: halve, and hold before growing again.
 
 Pure logic over (time, bytes, active disks): :class:`~pressroom.engine.busgate.BusGate`
@@ -33,7 +35,7 @@ class BusController:
     window_s: float = 0.5
     settle_windows: int = 1  # windows ignored after a change (new disks are starting)
     growth: float = 0.10  # a rate gain below this after a raise means saturated
-    probe_every: int = 8
+    probe_every: int = 4
     limit: int = field(init=False)
     history: list[Decision] = field(init=False, default_factory=list)
     _t0: float | None = field(init=False, default=None)
@@ -43,6 +45,7 @@ class BusController:
     _raised: bool = field(init=False, default=False)  # waiting to judge the last raise
     _prev_limit: int = field(init=False, default=1)  # the limit before the last raise
     _cooldown: int = field(init=False, default=0)  # windows without growth after an error
+    _thrashed: int | None = field(init=False, default=None)  # a limit that made it fall
     _held: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
@@ -79,12 +82,18 @@ class BusController:
             self._cooldown -= 1
             self._before = rate
             return Decision(self.limit, "hold")
-        gained = self._before is None or rate >= self._before * (1 + self.growth)
-        if self._raised:  # the first clean window after a raise: did it pay?
+        before = self._before
+        gained = before is None or rate >= before * (1 + self.growth)
+        if self._raised and before is not None:  # the first window after a raise: did it pay?
             self._raised = False
-            if not gained:  # saturated: back to the limit that already reached this rate
-                self._held = 0
-                return self._set(self._prev_limit, "saturated")
+            if rate < before * (1 - self.growth):  # oversubscribed: the bus thrashes
+                self._held, self._thrashed = 0, self.limit
+                return self._set(self._prev_limit, "backoff")
+            if not gained:  # saturated: hold here (more disks cost nothing), probe later
+                self._before, self._held = max(before, rate), 0
+                d = Decision(self.limit, "saturated")
+                self.history.append(d)
+                return d
             self._before = rate
             return self._raise(self.limit * 2, "grow")
         first = self._before is None
@@ -94,11 +103,13 @@ class BusController:
         self._held += 1
         if self._held >= self.probe_every:
             self._held = 0
-            return self._raise(self.limit + max(1, self.limit // 4), "probe")
+            return self._raise(self.limit + max(1, self.limit // 2), "probe")
         return Decision(self.limit, "hold")
 
     def _raise(self, limit: int, why: str) -> Decision:
-        if self.limit >= self.ceiling:
+        if self._thrashed is not None:  # never again as many as made the bus fall
+            limit = min(limit, self._thrashed - 1)
+        if self.limit >= min(self.ceiling, limit):
             return Decision(self.limit, "hold")
         self._prev_limit, self._raised = self.limit, True
         return self._set(limit, why)

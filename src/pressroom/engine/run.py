@@ -181,12 +181,15 @@ class Run:
         """Start workers on eligible disks while copies are still needed."""
         with self._lock:
             if self.state == RunState.RUNNING and not self.cancel_event.is_set():
-                verdicts = self.judge(list(self._attached.values()))
                 by_port = sorted(self._attached.items(), key=lambda kv: port_key(kv[1].port_path))
-                for drive_id, drive in by_port:
-                    if self._needed() <= 0 or self.exhausted:
-                        break
-                    if self._eligible(drive_id):
+                wanted = [(i, d) for i, d in by_port if self._eligible(i)]
+                # judging reads the ledger for every attached disk: only when one may start
+                # (a tower's disks finishing one by one must not judge all the others each time)
+                if wanted and self._needed() > 0 and not self.exhausted:
+                    verdicts = self.judge(list(self._attached.values()))
+                    for drive_id, drive in wanted:
+                        if self._needed() <= 0 or self.exhausted:
+                            break
                         self._start_worker(drive, verdicts.get(drive_id))
             self._maybe_finish()
 
