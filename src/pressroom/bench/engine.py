@@ -111,7 +111,9 @@ from pressroom.bench.station import ThrowawayStation
 n, size, base = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 with tempfile.TemporaryDirectory(dir=base) as tmp:
     st = ThrowawayStation(Path(tmp), track_sizes=(size,))
-    names = [st.disk(f"MEMDISK{i:06d}", mbps=100000, size="64G") for i in range(n)]
+    names = [
+        st.disk(f"MEMDISK{i:06d}", mbps=100000, size="64G", bus=2 + i // 64) for i in range(n)
+    ]
     result = _engine_run(st, names)
     st.close()
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
