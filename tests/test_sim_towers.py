@@ -183,3 +183,8 @@ def test_bench_pacer_smoke(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["suite"] == "pacer" and out["disks"] == 8 and out["wall_s"] > 0
     assert out["ratio"] > 0 and out["physical_limit_mbps"] > 0
+
+
+def test_bench_disks_out_of_range_is_one_sentence(capsys):
+    assert main(["bench", "pacer", "--disks", "0"]) == 2
+    assert "--disks takes a number of disks" in capsys.readouterr().err

@@ -48,6 +48,7 @@ class MainWindow(MainLayout):
         area = self.grid.parentWidget().layout()
         area.insertWidget(area.indexOf(self.grid) + 1, self.tower, 1)
         self.tower.hide()
+        self._for_cards: dict[str, DiskProgress] = {}  # progress the hidden cards missed
         self.tower.details_clicked.connect(self.show_details)
 
         # wiring
@@ -114,6 +115,10 @@ class MainWindow(MainLayout):
         """Cards for a handful of disks, the port map for a tower."""
         tower = len(self.grid.cards) > TOWER_ABOVE
         if tower != self.tower.isVisible():
+            if not tower:
+                for ev in self._for_cards.values():
+                    self.grid.update_progress(ev)
+                self._for_cards.clear()
             self.grid.setVisible(not tower)
             self.tower.setVisible(tower)
 
@@ -189,7 +194,10 @@ class MainWindow(MainLayout):
         self.hub.retry(drive_id)
 
     def _disk_progress(self, ev: DiskProgress) -> None:
-        self.grid.update_progress(ev)
+        if self.tower.isVisible():  # hidden cards catch up when they are shown again
+            self._for_cards[ev.drive_id] = ev
+        else:
+            self.grid.update_progress(ev)
         self.tower.update_progress(ev)
         key = (ev.state, ev.stage)
         if self._last_stage.get(ev.drive_id) != key:

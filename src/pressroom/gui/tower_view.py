@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QScrollArea,
+    QSizePolicy,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -67,6 +68,20 @@ def hub_of(port: str) -> str:
     return head or port.split("-", 1)[0]
 
 
+_BLACK, _TEXT, _TRACK = QColor("#000000"), QColor("#202124"), QColor("#dadce0")
+_QCOLOURS: dict[str, tuple[QColor, QColor]] = {}
+
+
+def _colours(key: str) -> tuple[QColor, QColor]:
+    """Outline and fill of a state, made once (a paint of 128 cells allocates nothing)."""
+    if key not in _QCOLOURS:
+        line = QColor(_COLOURS[key])
+        fill = QColor(line)
+        fill.setAlpha(48 if key in ("fail", "pass") else 28)
+        _QCOLOURS[key] = (line, fill)
+    return _QCOLOURS[key]
+
+
 @dataclass
 class Port:
     drive_id: str
@@ -93,6 +108,10 @@ class Port:
             return "fail"
         return _WORDS[self.state][1]
 
+    def shown(self) -> tuple[object, ...]:
+        """What the cell draws: an event that changes none of it needs no repaint."""
+        return (self.state, self.stage, int(self.fraction * 100), self.copy, self.port)
+
     def describe(self) -> str:
         copy = f", copy {self.copy}" if self.copy else ""
         reason = f"\n{self.reason}" if self.reason else ""
@@ -112,8 +131,10 @@ class PortMap(QWidget):
         self.ports: dict[str, Port] = {}
         self.selected: str | None = None
         self._cells: list[tuple[QRect, str]] = []
+        self._rect_by_id: dict[str, QRect] = {}
         self._hubs: list[tuple[QRect, str]] = []
         self._icons: dict[str, object] = {}
+        self._font_pair: tuple[QFont, QFont] | None = None
         self._dirty = True
 
     def relayout(self) -> None:
@@ -143,6 +164,7 @@ class PortMap(QWidget):
                     top = y + HUB_H + i * (CELL_H + GAP)
                     self._cells.append((QRect(x, top, CELL_W, CELL_H), p.drive_id))
                 x += CELL_W + GAP
+        self._rect_by_id = {d: r for r, d in self._cells}
         self._height = y + band_h if self._cells else CELL_H
         self.setMinimumHeight(self._height)
         self._dirty = False
@@ -163,7 +185,7 @@ class PortMap(QWidget):
     def rect_of(self, drive_id: str) -> QRect | None:
         if self._dirty:
             self._layout()
-        return next((r for r, d in self._cells if d == drive_id), None)
+        return self._rect_by_id.get(drive_id)
 
     def _icon(self, key: str):
         if key not in self._icons:
@@ -174,67 +196,69 @@ class PortMap(QWidget):
         if self._dirty:
             self._layout()
         painter = QPainter(self)
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
-        bold = QFont(self.font())
-        bold.setBold(True)
-        painter.setFont(small)
+        painter.setFont(self._fonts()[0])
         painter.setPen(QColor("#5f6368"))
+        region = event.region()  # only the cells that changed since the last paint
         for rect, text in self._hubs:
-            if rect.intersects(event.rect()):
+            if region.intersects(rect):
                 painter.drawText(
                     rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text
                 )
         for rect, drive_id in self._cells:
-            if not rect.intersects(event.rect()):
-                continue
-            p = self.ports[drive_id]
-            colour = QColor(_COLOURS[p.key])
-            painter.setPen(colour if drive_id != self.selected else QColor("#000000"))
-            fill = QColor(colour)
-            fill.setAlpha(28 if p.key not in ("fail", "pass") else 48)
-            painter.setBrush(fill)
-            painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 4, 4)
-            if drive_id == self.selected:
-                painter.drawRoundedRect(rect.adjusted(1, 1, -2, -2), 4, 4)
-            painter.drawPixmap(rect.left() + 3, rect.top() + 3, self._icon(p.key))
-            painter.setPen(QColor("#202124"))
-            # row 1: icon, state word (or stage), copy number; row 2: port, percentage
-            head = QRect(rect.left() + 20, rect.top() + 1, rect.width() - 23, 20)
-            second = QRect(rect.left() + 3, rect.top() + 20, rect.width() - 6, 14)
-            running = p.state == DiskState.RUNNING
-            painter.setFont(small if running else bold)
-            painter.drawText(
-                head,
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                _SHORT.get(p.stage, p.stage) if running else p.word,
-            )
-            painter.setFont(small)
-            if p.copy:
-                painter.drawText(
-                    head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"#{p.copy}"
-                )
-            painter.drawText(
-                second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, p.port
-            )
-            if running:
-                painter.setFont(bold)
-                painter.drawText(
-                    second,
-                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                    f"{int(p.fraction * 100)}%",
-                )
-            bar = QRect(rect.left() + 3, rect.bottom() - 8, rect.width() - 6, 5)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#dadce0"))
-            painter.drawRect(bar)
-            done = 1.0 if p.state == DiskState.PASS else p.fraction
-            if done > 0:
-                painter.setBrush(colour)
-                painter.drawRect(
-                    QRect(bar.left(), bar.top(), int(bar.width() * done), bar.height())
-                )
+            if region.intersects(rect):
+                self._draw_cell(painter, rect, self.ports[drive_id], drive_id == self.selected)
         painter.end()
+
+    def _fonts(self) -> tuple[QFont, QFont]:
+        if self._font_pair is None:
+            small = QFont(self.font())
+            small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
+            bold = QFont(self.font())
+            bold.setBold(True)
+            self._font_pair = (small, bold)
+        return self._font_pair
+
+    def _draw_cell(self, painter: QPainter, rect: QRect, p: Port, selected: bool) -> None:
+        small, bold = self._fonts()
+        colour, fill = _colours(p.key)
+        painter.setPen(colour if not selected else _BLACK)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 4, 4)
+        if selected:
+            painter.drawRoundedRect(rect.adjusted(1, 1, -2, -2), 4, 4)
+        painter.drawPixmap(rect.left() + 3, rect.top() + 3, self._icon(p.key))
+        painter.setPen(_TEXT)
+        # row 1: icon, state word (or stage), copy number; row 2: port, percentage
+        head = QRect(rect.left() + 20, rect.top() + 1, rect.width() - 23, 20)
+        second = QRect(rect.left() + 3, rect.top() + 20, rect.width() - 6, 14)
+        running = p.state == DiskState.RUNNING
+        painter.setFont(small if running else bold)
+        painter.drawText(
+            head,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            _SHORT.get(p.stage, p.stage) if running else p.word,
+        )
+        painter.setFont(small)
+        if p.copy:
+            painter.drawText(
+                head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"#{p.copy}"
+            )
+        painter.drawText(second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, p.port)
+        if running:
+            painter.setFont(bold)
+            painter.drawText(
+                second,
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                f"{int(p.fraction * 100)}%",
+            )
+        bar = QRect(rect.left() + 3, rect.bottom() - 8, rect.width() - 6, 5)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_TRACK)
+        painter.drawRect(bar)
+        done = 1.0 if p.state == DiskState.PASS else p.fraction
+        if done > 0:
+            painter.setBrush(colour)
+            painter.drawRect(QRect(bar.left(), bar.top(), int(bar.width() * done), bar.height()))
 
     def event(self, ev) -> bool:
         if ev.type() == ev.Type.ToolTip:
@@ -276,6 +300,9 @@ class TowerView(QWidget):
         self.scroll.setWidget(self.map)
         self.summary = QLabel()
         self.summary.setObjectName("muted")
+        # its text changes with every finished disk: that must not re-lay out (and so
+        # fully repaint) the port map below it
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.failures = QListWidget()
         self.failures.setAccessibleName("Failed ports")
         self.failures.setMaximumHeight(84)
@@ -285,6 +312,7 @@ class TowerView(QWidget):
         self.reason.setWordWrap(True)
         self.reason.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.reason.setMaximumHeight(84)
+        self.reason.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.reason.setAccessibleName("Selected port")
         below = QHBoxLayout()
         below.addWidget(self.failures, 1)
@@ -348,13 +376,13 @@ class TowerView(QWidget):
         if p is None:
             p = self.ports[ev.drive_id] = Port(ev.drive_id, ev.port, ev.label)
             self.map.relayout()
-        was = p.state
+        was, shown = p.state, p.shown()
         p.state, p.stage, p.fraction = ev.state, ev.stage.value, ev.fraction
         p.copy = ev.copy_index or p.copy
         p.reason = ev.reason
         p.failed_then_removed = False
         rect = self.map.rect_of(ev.drive_id)
-        if rect is not None:
+        if rect is not None and p.shown() != shown:  # most events move no visible pixel
             self.map.update(rect)
         if was != ev.state:
             self._refresh()
