@@ -42,7 +42,8 @@ class Settings:
 
     ledger_url: str = ""  # empty: SQLite file in the data directory
     identity_policy: str = "refuse"  # refuse | warn
-    concurrency_per_bus: int = 16  # a cap for slow hubs; the sim disks share bus 1
+    # the most disks one USB bus writes at once; below it the station adapts to the bus
+    concurrency_per_bus: int = 127
     verify_mode: str = "media"  # media | strict: may a disk pass on a cache-only read-back?
     station_label: str = "Pressroom station"
     operator: str = ""
@@ -66,8 +67,8 @@ class Settings:
             self.verify_mode = "media"
         if self.verify_mode not in ("media", "strict"):
             raise UsageError(f"verify_mode must be 'media' or 'strict', not {self.verify_mode!r}.")
-        if not 1 <= int(self.concurrency_per_bus) <= 64:
-            raise UsageError("concurrency_per_bus must be between 1 and 64.")
+        if not 1 <= int(self.concurrency_per_bus) <= 127:
+            raise UsageError("concurrency_per_bus must be between 1 and 127.")
         try:
             self.lease_seconds = float(self.lease_seconds)
         except (TypeError, ValueError):

@@ -78,9 +78,12 @@ class ThrowawayStation:
         self.app.ledger.import_grant(grant.raw, ks.trusted_publishers(), now)
         return grant.id_hex
 
-    def disk(self, serial: str, *, mbps: float = 200, size="1G", read_mbps=None, **faults) -> str:
+    def disk(
+        self, serial: str, *, mbps: float = 200, size="1G", read_mbps=None, bus: int = 1, **faults
+    ) -> str:
         spec = add_sim_disk(
             self.sim_dir,
+            bus=bus,
             serial=serial,
             size=size,
             write_mbps=mbps,

@@ -17,6 +17,7 @@ SUITES = {
     "gui": "pressroom.gui.bench_gui",
     "realpath": "pressroom.bench.realpath",  # also part of "engine"; alone: just this
     "watermark": "pressroom.bench.watermark",
+    "pacer": "pressroom.bench.pacer",  # the simulator's own accuracy at tower scale
 }
 IN_ALL = ("crypto", "engine", "gui")
 
@@ -26,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("suite", nargs="?", choices=["all", *SUITES], default="all")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    p.add_argument("--disks", type=int, metavar="N", help="number of disks (gui and pacer suites)")
     p.add_argument(
         "--backing",
         metavar="FS,...",
@@ -73,6 +75,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 kw["real_path"] = {**kw.get("real_path", {}), "filesystems": fss}
             else:
                 kw["filesystems"] = fss
+        if args.disks is not None:
+            if not 1 <= args.disks <= 512:
+                raise UsageError("--disks takes a number of disks between 1 and 512.")
+            if name in ("gui", "pacer"):
+                kw["disks"] = args.disks
         results[name] = module.run(**kw)
     ok = all(r.get("pass") is not False for r in results.values())
     if args.json:

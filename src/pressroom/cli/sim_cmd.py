@@ -62,8 +62,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="fail-after=N, flaky-after=N, unplug-after=N, bitflip-on-read=N, read-only, "
         "fake-capacity=SIZE, slow, usb-permission, usb-timeout (repeatable)",
     )
+    add.add_argument("--port", help="USB port path behind hubs, e.g. 2-1.3.4 (sets the bus)")
     add.add_argument("--json", action="store_true", help="print the descriptor as JSON")
     add.set_defaults(func=_add)
+
+    tower = sub.add_parser("tower", help="add a tower: many disks behind hubs on several buses")
+    tower.add_argument("--disks", type=int, required=True, help="how many disks")
+    tower.add_argument(
+        "--buses",
+        default="usb3,usb3",
+        help="root buses, comma-separated: usb2 (40 MB/s), usb3 (400 MB/s) or KIND:MBPS",
+    )
+    tower.add_argument("--first-bus", type=int, default=2, help="number of the first bus")
+    tower.add_argument("--seed", type=int, default=1, help="seed of the mixed disk speeds")
+    tower.add_argument("--size", default="8G", help="capacity of each disk")
+    tower.add_argument("--sd-share", type=float, default=0.4, help="share of SD cards (0-1)")
+    tower.set_defaults(func=_tower)
+
+    bus = sub.add_parser("bus", help="set or clear a simulated root bus's bandwidth")
+    bus.add_argument("bus", type=int, help="bus number")
+    bus.add_argument("--mbps", type=float, help="bandwidth in MB/s (omit to make it unlimited)")
+    bus.set_defaults(func=_bus)
 
     ls = sub.add_parser("list", help="list simulated disks")
     ls.add_argument("--json", action="store_true", help="JSON output")
@@ -112,6 +131,7 @@ def _add(args: argparse.Namespace) -> int:
                 size=args.size or "8G",
                 write_mbps=args.write_mbps,
                 read_mbps=args.read_mbps,
+                port_path=args.port,
                 **identity,  # type: ignore[arg-type]
             )
     except ValueError as exc:
@@ -129,6 +149,44 @@ def _add(args: argparse.Namespace) -> int:
         print(
             f"Added simulated disk {spec.name} on port {spec.port_path} ({format_size(spec.size)})."
         )
+    return 0
+
+
+def _tower(args: argparse.Namespace) -> int:
+    from pressroom.drives.simtower import build_tower, parse_buses
+
+    if not 0 <= args.sd_share <= 1:
+        raise UsageError("--sd-share must be between 0 and 1.")
+    buses = parse_buses(args.buses, args.first_bus)
+    try:
+        specs = build_tower(
+            _sim_dir(args),
+            args.disks,
+            buses,
+            seed=args.seed,
+            sd_share=args.sd_share,
+            size=args.size,
+        )
+    except ValueError as exc:
+        raise UsageError(f"Invalid disk size: {exc}.") from None
+    for b in buses:
+        on = [s for s in specs if s.bus == b.bus]
+        if not on:
+            continue
+        media = sum(s.write_mbps for s in on)
+        print(
+            f"Bus {b.bus} ({b.mbps:g} MB/s): {len(on)} disks, ports {on[0].port_path} to "
+            f"{on[-1].port_path}, media {media:.0f} MB/s in all."
+        )
+    return 0
+
+
+def _bus(args: argparse.Namespace) -> int:
+    from pressroom.drives.simulated import set_bus
+
+    set_bus(_sim_dir(args), args.bus, args.mbps)
+    limit = f"{args.mbps:g} MB/s" if args.mbps is not None else "unlimited"
+    print(f"Simulated bus {args.bus}: {limit}.")
     return 0
 
 

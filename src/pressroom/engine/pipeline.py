@@ -30,6 +30,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -127,7 +128,7 @@ class PipelineContext:
     material: StationMaterial
     cancel: threading.Event
     emit: Callable[[DiskProgress], None]
-    bus_slot: threading.Semaphore
+    bus_slot: AbstractContextManager[object]  # the bus's admission (engine/busgate.py)
     verify_mode: str = "media"  # media | strict (pressroom.drives.base.VERIFY_MODES)
     chunk_size: int = 256 << 10
     after_durable_write: DurableHook | None = None

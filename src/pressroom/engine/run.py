@@ -1,9 +1,11 @@
 """A run: keep starting disks until the target number of copies has verified.
 
 One worker thread per disk (I/O bound, and pyca releases the GIL while it encrypts), a
-semaphore per USB bus caps concurrency, a watcher starts disks that arrive mid-run
-("insert and go"). A failed disk is never picked again by itself: only the operator's
-Retry on that disk runs it again, its partial files removed first.
+gate per USB bus admits as many disks as its adaptive controller allows (more while the
+bus's rate grows, up to ``bus_cap``; see :mod:`pressroom.engine.buscontrol`), a watcher
+starts disks that arrive mid-run ("insert and go"). A failed disk is never picked again
+by itself: only the operator's Retry on that disk runs it again, its partial files
+removed first.
 
 A ledger outage never ends a run by itself: disks wait at their safe points
 (``engine.outage``), and starting new disks waits too (their serials cannot be judged
@@ -23,6 +25,8 @@ from typing import TYPE_CHECKING
 from pressroom.drives.base import Drive, DriveEvent, DriveProvider, Watcher
 from pressroom.drives.identity import Verdict
 from pressroom.engine import outage
+from pressroom.engine.buscontrol import BusController, Decision
+from pressroom.engine.busgate import BusGate
 from pressroom.engine.events import (
     DiskProgress,
     DiskState,
@@ -98,7 +102,9 @@ class Run:
         self.chunk_size = chunk_size
         self.cancel_event = threading.Event()
         self._lock = threading.RLock()
-        self._bus_slots: dict[str, threading.BoundedSemaphore] = {}
+        self._bus_slots: dict[str, BusGate] = {}
+        self._gate_of: dict[str, BusGate] = {}  # drive id -> its bus's gate
+        self._moved: dict[str, int] = {}  # drive id -> bytes_done last fed to its gate
         self._workers: dict[str, threading.Thread] = {}
         self.disks: dict[str, DiskProgress] = {}
         self._attached: dict[str, Drive] = {}
@@ -122,6 +128,11 @@ class Run:
         if isinstance(event, DiskProgress):
             with self._lock:
                 self.disks[event.drive_id] = event
+                gate = self._gate_of.get(event.drive_id)
+                before = self._moved.get(event.drive_id, 0)
+                self._moved[event.drive_id] = event.bytes_done
+            if gate is not None and event.bytes_done > before:
+                gate.progress(event.bytes_done - before)
             if not self._throttle.allow(event):
                 return
         with contextlib.suppress(Exception):  # a listener's bug must not break a disk
@@ -198,20 +209,23 @@ class Run:
         """Start workers on eligible disks while copies are still needed."""
         with self._lock:
             if self.state == RunState.RUNNING and not self.cancel_event.is_set():
-                if not any(self._eligible(d) for d in self._attached) or self._needed() <= 0:
+                by_port = sorted(self._attached.items(), key=lambda kv: port_key(kv[1].port_path))
+                wanted = [(i, d) for i, d in by_port if self._eligible(i)]
+                if not wanted or self._needed() <= 0:
                     self._maybe_finish()
                     return
-                try:
-                    verdicts = self.judge(list(self._attached.values()))
-                except LedgerUnreachable as exc:
-                    self._wait_for_ledger(exc)
-                    return
-                self._refill_delay = self.backoff.delays()
-                by_port = sorted(self._attached.items(), key=lambda kv: port_key(kv[1].port_path))
-                for drive_id, drive in by_port:
-                    if self._needed() <= 0 or self.exhausted:
-                        break
-                    if self._eligible(drive_id):
+                # judging reads the ledger for every attached disk: only when one may start
+                # (a tower's disks finishing one by one must not judge all the others each time)
+                if not self.exhausted:
+                    try:
+                        verdicts = self.judge(list(self._attached.values()))
+                    except LedgerUnreachable as exc:
+                        self._wait_for_ledger(exc)
+                        return
+                    self._refill_delay = self.backoff.delays()
+                    for drive_id, drive in wanted:
+                        if self._needed() <= 0 or self.exhausted:
+                            break
                         self._start_worker(drive, verdicts.get(drive_id))
             self._maybe_finish()
 
@@ -233,9 +247,19 @@ class Run:
             self._refill = None
         self._fill()
 
-    def _bus_slot(self, drive: Drive) -> threading.BoundedSemaphore:
+    def _bus_slot(self, drive: Drive) -> BusGate:
         key = str(drive.bus) if drive.bus is not None else drive.port_path.split("-")[0]
-        return self._bus_slots.setdefault(key, threading.BoundedSemaphore(self.bus_cap))
+        gate = self._bus_slots.get(key)
+        if gate is None:
+
+            def said(d: Decision, key: str = key) -> None:
+                self.emit(LogLine(None, f"bus {key}: {d.limit} disks at once ({d.why})"))
+
+            gate = BusGate(BusController(ceiling=self.bus_cap), on_decision=said)
+            self._bus_slots[key] = gate
+        self._gate_of[drive.id] = gate
+        self._moved[drive.id] = 0
+        return gate
 
     def _start_worker(self, drive: Drive, verdict: Verdict | None) -> None:
         overwrite = drive.id in self._retry

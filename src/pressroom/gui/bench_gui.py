@@ -1,10 +1,11 @@
 """`pressroom bench gui`: the longest event-loop stall of the real window during a run.
 
 Offscreen, in a throwaway station (generated incompressible tracks, a grant, keys): the
-real window drives 16 simulated disks at a USB 2.0 pace, so 16 workers encrypt, write,
-fsync and read back for several seconds while a 10 ms QTimer measures how late each of
-its ticks fires. The worst lateness is the longest time the GUI could not react (target:
-at most 50 ms).
+real window drives N simulated disks (16 by default, ``--disks 128`` for a tower; their
+summed pace held near 40 MB/s so the 2-core host is not simply out of CPU; data on tmpfs),
+so N workers encrypt, write, fsync and read back for about 20 seconds while a 10 ms QTimer
+measures how late each of its ticks fires. Above 16 disks the window shows the tower view.
+The worst lateness is the longest time the GUI could not react (target: at most 50 ms).
 """
 
 from __future__ import annotations
@@ -16,11 +17,19 @@ from pathlib import Path
 
 STALL_LIMIT_MS = 50.0
 TICK_MS = 10
-QUICK = {"disks": 8, "mbps": 8.0, "track_mb": 8.0}
+QUICK = {"disks": 8, "mbps": 8.0, "track_mb": 8.0}  # a smoke run
+
+
+AGGREGATE_MBPS = 40.0  # what the host's 2 cores encrypt and copy beside the window
 
 
 def run(
-    *, disks: int = 16, mbps: float = 5.0, track_mb: float = 40.0, timeout_s: float = 180.0
+    *,
+    disks: int = 16,
+    mbps: float | None = None,
+    track_mb: float | None = None,
+    seconds: float = 20.0,
+    timeout_s: float = 300.0,
 ) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QElapsedTimer, QTimer
@@ -31,8 +40,12 @@ def run(
     from pressroom.gui.gc_guard import collect_on_gui_thread
     from pressroom.gui.launch import build_window, qapp
 
+    # many disks share the host: each slower, so the run stays about ``seconds`` long
+    mbps = mbps or min(5.0, AGGREGATE_MBPS / disks)
+    track_mb = track_mb or mbps * seconds
     app = qapp()
-    with tempfile.TemporaryDirectory(prefix="pressroom-bench-gui-") as tmp:
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None  # tmpfs: not the host disk
+    with tempfile.TemporaryDirectory(prefix="pressroom-bench-gui-", dir=shm) as tmp:
         size = int(track_mb * 1e6)
         station = ThrowawayStation(Path(tmp), track_sizes=(size * 2 // 3, size // 3))
         core = station.app
@@ -43,7 +56,7 @@ def run(
                 size="1G",
                 write_mbps=mbps,
                 read_mbps=mbps * 3,
-                bus=1 + (i - 1) // 8,
+                bus=1 + (i - 1) // 32,
             )
         window = build_window(core)
         window.show()

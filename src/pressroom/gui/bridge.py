@@ -28,7 +28,7 @@ class EngineBridge(QObject):
     drive_event = Signal(object)  # DriveEvent (hotplug)
 
     def __init__(
-        self, parent: QObject | None = None, *, interval_ms: int = 60, budget_ms: int = 25
+        self, parent: QObject | None = None, *, interval_ms: int = 50, budget_ms: int = 12
     ):
         super().__init__(parent)
         self._queue: deque[object] = deque()

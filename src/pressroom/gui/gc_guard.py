@@ -10,10 +10,13 @@ automatic collection off, and the same thresholds checked on a GUI-thread timer.
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QTimer
+
+SWITCH_S = 0.002  # GIL switch interval while the window runs (CPython's default: 5 ms)
 
 
 class MainThreadCollector(QObject):
@@ -25,11 +28,21 @@ class MainThreadCollector(QObject):
         self.timer.timeout.connect(self.check)
 
     def start(self) -> None:
+        # with a tower's many worker threads runnable, the GUI thread waits for the GIL in
+        # turns of the switch interval: a shorter turn bounds how long it waits
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_S)
         gc.disable()
+        # everything alive after start-up (Qt wrappers, modules, the catalog) is frozen
+        # out of the collector's reach: later collections walk only what the run creates
+        gc.collect()
+        gc.freeze()
         self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
+        sys.setswitchinterval(self._switch)
+        gc.unfreeze()
         gc.collect()
         gc.enable()
 

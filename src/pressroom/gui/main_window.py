@@ -26,9 +26,11 @@ from pressroom.gui import tasks, theme
 from pressroom.gui.application import StationHub
 from pressroom.gui.disk_details import disk_details
 from pressroom.gui.main_layout import MainLayout
+from pressroom.gui.tower_view import TowerView
 from pressroom.station.runs import RunOutlook, outlook, timing, title
 
 LOG_LIMIT = 500  # lines kept per disk for Details
+TOWER_ABOVE = 16  # more disks than this: the port map instead of the cards
 
 
 class MainWindow(MainLayout):
@@ -50,6 +52,13 @@ class MainWindow(MainLayout):
         self.setWindowIcon(theme.icon("app"))
 
         self._build_layout(hub)
+        # the tower view takes the cards' place above TOWER_ABOVE disks (_switch_view)
+        self.tower = TowerView()
+        area = self.grid.parentWidget().layout()
+        area.insertWidget(area.indexOf(self.grid) + 1, self.tower, 1)
+        self.tower.hide()
+        self._for_cards: dict[str, DiskProgress] = {}  # progress the hidden cards missed
+        self.tower.details_clicked.connect(self.show_details)
 
         # wiring
         self.catalog.import_requested.connect(self.import_paths)
@@ -101,14 +110,28 @@ class MainWindow(MainLayout):
     def _drives_changed(self, drives, verdicts) -> None:
         if not self.hub.running:
             self.grid.sync_drives(drives, verdicts)
+            self.tower.sync_drives(drives, verdicts)
         else:  # the run's own events drive the cards; only add/remove here
             for drive_id in [d for d in self.grid.cards if d not in drives]:
                 self.grid.drive_removed(drive_id)
+                self.tower.drive_removed(drive_id)
             for drive_id, drive in drives.items():
                 card = self.grid.card(drive_id)
                 if card is not None:
                     card.set_drive(drive, verdicts.get(drive_id))
+        self._switch_view()
         self.refresh_start()
+
+    def _switch_view(self) -> None:
+        """Cards for a handful of disks, the port map for a tower."""
+        tower = len(self.grid.cards) > TOWER_ABOVE
+        if tower != self.tower.isVisible():
+            if not tower:
+                for ev in self._for_cards.values():
+                    self.grid.update_progress(ev)
+                self._for_cards.clear()
+            self.grid.setVisible(not tower)
+            self.tower.setVisible(tower)
 
     # --- Start readiness -------------------------------------------------------------------
 
@@ -149,6 +172,7 @@ class MainWindow(MainLayout):
         hashes = self.catalog.selected_hashes()
         self.banner_row.hide()
         self.grid.clear_removed()
+        self.tower.clear_removed()
         self.logs.clear()
         self._last_stage.clear()
         self.outlook = None
@@ -191,7 +215,11 @@ class MainWindow(MainLayout):
         self.hub.retry(drive_id)
 
     def _disk_progress(self, ev: DiskProgress) -> None:
-        self.grid.update_progress(ev)
+        if self.tower.isVisible():  # hidden cards catch up when they are shown again
+            self._for_cards[ev.drive_id] = ev
+        else:
+            self.grid.update_progress(ev)
+        self.tower.update_progress(ev)
         if time.monotonic() - self._clock_shown >= 1.0:
             self._show_clock()
         key = (ev.state, ev.stage)

@@ -46,9 +46,9 @@ class SettingsDialog(QDialog):
             "warn: write them but say so"
         )
         self.concurrency = QSpinBox()
-        self.concurrency.setRange(1, 64)
+        self.concurrency.setRange(1, 127)  # a ceiling: the station adapts below it
         self.concurrency.setValue(int(s.concurrency_per_bus))
-        self.concurrency.setAccessibleName("Disks written at once per USB bus")
+        self.concurrency.setAccessibleName("Most disks written at once per USB bus")
         self.verify = QComboBox()
         self.verify.addItems(["media", "strict"])
         self.verify.setCurrentText(s.verify_mode)

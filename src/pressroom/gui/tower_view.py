@@ -1,0 +1,429 @@
+"""The tower view: every port of a duplication tower at once, grouped by hub.
+
+Above a handful of disks the detailed cards no longer fit; an operator with 64 ports
+needs to see them all and find the failed stick at a glance. One painted widget draws a
+compact cell per port (state icon and word, progress bar, copy number), hubs in rows as
+the ports are physically laid out (``2-1.3.4`` sits on hub ``2-1.3``), so 128 ports cost
+one paint, not 128 widgets. The reason shows on hover and on click; a failures list
+beside the map jumps to the port.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QSizePolicy,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pressroom.drives.base import Drive
+from pressroom.engine.events import DiskProgress, DiskState
+from pressroom.gui import theme
+from pressroom.gui.drive_grid import port_key
+
+CELL_W, CELL_H, GAP, HUB_H, MAX_ROWS = 75, 46, 3, 16, 7
+_WORDS = {
+    DiskState.IDLE: ("Ready", "idle"),
+    DiskState.RUNNING: ("", "running"),
+    DiskState.PASS: ("PASS", "pass"),
+    DiskState.FAIL: ("FAIL", "fail"),
+    DiskState.CANCELLED: ("Stopped", "cancelled"),
+    DiskState.REMOVED: ("Removed", "removed"),
+}
+_SHORT = {  # Stage values -> a word that fits a cell
+    "waiting": "Wait",
+    "identify": "Serial",
+    "check-space": "Space",
+    "reserve": "Reserve",
+    "clean": "Clean",
+    "write": "Write",
+    "verify": "Verify",
+    "licence": "Licence",
+    "commit": "Record",
+    "done": "Done",
+}
+_COLOURS = {
+    "pass": "#1b7f3a",
+    "fail": "#b3261e",
+    "running": "#1f5fae",
+    "idle": "#5f6368",
+    "cancelled": "#8a6d00",
+    "removed": "#5f6368",
+}
+
+
+def hub_of(port: str) -> str:
+    """The hub a port hangs off: the port path without its last hop."""
+    head, _, _ = port.rpartition(".")
+    return head or port.split("-", 1)[0]
+
+
+_BLACK, _TEXT, _TRACK = QColor("#000000"), QColor("#202124"), QColor("#dadce0")
+_QCOLOURS: dict[str, tuple[QColor, QColor]] = {}
+
+
+def _colours(key: str) -> tuple[QColor, QColor]:
+    """Outline and fill of a state, made once (a paint of 128 cells allocates nothing)."""
+    if key not in _QCOLOURS:
+        line = QColor(_COLOURS[key])
+        fill = QColor(line)
+        fill.setAlpha(48 if key in ("fail", "pass") else 28)
+        _QCOLOURS[key] = (line, fill)
+    return _QCOLOURS[key]
+
+
+@dataclass
+class Port:
+    drive_id: str
+    port: str
+    label: str = ""
+    state: DiskState = DiskState.IDLE
+    stage: str = ""
+    fraction: float = 0.0
+    copy: int | None = None
+    reason: str = ""
+    failed_then_removed: bool = False
+
+    @property
+    def word(self) -> str:
+        if self.state == DiskState.REMOVED and self.failed_then_removed:
+            return "FAIL · out"
+        if self.state == DiskState.RUNNING:
+            return f"{_SHORT.get(self.stage, self.stage)} {int(self.fraction * 100)}%".strip()
+        return _WORDS[self.state][0]
+
+    @property
+    def key(self) -> str:
+        if self.state == DiskState.REMOVED and self.failed_then_removed:
+            return "fail"
+        return _WORDS[self.state][1]
+
+    def shown(self) -> tuple[object, ...]:
+        """What the cell draws: an event that changes none of it needs no repaint."""
+        return (self.state, self.stage, int(self.fraction * 100), self.copy, self.port)
+
+    def describe(self) -> str:
+        copy = f", copy {self.copy}" if self.copy else ""
+        reason = f"\n{self.reason}" if self.reason else ""
+        return f"Port {self.port} ({self.label}): {self.word}{copy}{reason}"
+
+
+class PortMap(QWidget):
+    """The painted grid of ports; emits the drive id of a clicked cell."""
+
+    port_clicked = Signal(str)
+    port_activated = Signal(str)  # double click: the disk's details
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setAccessibleName("Port map")
+        self.ports: dict[str, Port] = {}
+        self.selected: str | None = None
+        self._cells: list[tuple[QRect, str]] = []
+        self._rect_by_id: dict[str, QRect] = {}
+        self._hubs: list[tuple[QRect, str]] = []
+        self._icons: dict[str, object] = {}
+        self._font_pair: tuple[QFont, QFont] | None = None
+        self._dirty = True
+
+    def relayout(self) -> None:
+        self._dirty = True
+        self.updateGeometry()
+        self.update()
+
+    def _layout(self) -> None:
+        """One column per hub, its ports top to bottom (as a tower's hub boards stand),
+        hubs left to right in port order, wrapping into another band when out of width."""
+        self._cells, self._hubs = [], []
+        width = max(self.width(), CELL_W + 2 * GAP)
+        by_hub: dict[str, list[Port]] = {}
+        for p in sorted(self.ports.values(), key=lambda p: port_key(p.port, p.drive_id)):
+            by_hub.setdefault(hub_of(p.port), []).append(p)
+        tallest = max((len(v) for v in by_hub.values()), default=1)
+        rows = min(tallest, MAX_ROWS)
+        band_h = HUB_H + rows * (CELL_H + GAP) + GAP
+        x, y = GAP, GAP
+        for hub, ports in by_hub.items():
+            for start in range(0, len(ports), rows):  # a long hub takes several columns
+                if x > GAP and x + CELL_W > width:
+                    x, y = GAP, y + band_h
+                label = hub if start == 0 else ""
+                self._hubs.append((QRect(x, y, CELL_W, HUB_H), label))
+                for i, p in enumerate(ports[start : start + rows]):
+                    top = y + HUB_H + i * (CELL_H + GAP)
+                    self._cells.append((QRect(x, top, CELL_W, CELL_H), p.drive_id))
+                x += CELL_W + GAP
+        self._rect_by_id = {d: r for r, d in self._cells}
+        self._height = y + band_h if self._cells else CELL_H
+        self.setMinimumHeight(self._height)
+        self._dirty = False
+
+    def sizeHint(self) -> QSize:
+        return QSize(10 * (CELL_W + GAP), getattr(self, "_height", CELL_H))
+
+    def resizeEvent(self, event) -> None:
+        self._dirty = True
+        super().resizeEvent(event)
+
+    def cell_at(self, pos: QPoint) -> str | None:
+        for rect, drive_id in self._cells:
+            if rect.contains(pos):
+                return drive_id
+        return None
+
+    def rect_of(self, drive_id: str) -> QRect | None:
+        if self._dirty:
+            self._layout()
+        return self._rect_by_id.get(drive_id)
+
+    def _icon(self, key: str):
+        if key not in self._icons:
+            self._icons[key] = theme.icon(key).pixmap(QSize(15, 15))
+        return self._icons[key]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self._dirty:
+            self._layout()
+        painter = QPainter(self)
+        painter.setFont(self._fonts()[0])
+        painter.setPen(QColor("#5f6368"))
+        region = event.region()  # only the cells that changed since the last paint
+        for rect, text in self._hubs:
+            if region.intersects(rect):
+                painter.drawText(
+                    rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text
+                )
+        for rect, drive_id in self._cells:
+            if region.intersects(rect):
+                self._draw_cell(painter, rect, self.ports[drive_id], drive_id == self.selected)
+        painter.end()
+
+    def _fonts(self) -> tuple[QFont, QFont]:
+        if self._font_pair is None:
+            small = QFont(self.font())
+            small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
+            bold = QFont(self.font())
+            bold.setBold(True)
+            self._font_pair = (small, bold)
+        return self._font_pair
+
+    def _draw_cell(self, painter: QPainter, rect: QRect, p: Port, selected: bool) -> None:
+        small, bold = self._fonts()
+        colour, fill = _colours(p.key)
+        painter.setPen(colour if not selected else _BLACK)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 4, 4)
+        if selected:
+            painter.drawRoundedRect(rect.adjusted(1, 1, -2, -2), 4, 4)
+        painter.drawPixmap(rect.left() + 3, rect.top() + 3, self._icon(p.key))
+        painter.setPen(_TEXT)
+        # row 1: icon, state word (or stage), copy number; row 2: port, percentage
+        head = QRect(rect.left() + 20, rect.top() + 1, rect.width() - 23, 20)
+        second = QRect(rect.left() + 3, rect.top() + 20, rect.width() - 6, 14)
+        running = p.state == DiskState.RUNNING
+        painter.setFont(small if running else bold)
+        painter.drawText(
+            head,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            _SHORT.get(p.stage, p.stage) if running else p.word,
+        )
+        painter.setFont(small)
+        if p.copy:
+            painter.drawText(
+                head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"#{p.copy}"
+            )
+        painter.drawText(second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, p.port)
+        if running:
+            painter.setFont(bold)
+            painter.drawText(
+                second,
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                f"{int(p.fraction * 100)}%",
+            )
+        bar = QRect(rect.left() + 3, rect.bottom() - 8, rect.width() - 6, 5)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_TRACK)
+        painter.drawRect(bar)
+        done = 1.0 if p.state == DiskState.PASS else p.fraction
+        if done > 0:
+            painter.setBrush(colour)
+            painter.drawRect(QRect(bar.left(), bar.top(), int(bar.width() * done), bar.height()))
+
+    def event(self, ev) -> bool:
+        if ev.type() == ev.Type.ToolTip:
+            drive_id = self.cell_at(ev.pos())
+            if drive_id is not None:
+                QToolTip.showText(ev.globalPos(), self.ports[drive_id].describe(), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(ev)
+
+    def mousePressEvent(self, ev: QMouseEvent) -> None:
+        drive_id = self.cell_at(ev.position().toPoint())
+        if drive_id is not None:
+            self.select(drive_id)
+            self.port_clicked.emit(drive_id)
+
+    def mouseDoubleClickEvent(self, ev: QMouseEvent) -> None:
+        drive_id = self.cell_at(ev.position().toPoint())
+        if drive_id is not None:
+            self.port_activated.emit(drive_id)
+
+    def select(self, drive_id: str | None) -> None:
+        self.selected = drive_id
+        self.update()
+
+
+class TowerView(QWidget):
+    """Port map + failures list + the selected port's reason. Same feed as the card grid."""
+
+    details_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("towerView")
+        self.map = PortMap()
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.map)
+        self.summary = QLabel()
+        self.summary.setObjectName("muted")
+        # its text changes with every finished disk: that must not re-lay out (and so
+        # fully repaint) the port map below it
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.failures = QListWidget()
+        self.failures.setAccessibleName("Failed ports")
+        self.failures.setMaximumHeight(84)
+        self.failures.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.failures.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.reason = QLabel("Click a port to see its reason.")
+        self.reason.setWordWrap(True)
+        self.reason.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.reason.setMaximumHeight(84)
+        self.reason.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.reason.setAccessibleName("Selected port")
+        below = QHBoxLayout()
+        below.addWidget(self.failures, 1)
+        below.addWidget(self.reason, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.scroll, 1)
+        lay.addLayout(below)
+        self.map.port_clicked.connect(self.show_port)
+        self.map.port_activated.connect(self.details_clicked)
+        self.failures.itemClicked.connect(
+            lambda item: self.jump_to(item.data(Qt.ItemDataRole.UserRole))
+        )
+        self._failed: list[str] = []
+
+    @property
+    def ports(self) -> dict[str, Port]:
+        return self.map.ports
+
+    # --- the same feed as DriveGrid ------------------------------------------------------------
+
+    def sync_drives(self, drives: dict[str, Drive], verdicts: dict | None = None) -> None:
+        changed = False
+        for drive_id, d in drives.items():
+            p = self.ports.get(drive_id)
+            if p is None:
+                self.ports[drive_id] = Port(drive_id, d.port_path, d.label)
+                changed = True
+            elif p.state == DiskState.REMOVED:
+                p.state, p.fraction, p.failed_then_removed = DiskState.IDLE, 0.0, False
+        for drive_id in [i for i in self.ports if i not in drives]:
+            self.drive_removed(drive_id)
+            changed = True
+        if changed:
+            self.map.relayout()
+        self._refresh()
+
+    def drive_removed(self, drive_id: str) -> None:
+        p = self.ports.get(drive_id)
+        if p is None:
+            return
+        if p.state == DiskState.FAIL or p.failed_then_removed:
+            p.state, p.failed_then_removed = DiskState.REMOVED, True  # the failure stays
+        else:
+            del self.ports[drive_id]
+            self.map.relayout()
+        self._refresh()
+
+    def clear_removed(self) -> None:
+        for drive_id in [i for i, p in self.ports.items() if p.state == DiskState.REMOVED]:
+            del self.ports[drive_id]
+        self.map.relayout()
+        self._refresh()
+
+    def update_progress(self, ev: DiskProgress) -> None:
+        if ev.state == DiskState.REMOVED:
+            self.drive_removed(ev.drive_id)
+            return
+        p = self.ports.get(ev.drive_id)
+        if p is None:
+            p = self.ports[ev.drive_id] = Port(ev.drive_id, ev.port, ev.label)
+            self.map.relayout()
+        was, shown = p.state, p.shown()
+        p.state, p.stage, p.fraction = ev.state, ev.stage.value, ev.fraction
+        p.copy = ev.copy_index or p.copy
+        p.reason = ev.reason
+        p.failed_then_removed = False
+        rect = self.map.rect_of(ev.drive_id)
+        if rect is not None and p.shown() != shown:  # most events move no visible pixel
+            self.map.update(rect)
+        if was != ev.state:
+            self._refresh()
+        if self.map.selected == ev.drive_id:
+            self.reason.setText(p.describe())
+
+    # --- failures and selection -----------------------------------------------------------
+
+    def _refresh(self) -> None:
+        failed = sorted(
+            (p for p in self.ports.values() if p.key == "fail"),
+            key=lambda p: port_key(p.port, p.drive_id),
+        )
+        ids = [p.drive_id for p in failed]
+        if ids != self._failed:
+            self._failed = ids
+            self.failures.clear()
+            for p in failed:
+                item = QListWidgetItem(theme.icon("fail"), f"{p.port}  {p.reason or 'FAIL'}")
+                item.setData(Qt.ItemDataRole.UserRole, p.drive_id)
+                item.setToolTip(p.describe())
+                self.failures.addItem(item)
+        counts: dict[str, int] = {}
+        for p in self.ports.values():
+            counts[p.key] = counts.get(p.key, 0) + 1
+        self.summary.setText(
+            f"{len(self.ports)} ports: {counts.get('running', 0)} working, "
+            f"{counts.get('pass', 0)} passed, {counts.get('fail', 0)} failed, "
+            f"{counts.get('idle', 0)} ready"
+        )
+
+    def show_port(self, drive_id: str) -> None:
+        p = self.ports.get(drive_id)
+        if p is not None:
+            self.reason.setText(p.describe())
+
+    def jump_to(self, drive_id: str) -> None:
+        """Scroll the port into view, select it and say why it failed."""
+        rect = self.map.rect_of(drive_id)
+        if rect is None:
+            return
+        self.scroll.ensureVisible(rect.center().x(), rect.center().y(), 20, CELL_H)
+        self.map.select(drive_id)
+        self.show_port(drive_id)
