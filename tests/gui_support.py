@@ -68,7 +68,13 @@ def open_window(qtbot, core):
     qapp()
     window = build_window(core)
     window.hub.bridge._timer.setInterval(20)
-    qtbot.addWidget(window)
+
+    def stop_quietly() -> None:  # a failed test must not leave a modal "Stop the run?" open
+        if window.hub.running:
+            window.hub.stop_run()
+            qtbot.waitUntil(lambda: not window.hub.running, timeout=20_000)
+
+    qtbot.addWidget(window, before_close_func=lambda _w: stop_quietly())
     window.show()
     window.load()
     qtbot.waitUntil(

@@ -55,7 +55,8 @@ def test_screens_running_finished_history(qtbot):
     window.start_run()
     cards = window.grid.cards.values()
     qtbot.waitUntil(
-        lambda: sum(c.state == DiskState.RUNNING and c.bar.value() > 250 for c in cards) >= 6,
+        # one simulated bus: its adaptive gate starts 4 disks, then more while its rate grows
+        lambda: sum(c.state == DiskState.RUNNING and c.bar.value() > 100 for c in cards) >= 3,
         timeout=30_000,
     )
     shot(window, "running-8-disks")
