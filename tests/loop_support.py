@@ -53,7 +53,7 @@ def sh(*cmd: str) -> str:
 def root_and_loop_reason() -> str | None:
     """Why loop devices cannot be used here, or None."""
     if os.geteuid() != 0 or not shutil.which("losetup") or not Path("/dev/loop-control").exists():
-        return "needs root, losetup (Debian util-linux) and /dev/loop-control"
+        return "needs root, losetup (Debian package mount) and /dev/loop-control"
     return None
 
 

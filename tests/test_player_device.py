@@ -69,7 +69,7 @@ def test_an_unplugged_disk_is_no_disk(sim):
 
 NEEDS_ROOT = pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("losetup") or not Path("/dev/loop-control").exists(),
-    reason="needs root, losetup and /dev/loop-control to attach loop devices",
+    reason="needs root, losetup (Debian package mount) and /dev/loop-control for loop devices",
 )
 
 

@@ -32,7 +32,7 @@ TOOLS = {
 }
 ROOT_AND_LOOP = pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("losetup") or not Path("/dev/loop-control").exists(),
-    reason="needs root, losetup (Debian mount) and /dev/loop-control for loop devices",
+    reason="needs root, losetup (Debian package mount) and /dev/loop-control for loop devices",
 )
 
 
