@@ -218,3 +218,21 @@ def test_kiosk_album_light_and_dark(qtbot, qapp):
                 save(window, "kiosk-1366x768-album-dark")
     finally:
         window.exit_kiosk()
+
+
+def test_tower_view_dark(qtbot, qapp, tmp_path):
+    """64 ports in the dark scheme: cell outlines, fills and words from the theme."""
+    from tests.test_gui_tower import feed, tower_window
+
+    from pressroom.gui import tower_view
+
+    window = tower_window(qtbot, tmp_path, 64)
+    try:
+        feed(window, 64)
+        with scheme(qapp, "dark"):
+            window.tower.map.repaint()
+            fail_line, _ = tower_view._colours("fail")
+            assert fail_line.name() == theme.DARK["fail_ink"]
+            save(window, "tower-64-dark")
+    finally:
+        close_window(qtbot, window)
