@@ -16,7 +16,7 @@ pytest.importorskip(
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtMultimedia import QAudioDecoder, QMediaPlayer
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QSlider
 
 from player_support import ALBUM, Station
 from pressroom.gui import player_window as pw
@@ -244,10 +244,19 @@ def test_seek_stays_within_what_the_permit_allows(station, qtbot):
     win.table.selectRow(0)
     win.play_selected()
     assert win.position.isEnabled() and win.position.maximum() == 8000  # the licence's 8 s
-    win.seek(3000)
+    win.pause()  # held still: only the seek moves the engine's position
+    win.seek(3000)  # while the media is still loading: applied once it has loaded
     assert win.position.value() == 3000 and win.time_label.text() == "0:03 / 0:08"
+    loading = QMediaPlayer.MediaStatus.LoadingMedia
+    qtbot.waitUntil(lambda: win.player.mediaStatus() != loading, timeout=10_000)
+    qtbot.waitUntil(lambda: win.player.position() >= 3000, timeout=10_000)
+    win.resume()
     win.seek(-5)
     assert win.position.value() == 0
+    win.position.triggerAction(QSlider.SliderAction.SliderSingleStepAdd)  # an arrow key
+    assert win.position.value() == 5000 and win.time_label.text() == "0:05 / 0:08"
+    win.player.positionChanged.emit(5100)  # the backend reports from where it went
+    assert win.position.value() == 5100
     win.table.selectRow(1)  # a 2 s preview: the slider ends where the preview ends
     win.play_selected()
     assert win.position.maximum() == 2000

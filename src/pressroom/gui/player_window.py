@@ -92,6 +92,7 @@ class PlayerWindow(QMainWindow):
         self.mount: Path | None = None
         self.permit: PlayPermit | None = None
         self.paused = False
+        self._pending_seek: int | None = None
         self._buffer: QBuffer | None = None
         self.setWindowTitle(TITLE)
         self.setWindowIcon(theme.icon("music"))
@@ -183,7 +184,8 @@ class PlayerWindow(QMainWindow):
         self.position = QSlider(Qt.Orientation.Horizontal)
         self.position.setAccessibleName("Position in the track")
         self.position.setRange(0, 1)
-        self.position.setPageStep(10_000)  # a click beside the handle jumps 10 s
+        self.position.setSingleStep(5_000)  # an arrow key: 5 s
+        self.position.setPageStep(10_000)  # a click beside the handle: 10 s
         self.position.sliderMoved.connect(self._show_time)
         self.position.sliderReleased.connect(lambda: self.seek(self.position.value()))
         self.position.actionTriggered.connect(self._slider_action)
@@ -426,7 +428,10 @@ class PlayerWindow(QMainWindow):
         if self.permit.must_stop(ms):
             self._preview_reached()
             return
-        self.player.setPosition(ms)
+        if self.player.mediaStatus() == QMediaPlayer.MediaStatus.LoadingMedia:
+            self._pending_seek = ms  # the engine takes positions once the media is loaded
+        else:
+            self.player.setPosition(ms)
         self.position.setValue(ms)
         self._show_time(ms)
         if not self.paused:
@@ -438,10 +443,11 @@ class PlayerWindow(QMainWindow):
             self._backstop.start(max(0, limit - position_ms) + BACKSTOP_MS)
 
     def _slider_action(self, action: int) -> None:
-        """A click beside the handle or a key on the slider: seek where it went."""
+        """A click beside the handle or an arrow key on the slider: seek where it goes
+        (Qt has moved ``sliderPosition`` already, not yet the value)."""
         moves = (QSlider.SliderAction.SliderMove, QSlider.SliderAction.SliderNoAction)
         if QSlider.SliderAction(action) not in moves and not self.position.isSliderDown():
-            QTimer.singleShot(0, lambda: self.seek(self.position.value()))
+            self.seek(self.position.sliderPosition())
 
     def set_volume(self, percent: int) -> None:
         self.audio.setVolume(max(0, min(100, percent)) / 100)
@@ -472,6 +478,7 @@ class PlayerWindow(QMainWindow):
             self._buffer = None
         self.permit = None
         self.paused = False
+        self._pending_seek = None
         self.position.setValue(0)
         self.position.setRange(0, 1)
         self.time_label.setText("0:00 / 0:00")
@@ -506,6 +513,10 @@ class PlayerWindow(QMainWindow):
             self._show_time(self.position.value())
 
     def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
+        loaded = (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia)
+        if status in loaded and self._pending_seek is not None and self.permit is not None:
+            self.player.setPosition(self._pending_seek)
+            self._pending_seek = None
         if status == QMediaPlayer.MediaStatus.EndOfMedia and self.permit is not None:
             self.stop(f"Finished {self.permit.title}.")
 

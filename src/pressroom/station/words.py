@@ -94,7 +94,6 @@ PLAYER = {
     "nothing-plays": "Nothing on this disk will play.",
     "authentic": "This disk is genuine.",
     "audio-failed": "The music could not be played on this computer's sound output.",
-    "no-audio": "This computer has no sound output the player can use.",
 }
 
 
