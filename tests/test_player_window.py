@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QSlider
 
 from player_support import ALBUM, Station
 from pressroom.gui import player_window as pw
+from pressroom.gui.player_transport import VOLUME
 from pressroom.gui.player_window import PlayerWindow
 from pressroom.player import STATE_FILE
 from pressroom.player.memory import MEMORY_FILE
@@ -221,7 +222,8 @@ def test_pause_resume_and_the_space_bar(station, qtbot):
     win.play_or_pause()
     assert win.playing and not win.paused and win.play_button.text() == "Pause"
     assert win._backstop.isActive()
-    win.player.positionChanged.emit(1200)
+    win.player.positionChanged.disconnect(win._on_position)  # only the positions given here
+    win._on_position(1200)
     qtbot.keyClick(win.table, Qt.Key.Key_Space)  # space pauses wherever the focus is
     assert win.playing and win.paused and win.play_button.text() == "Resume"
     assert win.player.playbackState() != QMediaPlayer.PlaybackState.PlayingState
@@ -231,7 +233,7 @@ def test_pause_resume_and_the_space_bar(station, qtbot):
     qtbot.keyClick(win.play_button, Qt.Key.Key_Space)
     assert win.playing and not win.paused and win.play_button.text() == "Pause"
     assert win._backstop.isActive()
-    assert win._backstop.remainingTime() <= 800 + pw.BACKSTOP_MS  # what is left of 2 s
+    assert win._backstop.interval() == 800 + pw.BACKSTOP_MS  # what is left of the 2 s
     win.stop("Stopped.")
     assert not win.playing and win.play_button.text() == "Play" and not win.position.isEnabled()
 
@@ -269,7 +271,7 @@ def test_seek_stays_within_what_the_permit_allows(station, qtbot):
 def test_volume_and_mute(station, qtbot):
     win = PlayerWindow(station.app, station.disk(SERIAL))
     qtbot.addWidget(win)
-    assert win.audio.volume() == pytest.approx(pw.VOLUME / 100)
+    assert win.audio.volume() == pytest.approx(VOLUME / 100)
     win.volume.setValue(30)
     assert win.audio.volume() == pytest.approx(0.30)
     win.mute_button.click()

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from pressroom.errors import PressroomError
 from pressroom.gui import tasks, theme
+from pressroom.gui.player_transport import Transport, clock_text
 from pressroom.player import Clock, PlayerDisk, PlayPermit, Refusal
 from pressroom.secure.errors import SecureError
 from pressroom.station import words
@@ -52,17 +53,11 @@ from pressroom.station.device import DeviceRefused
 COLUMNS = ("#", "Title", "Artist", "Format", "Length", "Rights", "Plays left")
 BACKSTOP_MS = 750  # the timer fires this long after the preview limit if positions stall
 TITLE = "Pressroom player"
-VOLUME = 80  # percent, where the volume starts
 
 
 # Tracks up to this size decrypt on the GUI thread (well under 10 ms at ~1.7 GB/s with
 # SHA-256); larger ones on the pool, so the window never stalls.
 SYNC_DECRYPT_BYTES = 8 << 20
-
-
-def clock_text(ms: int) -> str:
-    s = max(0, ms) // 1000
-    return f"{s // 60}:{s % 60:02d}"
 
 
 def album_text(tracks: list) -> str:
@@ -173,54 +168,26 @@ class PlayerWindow(QMainWindow):
         self.filler.hide()
         col.addWidget(self.filler, 1)
 
-        controls = QHBoxLayout()
-        self.play_button = QPushButton(theme.icon("start"), "Play")
-        self.play_button.setObjectName("startButton")
-        self.play_button.setToolTip("Play, pause and go on (space bar)")
+        self.transport = Transport()
+        t = self.transport  # the window's names for its controls (tests and callers use them)
+        self.play_button, self.stop_button = t.play_button, t.stop_button
+        self.position, self.time_label = t.position, t.time_label
+        self.mute_button, self.volume = t.mute_button, t.volume
         self.play_button.clicked.connect(self.play_or_pause)
-        self.stop_button = QPushButton(theme.icon("stop"), "Stop")
-        self.stop_button.setObjectName("stopButton")
         self.stop_button.clicked.connect(lambda: self.stop("Stopped."))
-        self.position = QSlider(Qt.Orientation.Horizontal)
-        self.position.setAccessibleName("Position in the track")
-        self.position.setRange(0, 1)
-        self.position.setSingleStep(5_000)  # an arrow key: 5 s
-        self.position.setPageStep(10_000)  # a click beside the handle: 10 s
         self.position.sliderMoved.connect(self._show_time)
         self.position.sliderReleased.connect(lambda: self.seek(self.position.value()))
         self.position.actionTriggered.connect(self._slider_action)
-        self.time_label = QLabel("0:00 / 0:00")
-        self.time_label.setAccessibleName("Elapsed and total time")
-        self.mute_button = QPushButton("Mute")
-        self.mute_button.setCheckable(True)
-        self.mute_button.setAccessibleName("Mute")
         self.mute_button.toggled.connect(self.set_muted)
-        self.volume = QSlider(Qt.Orientation.Horizontal)
-        self.volume.setRange(0, 100)
-        self.volume.setValue(VOLUME)
-        self.volume.setFixedWidth(110)
-        self.volume.setAccessibleName("Volume")
-        self.volume.setToolTip("Volume")
         self.volume.valueChanged.connect(self.set_volume)
-        controls.addWidget(self.play_button)
-        controls.addWidget(self.stop_button)
-        controls.addWidget(self.position, 1)
-        controls.addWidget(self.time_label)
-        controls.addSpacing(12)
-        controls.addWidget(self.mute_button)
-        controls.addWidget(self.volume)
-        col.addLayout(controls)
+        col.addWidget(self.transport)
 
         self.status = QLabel("")
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
         col.addWidget(self.status)
         self.setCentralWidget(body)
-        widest = 0
-        for text in ("Resume", "Pause", "Play"):  # the button keeps one width: no jumping
-            self.play_button.setText(text)
-            widest = max(widest, self.play_button.sizeHint().width())
-        self.play_button.setMinimumWidth(widest)
+        self.transport.keep_play_width()
         self._update_buttons()
 
     # --- opening a disk --------------------------------------------------------------------
@@ -456,7 +423,6 @@ class PlayerWindow(QMainWindow):
 
     def set_muted(self, muted: bool) -> None:
         self.audio.setMuted(muted)
-        self.mute_button.setText("Unmute" if muted else "Mute")
 
     def stop(self, message: str) -> None:
         """Stop playback and drop the decrypted audio from memory.
@@ -479,9 +445,7 @@ class PlayerWindow(QMainWindow):
         self.permit = None
         self.paused = False
         self._pending_seek = None
-        self.position.setValue(0)
-        self.position.setRange(0, 1)
-        self.time_label.setText("0:00 / 0:00")
+        self.transport.reset()
         if message:
             self.status.setText(message)
         self._update_buttons()
@@ -491,8 +455,7 @@ class PlayerWindow(QMainWindow):
         return self.permit is not None
 
     def _show_time(self, ms: int) -> None:
-        total = self.position.maximum() if self.permit is not None else 0
-        self.time_label.setText(f"{clock_text(ms)} / {clock_text(total)}")
+        self.transport.show_time(ms, self.position.maximum() if self.permit is not None else 0)
 
     def _on_position(self, ms: int) -> None:
         if self.permit is None:
@@ -530,18 +493,9 @@ class PlayerWindow(QMainWindow):
         can = self.disk is not None and self.disk.ok and index is not None
         if can and index is not None:
             can = self.disk.tracks[index].playable  # type: ignore[union-attr]
-        if self.permit is None:
-            self.play_button.setText("Play")
-            self.play_button.setIcon(theme.icon("start"))
-        elif self.paused:
-            self.play_button.setText("Resume")
-            self.play_button.setIcon(theme.icon("start"))
-        else:
-            self.play_button.setText("Pause")
-            self.play_button.setIcon(theme.icon("pause"))
-        self.play_button.setEnabled(bool(can) or self.permit is not None)
-        self.stop_button.setEnabled(self.permit is not None)
-        self.position.setEnabled(self.permit is not None)
+        self.transport.show_state(
+            can_play=bool(can), playing=self.permit is not None, paused=self.paused
+        )
 
     def closeEvent(self, event) -> None:
         self.stop("")
