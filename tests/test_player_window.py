@@ -331,3 +331,23 @@ def test_player_screenshots(station, qtbot, qapp, appearance):
         for w in (win, refused):
             texts = [x.text() for x in w.findChildren(QLabel)] + [w.windowTitle()]
             assert not any(home in t or "/tmp/" in t for t in texts), texts
+
+
+def test_the_media_engine_is_touched_only_by_a_window_that_played(station, qtbot):
+    """Opening disks and closing a window that never played make no engine call; a play
+    is ended by one source change, and never by QMediaPlayer.stop()."""
+    win = PlayerWindow(station.app, station.disk(SERIAL))
+    qtbot.addWidget(win)
+    calls: list[str] = []
+    set_source, stop = win.player.setSource, win.player.stop
+    win.player.setSource = lambda url: calls.append(f"source {url.toString()!r}") or set_source(url)
+    win.player.stop = lambda: calls.append("stop") or stop()
+    win.open_mount(win.mount)  # opening again stops whatever played: nothing did
+    win.stop("")
+    assert calls == []
+    win.table.selectRow(2)
+    win.play_selected()
+    win.stop("Stopped.")
+    assert calls == ["source ''"]
+    win.close()
+    assert calls == ["source ''"]

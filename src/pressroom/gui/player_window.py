@@ -427,13 +427,14 @@ class PlayerWindow(QMainWindow):
     def stop(self, message: str) -> None:
         """Stop playback and drop the decrypted audio from memory.
 
-        Only a window that set a source touches the media engine, and then only once:
-        ``setSource(QUrl())`` (which stops, then discards the engine and every read of the
-        buffer). An explicit ``QMediaPlayer.stop()`` before it was a second engine stop:
-        Qt's FFmpeg backend rewinds on stop by rebuilding its playback threads, which then
-        read the buffer again only to be torn down at once; that pair is where a loaded
-        test run once hung. ``setSourceDevice(None)`` deadlocks that backend outright.
-        The buffer is closed only after the engine has let go of it.
+        Only a window that set a source touches the media engine, with one call:
+        ``setSource(QUrl())`` (Qt stops first, then discards the engine and joins its
+        threads). A window that never played, or has already stopped, closes and opens
+        disks without any engine call; before, every close and every open called
+        ``QMediaPlayer.stop()``, the call a loaded test run once hung in.
+        ``setSourceDevice(None)`` deadlocks Qt's FFmpeg backend outright. The buffer is
+        closed only after the engine let go of it, and the engine is created before any
+        buffer so that, as the older child, it is destroyed first when the window goes.
         """
         self._backstop.stop()
         if self._buffer is not None:
