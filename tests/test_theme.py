@@ -99,6 +99,8 @@ def test_style_sheets_fill_every_colour(name, qapp):
         for qss in (theme.style_sheet(), kiosk_qss(Sizes(1.0))):
             assert "$" not in qss
             assert theme.SCHEMES[name]["window"] in qss
+        images = re.findall(r'url\("([^"]+)"\)', theme.style_sheet())
+        assert images and all(Path(i).is_file() for i in images)
 
 
 def test_the_system_scheme_is_followed_live(qapp):

@@ -181,6 +181,7 @@ class _State:
     appearance = "system"  # the operator's setting: system | light | dark
     system_dark = False  # what the system said last
     connected = False
+    fusion: object = None  # the application already given the Fusion style
 
 
 _state = _State()
@@ -302,7 +303,8 @@ def style_sheet() -> str:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return ""
-    return Template(text).substitute(colours())
+    icons = (resources_dir() / "icons").as_posix()
+    return Template(text).substitute(colours(), icons=icons)
 
 
 def palette(base: QPalette | None = None) -> QPalette:
@@ -351,7 +353,9 @@ def apply(app: QApplication, appearance: str | None = None) -> None:
         _state.system_dark = _system_dark(app)
         app.styleHints().colorSchemeChanged.connect(_on_system_scheme)
         _state.connected = True
-    app.setStyle("Fusion")
+    if _state.fusion is not app:  # once: a new style under live widgets can crash Qt
+        app.setStyle("Fusion")
+        _state.fusion = app
     app.setPalette(palette())
     app.setStyleSheet(style_sheet())
     app.setWindowIcon(icon("app"))
