@@ -238,3 +238,32 @@ def test_tower_view_dark(qtbot, qapp, tmp_path):
             save(window, "tower-64-dark")
     finally:
         close_window(qtbot, window)
+
+
+@pytest.mark.usefixtures("no_qt_leaks")
+def test_the_scheme_changes_while_dialogs_are_open(qtbot, qapp):
+    """Switching schemes under an open wizard and settings dialog restyles them in place
+    (the style is set once: replacing it under live widgets crashed Qt)."""
+    from PySide6.QtWidgets import QApplication, QWizard
+
+    from pressroom.gui.settings_dialog import SettingsDialog
+
+    window = open_window(qtbot, make_core(disks=1))
+    try:
+        window.open_wizard()
+        dialog = SettingsDialog(window.hub.app.config, window)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        style = qapp.style()
+        for name in ("dark", "light", "dark"):
+            with scheme(qapp, name):
+                qtbot.wait(20)
+                wizards = [w for w in QApplication.topLevelWidgets() if isinstance(w, QWizard)]
+                assert wizards and all(w.grab().width() > 0 for w in wizards)
+                assert dialog.grab().width() > 0
+                assert qapp.style() is style
+        for w in wizards:
+            w.close()
+        dialog.close()
+    finally:
+        close_window(qtbot, window)
