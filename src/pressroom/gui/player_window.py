@@ -9,7 +9,8 @@ playback position reaches the permit's limit, with a wall-clock timer as a backs
 case the audio backend stops reporting positions.
 
 Play, pause and resume (also the space bar), seek within what the permit allows, volume and
-mute. Stopping never calls ``QMediaPlayer.stop()``: see :meth:`PlayerWindow.stop`.
+mute (the row itself is :mod:`pressroom.gui.player_transport`). Only a window that played
+touches the media engine when it stops or closes: see :meth:`PlayerWindow.stop`.
 
 Opened by ``pressroom play --gui`` and by the station's Details action:
 ``PlayerWindow(app, mount)``. The disk is opened by
