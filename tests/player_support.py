@@ -27,6 +27,7 @@ DEMO = {
     "02-quota.wav": "Duplicator Ensemble",
 }
 DAY = 86400
+ALBUM = "Pressroom Demo Sampler"
 
 
 class Station:
@@ -45,6 +46,7 @@ class Station:
             hashlib.sha256(path.read_bytes()).digest(),
             title=path.stem.split("-", 1)[1].replace("-", " ").title(),
             artist=artist,
+            album=ALBUM,
             format=path.suffix[1:],
             duration=8.0,
         )
@@ -76,7 +78,14 @@ class Station:
         rights = rights or [Rights()] * len(self.sources)
         sources = [
             SourceTrack(
-                s.path, s.track_id, s.title, r, s.artist, format=s.format, duration=s.duration
+                s.path,
+                s.track_id,
+                s.title,
+                r,
+                s.artist,
+                album=s.album,
+                format=s.format,
+                duration=s.duration,
             )
             for s, r in zip(self.sources, rights, strict=True)
         ]

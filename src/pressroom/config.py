@@ -56,6 +56,7 @@ class Settings:
     # stopped renewing it (every station of one ledger should use the same value).
     lease_seconds: float = 120.0
     sound_when_done: bool = True  # a short chime when a run ends (where there is audio)
+    appearance: str = "system"  # system | light | dark: the windows' colour scheme
     extra: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -67,6 +68,10 @@ class Settings:
             self.verify_mode = "media"
         if self.verify_mode not in ("media", "strict"):
             raise UsageError(f"verify_mode must be 'media' or 'strict', not {self.verify_mode!r}.")
+        if self.appearance not in ("system", "light", "dark"):
+            raise UsageError(
+                f"appearance must be 'system', 'light' or 'dark', not {self.appearance!r}."
+            )
         if not 1 <= int(self.concurrency_per_bus) <= 127:
             raise UsageError("concurrency_per_bus must be between 1 and 127.")
         try:

@@ -61,6 +61,7 @@ def run_gui(core: App) -> int:
     from pressroom.gui import tasks
 
     app = qapp()
+    theme.set_appearance(core.config.settings.appearance)  # light, dark or the system's
     if core.demo:  # everything the demo needs, before the drive provider is built
         core.station.setup.prepare_demo()
     window = build_window(core)
@@ -84,6 +85,7 @@ def run_kiosk(core: App) -> int:
     from pressroom.gui.kiosk.window import KioskWindow
 
     qt = qapp()
+    theme.set_appearance(core.config.settings.appearance)
     if core.demo:  # keys, catalog, grant and sim disks; the disks wait outside the slots
         core.station.setup.prepare_demo()
         core.station.demo.unplug_all()

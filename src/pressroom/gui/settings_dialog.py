@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from pressroom.errors import PressroomError, UsageError
+from pressroom.gui import theme
 from pressroom.pin import MIN_DIGITS, hash_pin, needs_rehash, pin_problem
 
 
@@ -64,6 +65,11 @@ class SettingsDialog(QDialog):
         self.sound = QCheckBox("Play a short chime when a run ends (where there is audio)")
         self.sound.setChecked(bool(s.sound_when_done))
         self.sound.setAccessibleName("Chime when a run ends")
+        self.appearance = QComboBox()  # data: the setting's value; text: the shop's words
+        for value, words in theme.APPEARANCES.items():
+            self.appearance.addItem(words, value)
+        self.appearance.setCurrentIndex(max(0, self.appearance.findData(s.appearance)))
+        self.appearance.setAccessibleName("Appearance: light, dark or as the system")
         self.kiosk_mode = QCheckBox("Start in kiosk mode (full screen, for customers)")
         self.kiosk_mode.setChecked(bool(s.kiosk_mode))
         self.kiosk_mode.setAccessibleName("Start in kiosk mode")
@@ -103,6 +109,7 @@ class SettingsDialog(QDialog):
         form.addRow("&Operator:", self.operator)
         form.addRow("Station &label:", self.station)
         form.addRow("", self.sound)
+        form.addRow("&Appearance:", self.appearance)
         form.addRow("", self.kiosk_mode)
         form.addRow("Kiosk &price text:", self.kiosk_price)
         form.addRow("Kiosk i&dle timeout:", self.kiosk_idle)
@@ -132,6 +139,7 @@ class SettingsDialog(QDialog):
             operator=self.operator.text().strip(),
             station_label=self.station.text().strip() or "Pressroom station",
             sound_when_done=self.sound.isChecked(),
+            appearance=str(self.appearance.currentData()),
             kiosk_mode=self.kiosk_mode.isChecked(),
             kiosk_price_text=self.kiosk_price.text().strip(),
             kiosk_idle_seconds=self.kiosk_idle.value(),
@@ -148,4 +156,5 @@ class SettingsDialog(QDialog):
             self.error.setText(str(exc))
             self.error.show()
             return
+        theme.set_appearance(self.config.settings.appearance)
         self.accept()

@@ -52,13 +52,13 @@ _SHORT = {  # Stage values -> a word that fits a cell
     "commit": "Record",
     "done": "Done",
 }
-_COLOURS = {
-    "pass": "#1b7f3a",
-    "fail": "#b3261e",
-    "running": "#1f5fae",
-    "idle": "#5f6368",
-    "cancelled": "#8a6d00",
-    "removed": "#5f6368",
+_COLOURS = {  # colour names of pressroom.gui.theme: the light or dark scheme decides
+    "pass": "pass_ink",
+    "fail": "fail_ink",
+    "running": "accent_ink",
+    "idle": "muted",
+    "cancelled": "cancelled_ink",
+    "removed": "muted",
 }
 
 
@@ -68,18 +68,30 @@ def hub_of(port: str) -> str:
     return head or port.split("-", 1)[0]
 
 
-_BLACK, _TEXT, _TRACK = QColor("#000000"), QColor("#202124"), QColor("#dadce0")
-_QCOLOURS: dict[str, tuple[QColor, QColor]] = {}
+_QCOLOURS: dict[tuple[str, str], tuple[QColor, QColor]] = {}
 
 
 def _colours(key: str) -> tuple[QColor, QColor]:
-    """Outline and fill of a state, made once (a paint of 128 cells allocates nothing)."""
-    if key not in _QCOLOURS:
-        line = QColor(_COLOURS[key])
+    """Outline and fill of a state, made once per scheme (a paint of 128 cells allocates
+    nothing)."""
+    at = (theme.scheme_name(), key)
+    if at not in _QCOLOURS:
+        line = theme.qcolour(_COLOURS[key])
         fill = QColor(line)
-        fill.setAlpha(48 if key in ("fail", "pass") else 28)
-        _QCOLOURS[key] = (line, fill)
-    return _QCOLOURS[key]
+        fill.setAlpha(FILL_ALPHA[key])
+        _QCOLOURS[at] = (line, fill)
+    return _QCOLOURS[at]
+
+
+FILL_ALPHA = {k: 48 if k in ("fail", "pass") else 28 for k in _COLOURS}
+
+
+def _ink(name: str) -> QColor:
+    """A plain theme colour (text, track, muted), made once per scheme."""
+    at = (theme.scheme_name(), name)
+    if at not in _QCOLOURS:
+        _QCOLOURS[at] = (theme.qcolour(name), theme.qcolour(name))
+    return _QCOLOURS[at][0]
 
 
 @dataclass
@@ -133,7 +145,7 @@ class PortMap(QWidget):
         self._cells: list[tuple[QRect, str]] = []
         self._rect_by_id: dict[str, QRect] = {}
         self._hubs: list[tuple[QRect, str]] = []
-        self._icons: dict[str, object] = {}
+        self._icons: dict[tuple[str, str], object] = {}
         self._font_pair: tuple[QFont, QFont] | None = None
         self._dirty = True
 
@@ -188,16 +200,17 @@ class PortMap(QWidget):
         return self._rect_by_id.get(drive_id)
 
     def _icon(self, key: str):
-        if key not in self._icons:
-            self._icons[key] = theme.icon(key).pixmap(QSize(15, 15))
-        return self._icons[key]
+        at = (theme.scheme_name(), key)
+        if at not in self._icons:
+            self._icons[at] = theme.icon(key).pixmap(QSize(15, 15))
+        return self._icons[at]
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if self._dirty:
             self._layout()
         painter = QPainter(self)
         painter.setFont(self._fonts()[0])
-        painter.setPen(QColor("#5f6368"))
+        painter.setPen(_ink("muted"))
         region = event.region()  # only the cells that changed since the last paint
         for rect, text in self._hubs:
             if region.intersects(rect):
@@ -221,13 +234,13 @@ class PortMap(QWidget):
     def _draw_cell(self, painter: QPainter, rect: QRect, p: Port, selected: bool) -> None:
         small, bold = self._fonts()
         colour, fill = _colours(p.key)
-        painter.setPen(colour if not selected else _BLACK)
+        painter.setPen(colour if not selected else _ink("text"))
         painter.setBrush(fill)
         painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 4, 4)
         if selected:
             painter.drawRoundedRect(rect.adjusted(1, 1, -2, -2), 4, 4)
         painter.drawPixmap(rect.left() + 3, rect.top() + 3, self._icon(p.key))
-        painter.setPen(_TEXT)
+        painter.setPen(_ink("text"))
         # row 1: icon, state word (or stage), copy number; row 2: port, percentage
         head = QRect(rect.left() + 20, rect.top() + 1, rect.width() - 23, 20)
         second = QRect(rect.left() + 3, rect.top() + 20, rect.width() - 6, 14)
@@ -253,7 +266,7 @@ class PortMap(QWidget):
             )
         bar = QRect(rect.left() + 3, rect.bottom() - 8, rect.width() - 6, 5)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_TRACK)
+        painter.setBrush(_ink("track"))
         painter.drawRect(bar)
         done = 1.0 if p.state == DiskState.PASS else p.fraction
         if done > 0:

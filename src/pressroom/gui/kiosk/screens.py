@@ -272,7 +272,7 @@ class AlbumScreen(Scaled):
         px = self.sizes.px
         cell = f"style='padding:{px(4)}px {px(28)}px {px(4)}px 0; font-size:{max(15, px(24))}px; "
         cell += "color:{}'"
-        grey, ink = cell.format("#5f6b7a"), cell.format("#1d2530")
+        grey, ink = cell.format(theme.colour("muted")), cell.format(theme.colour("text"))
         rows = "".join(
             f"<tr><td {grey}>{t.track_number or i}</td><td {ink}>{_esc(t.title)}</td>"
             f"<td {grey}>{minutes(t.duration) if t.duration else ''}</td></tr>"
@@ -281,7 +281,8 @@ class AlbumScreen(Scaled):
         summary = f"{len(album.tracks)} songs" + (
             f" · {minutes(album.duration)}" if album.duration else ""
         )
-        self.tracks.setText(f"<p style='color:#5f6b7a'>{summary}</p><table>{rows}</table>")
+        muted = theme.colour("muted")
+        self.tracks.setText(f"<p style='color:{muted}'>{summary}</p><table>{rows}</table>")
         self.price.setText(price)
         self.price.setVisible(bool(price) and available)
         self.unavailable.setVisible(not available)
@@ -305,7 +306,7 @@ class InsertScreen(Scaled):
         lay.setSpacing(16)
         lay.addStretch(1)
         self.arrow = label("▼", "huge", centre=True)
-        self.arrow.setStyleSheet("color: #1f5fbf;")
+        self.arrow.setProperty("accent", True)  # coloured by the kiosk style sheet
         lay.addWidget(self.arrow)
         lay.addWidget(icon_label("disk", 150))
         self.headline = label("Insert a USB stick or SD card", "title", centre=True)

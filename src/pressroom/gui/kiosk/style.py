@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from string import Template
 
-from pressroom.gui.theme import ACCENT, FAIL, MUTED, PASS
+from pressroom.gui import theme
 
 MIN_TARGET = 64
 DESIGN = (1366, 768)  # the screen the pixel sizes below were chosen for
@@ -64,44 +65,48 @@ def kiosk_qss(sizes: Sizes) -> str:
             v = max(v, 15)  # read from a step back even on a small panel
         return m.group(0).replace(f"{n}px", f"{v}px")
 
-    return re.sub(r"(?:[a-z-]+: )?(\d+)px", scale, KIOSK_QSS)
+    qss = Template(KIOSK_QSS).substitute(theme.colours(), MIN_TARGET=MIN_TARGET)
+    return re.sub(r"(?:[a-z-]+: )?(\d+)px", scale, qss)
 
 
-KIOSK_QSS = f"""
-#kiosk {{ background: #f4f6f8; }}
-#kiosk QLabel {{ font-size: 22px; }}
-#kiosk QLabel#title {{ font-size: 40px; font-weight: 600; }}
-#kiosk QLabel#subtitle {{ font-size: 26px; color: {MUTED}; }}
-#kiosk QLabel#price {{ font-size: 26px; color: {ACCENT}; font-weight: 600; }}
-#kiosk QLabel#huge {{ font-size: 56px; font-weight: 700; }}
-#kiosk QLabel#percent {{ font-size: 64px; font-weight: 700; color: {ACCENT}; }}
-#kiosk QLabel#unavailable {{ font-size: 24px; color: {FAIL}; font-weight: 600; }}
-#kiosk QLabel#pinMessage {{ font-size: 22px; color: {FAIL}; }}
-#kiosk QLabel#receipt {{ font-size: 22px; background: #ffffff; border: 1px solid #d5dbe3;
-                         border-radius: 8px; padding: 16px 24px; }}
-#kiosk QLabel#shop {{ font-size: 24px; font-weight: 600; color: {MUTED}; }}
-#kiosk QPushButton {{ font-size: 26px; min-height: {MIN_TARGET}px; min-width: 160px;
-                      padding: 8px 28px; border-radius: 12px; border: 2px solid #b9c2ce;
-                      background: #ffffff; }}
-#kiosk QPushButton:pressed {{ background: #dfe7f3; }}
-#kiosk QPushButton[role="primary"] {{ background: {ACCENT}; color: #ffffff; border: none;
-                                      font-size: 32px; font-weight: 600; min-height: 96px; }}
-#kiosk QPushButton[role="primary"]:pressed {{ background: #184c99; }}
-#kiosk QPushButton[role="primary"]:disabled {{ background: #aeb8c5; color: #eef1f5; }}
-#kiosk QPushButton[role="key"] {{ font-size: 34px; min-width: 120px; min-height: 84px; }}
-#kiosk QPushButton#corner {{ min-width: {MIN_TARGET}px; max-width: {MIN_TARGET}px;
-                             min-height: {MIN_TARGET}px; max-height: {MIN_TARGET}px;
-                             padding: 0; border: none; background: transparent; }}
-#kiosk QToolButton#tile {{ font-size: 22px; background: #ffffff; border: 2px solid #d5dbe3;
-                           border-radius: 14px; padding: 14px; }}
-#kiosk QToolButton#tile:pressed {{ background: #dfe7f3; border-color: {ACCENT}; }}
-#kiosk QToolButton#tile[available="false"] {{ color: {MUTED}; background: #eceff3; }}
-#kiosk QProgressBar {{ min-height: 64px; border: 2px solid #b9c2ce; border-radius: 14px;
-                       background: #ffffff; text-align: center; font-size: 1px;
-                       color: transparent; }}
-#kiosk QProgressBar::chunk {{ background: {ACCENT}; border-radius: 12px; }}
-#kiosk QLineEdit {{ font-size: 40px; min-height: 64px; min-width: 360px; max-width: 420px;
-                    border-radius: 10px; border: 2px solid #b9c2ce;
-                    qproperty-alignment: AlignCenter; }}
-#kiosk QLabel#done {{ font-size: 64px; font-weight: 700; color: {PASS}; }}
+# colours are $names from pressroom.gui.theme, filled in with the current scheme
+KIOSK_QSS = """
+#kiosk { background: $window; }
+#kiosk QLabel { font-size: 22px; }
+#kiosk QLabel#title { font-size: 40px; font-weight: 600; }
+#kiosk QLabel#subtitle { font-size: 26px; color: $muted; }
+#kiosk QLabel#price { font-size: 26px; color: $accent_ink; font-weight: 600; }
+#kiosk QLabel#huge { font-size: 56px; font-weight: 700; }
+#kiosk QLabel[accent="true"] { color: $accent_ink; }
+#kiosk QLabel#percent { font-size: 64px; font-weight: 700; color: $accent_ink; }
+#kiosk QLabel#unavailable { font-size: 24px; color: $fail_ink; font-weight: 600; }
+#kiosk QLabel#pinMessage { font-size: 22px; color: $fail_ink; }
+#kiosk QLabel#receipt { font-size: 22px; background: $base; border: 1px solid $border;
+                         border-radius: 8px; padding: 16px 24px; }
+#kiosk QLabel#shop { font-size: 24px; font-weight: 600; color: $muted; }
+#kiosk QPushButton { font-size: 26px; min-height: ${MIN_TARGET}px; min-width: 160px;
+                      padding: 8px 28px; border-radius: 12px; border: 2px solid $control_border;
+                      background: $base; }
+#kiosk QPushButton:pressed { background: $pressed; }
+#kiosk QPushButton[role="primary"] { background: $accent; color: $on_accent; border: none;
+                                      font-size: 32px; font-weight: 600; min-height: 96px; }
+#kiosk QPushButton[role="primary"]:pressed { background: $accent_hover; }
+#kiosk QPushButton[role="primary"]:disabled { background: $accent_disabled;
+                                               color: $disabled_text; }
+#kiosk QPushButton[role="key"] { font-size: 34px; min-width: 120px; min-height: 84px; }
+#kiosk QPushButton#corner { min-width: ${MIN_TARGET}px; max-width: ${MIN_TARGET}px;
+                             min-height: ${MIN_TARGET}px; max-height: ${MIN_TARGET}px;
+                             padding: 0; border: none; background: transparent; }
+#kiosk QToolButton#tile { font-size: 22px; background: $base; border: 2px solid $border;
+                           border-radius: 14px; padding: 14px; }
+#kiosk QToolButton#tile:pressed { background: $pressed; border-color: $accent; }
+#kiosk QToolButton#tile[available="false"] { color: $muted; background: $disabled_bg; }
+#kiosk QProgressBar { min-height: 64px; border: 2px solid $control_border; border-radius: 14px;
+                       background: $base; text-align: center; font-size: 1px;
+                       color: transparent; }
+#kiosk QProgressBar::chunk { background: $accent; border-radius: 12px; }
+#kiosk QLineEdit { font-size: 40px; min-height: 64px; min-width: 360px; max-width: 420px;
+                    border-radius: 10px; border: 2px solid $control_border;
+                    qproperty-alignment: AlignCenter; }
+#kiosk QLabel#done { font-size: 64px; font-weight: 700; color: $pass_ink; }
 """

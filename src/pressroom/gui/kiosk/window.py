@@ -96,6 +96,7 @@ class KioskWindow(QWidget):
         self.sizes: Sizes | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        theme.notifier().changed.connect(self._restyle)
 
         self.mode = Mode.START
         self.albums: list[Album] = []
@@ -191,6 +192,13 @@ class KioskWindow(QWidget):
         for screen in self.screens.values():
             screen.apply_sizes(sizes)
         self._top.setContentsMargins(sizes.px(24), sizes.px(12), sizes.px(12), 0)
+
+    def _restyle(self, _scheme: str = "") -> None:
+        """The colour scheme changed: the style sheet and icons again, in its colours."""
+        if self.sizes is not None:
+            self.setStyleSheet(kiosk_qss(self.sizes))
+            for screen in self.screens.values():
+                screen.apply_sizes(self.sizes)
 
     def resizeEvent(self, event) -> None:
         self.apply_sizes(sizes_for(event.size().width(), event.size().height()))
@@ -411,8 +419,9 @@ class KioskWindow(QWidget):
         ]
         if ev.licence_id:
             rows.append(("Receipt no.", ev.licence_id[:12].upper()))
+        muted = theme.colour("muted")
         cells = "".join(
-            f"<tr><td style='color:#5f6b7a; padding:2px 24px 2px 0'>{k}</td>"
+            f"<tr><td style='color:{muted}; padding:2px 24px 2px 0'>{k}</td>"
             f"<td style='padding:2px 0'>{escape(v)}</td></tr>"
             for k, v in rows
             if v
