@@ -11,6 +11,8 @@ from pressroom.station.words.plain import Words
 USE_ANOTHER = "Use another disk."
 ASK_SETUP = "Ask whoever set up the station to"
 NOTHING_COUNTED = "nothing was counted"
+CANNOT_USE = "This disk cannot be used"
+TOO_SMALL = "This disk is too small"
 
 # Why a disk may not be written: the identity judge's verdict codes (drives.identity),
 # which a failed disk carries as ``identity-<code>``.
@@ -20,24 +22,28 @@ VERDICTS: dict[str, Words] = {
         "This station is not allowed to read this disk's serial number.",
         f"{ASK_SETUP} finish the USB permission step (Details), then plug the disk in again.",
         "Please ask at the counter.",
+        customer_title=CANNOT_USE,
     ),
     "unreadable": Words(
         "Serial number not readable",
         "The disk did not give its serial number when asked.",
         "Take it out and plug it in again; if that does not help, use another disk.",
         "Please take your disk out, plug it in again, or try another one.",
+        customer_title=CANNOT_USE,
     ),
     "missing": Words(
         "Disk cannot be told apart",
         "This disk has no serial number of its own, so a copy cannot be tied to it.",
         "Use another disk (most branded USB sticks have one).",
         "Please try another disk (most USB sticks from a shop work).",
+        customer_title=CANNOT_USE,
     ),
     "blank": Words(
         "Disk cannot be told apart",
         "This disk's serial number is empty, so a copy cannot be tied to it.",
         "Use another disk (most branded USB sticks have one).",
         "Please try another disk (most USB sticks from a shop work).",
+        customer_title=CANNOT_USE,
     ),
     "placeholder": Words(
         "Disk cannot be told apart",
@@ -45,12 +51,14 @@ VERDICTS: dict[str, Words] = {
         "cannot be tied to it.",
         "Use another disk (a branded one).",
         "Please try another disk (most USB sticks from a shop work).",
+        customer_title=CANNOT_USE,
     ),
     "refused": Words(
         "Disk cannot be told apart",
         "This disk's serial number cannot be used to tie a copy to it.",
         USE_ANOTHER,
         "Please try another disk.",
+        customer_title=CANNOT_USE,
     ),
     "duplicate": Words(
         "Same serial as another disk",
@@ -58,6 +66,7 @@ VERDICTS: dict[str, Words] = {
         "one would also play on the other.",
         "Take one of them out, or use other disks.",
         "Please try another disk.",
+        customer_title=CANNOT_USE,
     ),
     "reader": Words(
         "Card reader",
@@ -65,6 +74,7 @@ VERDICTS: dict[str, Words] = {
         "in it, so a copy would play from any card in it.",
         "Use a USB stick instead.",
         "Please use a USB stick instead.",
+        customer_title=CANNOT_USE,
     ),
     "known-elsewhere": Words(
         "Possibly a fake disk",
@@ -72,6 +82,7 @@ VERDICTS: dict[str, Words] = {
         "size: this may be a copied or fake disk.",
         USE_ANOTHER,
         "Please try another disk.",
+        customer_title=CANNOT_USE,
     ),
 }
 
@@ -132,30 +143,35 @@ FAILURES: dict[str, Words] = {
         f"The disk was taken out before it was finished; {NOTHING_COUNTED}.",
         "Put it back in (or a new one) to write it again.",
         "Please insert the disk again and leave it in until you see “Take your disk”.",
+        customer_title="The disk was taken out too early",
     ),
     "has-licence": Words(
         "Already holds a copy",
         "This disk already holds a finished copy, so it was left as it is.",
         "Use a blank disk, or press Retry to write over it.",
         "To keep your music safe we do not copy over it. Please use an empty disk.",
+        customer_title="This disk already has music from us",
     ),
     "read-only": Words(
         "Disk is locked",
         "This disk is locked against writing.",
         "Slide its lock switch, if it has one, or use another disk.",
         "If it has a small lock switch, slide it, or try another disk.",
+        customer_title="This disk is locked",
     ),
     "too-small": Words(
         "Not enough space",
         "The music does not fit on this disk.",
         "Use a bigger disk, or one with more free space.",
         "Please take your disk and try a bigger one.",
+        customer_title=TOO_SMALL,
     ),
     "disk-full": Words(
         "Not enough space",
         "The disk ran full while it was being written.",
         "Use a bigger disk, or one with more free space.",
         "Please take your disk and try a bigger one.",
+        customer_title=TOO_SMALL,
     ),
     "file-too-large": Words(
         "Track too big for this disk",
@@ -263,6 +279,27 @@ _UNKNOWN = Words(
     "Press Retry; if it happens again, use another disk and keep the Details.",
     "Please try again, or try another disk. If it keeps happening, please ask at the counter.",
 )
+
+
+# Problems of the station, not of the disk: another disk would fail the same way, so a
+# kiosk sends the customer to the counter instead of offering "Try again".
+STATION_PROBLEMS = frozenset(
+    {
+        "identity-permission",
+        "permission",
+        "mark-key",
+        "source-changed",
+        "source-missing",
+        "ledger-unreachable",
+        "commit-pending",
+        "grant-exhausted",
+    }
+)
+
+
+def station_problem(code: str) -> bool:
+    """Whether ``code`` is the station's problem (no other disk would do better)."""
+    return code in STATION_PROBLEMS or code in RIGHTS_CODES
 
 
 def verdict(code: str) -> Words:

@@ -19,11 +19,16 @@ class Words:
     what: str
     todo: str = ""
     customer: str = ""  # what a kiosk customer does, where it differs from ``todo``
+    customer_title: str = ""  # the kiosk's heading, where it differs from ``title``
 
     @property
     def text(self) -> str:
         """The sentence a card, a banner or the command line shows."""
         return f"{self.what} {self.todo}".strip()
+
+    @property
+    def customer_heading(self) -> str:
+        return self.customer_title or self.title
 
     @property
     def for_customer(self) -> str:
