@@ -190,11 +190,13 @@ class DriveCard(QFrame):
                 self.bar.setFormat(self._tiny_format())
         elif ev.state == DiskState.PASS:
             copy = f" · copy #{ev.copy_index}" if ev.copy_index is not None else ""
-            self.stage.setText(f"Written and verified{copy}")
+            done = "Written and verified" if self.density == FULL else "Verified"
+            self.stage.setText(f"{done}{copy}")
             self.bar.setValue(1000)
             self.bar.setFormat("Verified")
         elif ev.state == DiskState.FAIL:
             self.stage.setText(f"Failed while: {stage}")
+            self.bar.setValue(max(0, self.bar.value()))  # a bar never started shows no text
             self.bar.setFormat("Failed")
         elif ev.state == DiskState.IDLE:
             self.stage.setText("Waiting for Start")
@@ -291,14 +293,16 @@ class DriveCard(QFrame):
         self.state_icon.setFixedSize(side, side)
         self._apply_state_icon()
         for btn, text in self._button_text.items():
-            btn.setText("" if small else text)
+            # Details keeps its word where it fits: the reasons send the operator to it
+            keep = not small or (btn is self.details_btn and density == COMPACT)
+            btn.setText(text if keep else "")
         self.bar.setMaximumHeight(16777215 if not small else self.fontMetrics().height() + 4)
         self.setMinimumWidth(MIN_WIDTH[density])
         self._render_port()
         for w in (self, self.title, self.state_label, self.bar, *self._button_text):
             theme.repolish(w)
-        if density == TINY and self.progress is not None:
-            self.bar.setFormat(self._tiny_format())
+        if self.progress is not None and self.state != DiskState.REMOVED:
+            self.update_progress(self.progress)  # its lines in this density's words
         self.updateGeometry()
 
     def _tiny_format(self) -> str:

@@ -88,7 +88,6 @@ class DriveGrid(QScrollArea):
         self._columns = 0
         self.density = FULL
         self.retry_possible = False
-        self._probe: DriveCard | None = None  # measures a card's height at each density
         self._refit = QTimer(self)  # one re-layout after a burst of changes
         self._refit.setSingleShot(True)
         self._refit.setInterval(0)
@@ -199,23 +198,13 @@ class DriveGrid(QScrollArea):
         return sorted(self.cards, key=lambda i: port_key(self._ports.get(i, ""), i))
 
     def _card_height(self, density: str, width: int, index: int, ids: list[str]) -> int:
-        """A card's height at ``density`` and ``width``: the probe card's (no reason),
-        plus this card's reason and verdict lines as they would wrap."""
-        if self._probe is None:
-            self._probe = DriveCard("probe", self)
-            self._probe.hide()
-            self._probe.ensurePolished()
-        probe = self._probe
-        probe.set_density(density)
-        probe.resize(width, 100)
-        base = probe.layout().minimumSize().height()
+        """A card's height at ``density`` and ``width``, its reason wrapped as it would be
+        (the card itself is asked, switched to that density)."""
         card = self.cards[ids[index]]
-        inner = width - 2 * 12
-        extra = 0
-        for label in (card.reason, card.verdict):
-            if not label.isHidden():
-                extra += label.heightForWidth(inner) + probe.layout().spacing()
-        return base + extra
+        card.set_density(density)
+        if card.hasHeightForWidth():
+            return card.heightForWidth(width)
+        return card.sizeHint().height()
 
     def _relayout(self, force: bool = False) -> None:
         ids = self.ordered_ids()

@@ -126,10 +126,30 @@ READ_BACK_CODES = frozenset(
         "changed",
         "unsupported",
         "missing",
+        "no-licence",
     }
 )
 RIGHTS_CODES = frozenset(
-    {"grant", "grant-expired", "grant-early", "grant-untrusted", "grant-forged"}
+    {
+        "grant",
+        "grant-expired",
+        "grant-early",
+        "grant-untrusted",
+        "grant-forged",
+        "grant-exceeded",
+        "grant-rights",
+        "grant-station",
+        "grant-track",
+        "licence-revoked",
+    }
+)
+# The station's certificate from the publisher, which every copy's licence names.
+STATION_CERT_CODES = frozenset({"station-uncertified", "station-expired", "station-revoked"})
+_STATION_CERT = Words(
+    "Station certificate not valid",
+    "This station's certificate from the publisher is missing, expired or withdrawn.",
+    f"{ASK_SETUP} renew it with the publisher (Details).",
+    "Please ask at the counter.",
 )
 
 FAILURES: dict[str, Words] = {
@@ -299,7 +319,7 @@ STATION_PROBLEMS = frozenset(
 
 def station_problem(code: str) -> bool:
     """Whether ``code`` is the station's problem (no other disk would do better)."""
-    return code in STATION_PROBLEMS or code in RIGHTS_CODES
+    return code in STATION_PROBLEMS or code in RIGHTS_CODES or code in STATION_CERT_CODES
 
 
 def verdict(code: str) -> Words:
@@ -319,6 +339,8 @@ def failure(code: str) -> Words:
         return _READ_BACK
     if code in RIGHTS_CODES:
         return _RIGHTS_INVALID
+    if code in STATION_CERT_CODES:
+        return _STATION_CERT
     return _UNKNOWN
 
 
@@ -330,4 +352,5 @@ def knows(code: str) -> bool:
 def all_failure_codes() -> frozenset[str]:
     """Every code with words of its own (the tests walk them)."""
     ids = {f"identity-{c}" for c in VERDICTS}
-    return frozenset(FAILURES) | frozenset(NOTES) | READ_BACK_CODES | RIGHTS_CODES | ids
+    known = READ_BACK_CODES | RIGHTS_CODES | STATION_CERT_CODES
+    return frozenset(FAILURES) | frozenset(NOTES) | known | ids

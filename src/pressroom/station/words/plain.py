@@ -71,9 +71,15 @@ BANNED_SHAPES = (
 )
 
 
+def _pattern(word: str) -> str:
+    """A whole word ("lease", not "please"); paths and file endings as they are."""
+    escaped = re.escape(word)
+    return rf"\b{escaped}" if word[0].isalnum() else escaped
+
+
 def developer_words(text: str) -> list[str]:
     """The developer vocabulary found in ``text`` (empty when a shop can read it)."""
     low = text.lower()
-    found = [w for w in BANNED_WORDS if w in low]
+    found = [w for w in BANNED_WORDS if re.search(_pattern(w), low)]
     found += [m.group(0) for shape in BANNED_SHAPES for m in shape.finditer(text)]
     return found
