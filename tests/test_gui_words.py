@@ -11,9 +11,9 @@ import pytest
 pytest.importorskip("PySide6.QtWidgets", exc_type=ImportError)
 pytest.importorskip("pytestqt")
 
-from pressroom.drives.identity import judge  # noqa: E402
-from pressroom.engine.events import DiskProgress, DiskState, Stage  # noqa: E402
-from pressroom.station import words  # noqa: E402
+from pressroom.drives.identity import judge
+from pressroom.engine.events import DiskProgress, DiskState, Stage
+from pressroom.station import words
 
 PERMISSION = (
     "The disk's serial could not be read: Permission denied reading the USB serial of USB "
@@ -85,8 +85,9 @@ def test_a_disk_problem_keeps_retry(qtbot):
 
 
 def test_a_refused_disk_says_why_in_shop_words_before_any_run(qtbot):
-    from pressroom.gui.drive_card import DriveCard
     from tests.test_drives_identity import disk
+
+    from pressroom.gui.drive_card import DriveCard
 
     d = disk(serial=None, serial_error=PERMISSION.split(": ", 1)[1])
     v = judge([d])[d.id]
@@ -133,9 +134,7 @@ def test_a_removed_failed_disk_keeps_its_words_and_its_detail(qtbot):
 def test_cards_with_long_failures_and_permission_details_screenshot(qtbot):
     """A row of cards with long reasons: aligned, none cut; a permission problem's Details
     dialog open beside them (saved to docs/screenshots with PRESSROOM_SCREENSHOTS=1)."""
-    from PySide6.QtWidgets import QPlainTextEdit
-
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
     from pressroom.gui import theme
     from pressroom.gui.drive_grid import DriveGrid

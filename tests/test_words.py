@@ -109,8 +109,9 @@ def test_the_banned_vocabulary_catches_the_issues_examples():
 
 
 def test_a_permission_problem_is_a_station_problem_with_no_retry():
-    from pressroom.drives.usb import explain_usb_error
     from usb.core import USBError
+
+    from pressroom.drives.usb import explain_usb_error
 
     raw = explain_usb_error(USBError("Access denied", errno=errno.EACCES), "USB device 1209:5052")
     d = _disk(serial=None, serial_error=raw)
