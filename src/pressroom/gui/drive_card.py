@@ -31,7 +31,7 @@ from pressroom.station.runs import retry_helps
 FULL, COMPACT, TINY = "full", "compact", "tiny"
 DENSITIES = (FULL, COMPACT, TINY)
 # The narrowest a card may be at each density (its buttons and state word must fit).
-MIN_WIDTH = {FULL: 240, COMPACT: 168, TINY: 150}
+MIN_WIDTH = {FULL: 240, COMPACT: 168, TINY: 136}
 
 _STATE_TEXT = {
     DiskState.IDLE: ("Ready", "idle"),
@@ -225,6 +225,10 @@ class DriveCard(QFrame):
         if state == DiskState.REMOVED and previous_fail:
             text = "Removed"
         self.state_label.setText(text)
+        # a tiny card's bar says "Writing 42 %": the icon alone tells it is working
+        self.state_label.setVisible(
+            self.density != TINY or state not in (DiskState.RUNNING, DiskState.IDLE)
+        )
         for w in (self, self.state_label, self.bar):
             w.setProperty("state", key)
             theme.repolish(w)
