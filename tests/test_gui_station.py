@@ -122,7 +122,7 @@ def test_fault_shown_on_its_card_while_others_pass_then_retry(qtbot):
     from PySide6.QtWidgets import QPlainTextEdit
 
     log = window.details_dialog.findChild(QPlainTextEdit).toPlainText()
-    assert "Reason:" in log and "operator pressed Retry" in log
+    assert "What happened:" in log and "Details:" in log and "operator pressed Retry" in log
     qtbot.waitUntil(window.job_bar.finish.isVisible, timeout=5000)
     qtbot.mouseClick(window.job_bar.finish, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.hub.run.done, timeout=20_000)
