@@ -182,3 +182,45 @@ def _disk(**kw):
     from tests.test_drives_identity import disk
 
     return disk(**kw)
+
+
+def test_the_terminal_says_the_cards_words_and_adds_the_detail():
+    from rich.console import Console
+
+    from pressroom.cli.run_view import disk_json, live_table, reason_cell, summary_table
+    from pressroom.engine.events import DiskProgress, DiskState, Stage
+
+    raw = "The disk reported a write or read error: Input/output error."
+    d = DiskProgress(
+        "sim:a", "a", "1-1", DiskState.FAIL, Stage.WRITE, reason=raw, reason_code="io-error"
+    )
+    cell = reason_cell(d).plain
+    assert cell.startswith(words.failure("io-error").text)  # what the card shows
+    assert raw in cell and "[io-error]" in cell  # the detail the card keeps for Details
+    console = Console(width=200, record=True)
+    console.print(summary_table([d]))
+    out = console.export_text()
+    assert "stopped working" in out and "Input/output error" in out
+    assert disk_json(d)["words"] == words.failure("io-error").text
+    assert disk_json(d)["reason"] == raw  # --json keeps the raw sentence and code
+
+    class Board:
+        def snapshot(self):
+            return [d], None
+
+    console = Console(width=200, record=True)
+    console.print(live_table(Board()))  # type: ignore[arg-type]
+    assert "stopped working" in console.export_text()
+
+
+def test_pressroom_drives_says_the_cards_words_for_a_refused_disk(capsys, monkeypatch):
+    from pressroom.cli import main
+
+    monkeypatch.setenv("COLUMNS", "300")  # one line per cell: the words can be searched
+
+    assert main(["sim", "add", "--serial", "00000000"]) == 0  # a placeholder serial
+    capsys.readouterr()
+    assert main(["drives"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "made-up serial number" in out  # the glossary's words, as on the card
+    assert "[placeholder]" in out  # and the judge's code for whoever looks it up

@@ -81,6 +81,8 @@ class DriveCard(QFrame):
 
         self.identity = QLabel()
         self.identity.setObjectName("muted")
+        # elided to the card's width (resizeEvent): its full text never widens the card
+        self.identity.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
         self.stage = QLabel("Waiting")
@@ -147,8 +149,7 @@ class DriveCard(QFrame):
         self._port = (drive.port_path, format_size(drive.capacity))
         self._render_port()
         who = " ".join(x for x in (drive.vendor, drive.product) if x) or "Unknown disk"
-        self.identity.setText(f"serial {mask_serial(drive.serial)} · {who}")
-        self.identity.setToolTip(self.identity.text())
+        self._set_identity(f"serial {mask_serial(drive.serial)} · {who}")
         if verdict is not None:
             self.set_verdict(verdict.ok, verdict.warning, verdict.reason, verdict.code)
         self._update_accessible()
@@ -176,7 +177,7 @@ class DriveCard(QFrame):
             self._port = (ev.port, self._port[1])
             self._render_port()
         if ev.serial_masked and self.drive is None:
-            self.identity.setText(f"serial {ev.serial_masked}")
+            self._set_identity(f"serial {ev.serial_masked}")
         stage = ev.stage.label if isinstance(ev.stage, Stage) else str(ev.stage)
         if ev.state == DiskState.RUNNING:
             pct = int(ev.fraction * 100)
@@ -257,6 +258,23 @@ class DriveCard(QFrame):
         self.eject_btn.setEnabled(state not in (DiskState.RUNNING, DiskState.REMOVED))
         self._show_retry()
         self._update_accessible()
+
+    def _set_identity(self, text: str) -> None:
+        self._identity_text = text
+        self.identity.setToolTip(text)
+        self._elide_identity()
+
+    def _elide_identity(self) -> None:
+        """The serial and model line ends in "…" when the card is narrower (the whole line
+        is its tooltip), rather than being cut mid-letter."""
+        text = getattr(self, "_identity_text", "")
+        room = max(0, self.width() - 24)
+        fm = self.identity.fontMetrics()
+        self.identity.setText(fm.elidedText(text, Qt.TextElideMode.ElideRight, room))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide_identity()
 
     def _render_port(self) -> None:
         """Port, size and a tick for a usable serial; shorter on a small card."""

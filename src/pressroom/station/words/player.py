@@ -142,5 +142,6 @@ def audio_missing_words() -> Words:
     return Words(
         "No sound on this computer",
         "This computer cannot play music yet: its sound support is not installed.",
-        "Ask whoever set up the station to install it (Details); checking disks still works.",
+        "Ask whoever set up the station to install it (the libpulse0 package); making and "
+        "checking disks still works.",
     )
