@@ -197,3 +197,33 @@ def _details_dialog(card):
     host.logs = {}
     host.open_player = lambda mount: None
     return disk_details(host, card.drive_id), host  # type: ignore[arg-type]
+
+
+def test_settings_show_shop_labels_and_store_the_values(qtbot):
+    from PySide6.QtWidgets import QFormLayout, QLabel
+
+    from pressroom.config import load_config
+    from pressroom.gui.settings_dialog import SettingsDialog
+
+    config = load_config()
+    dlg = SettingsDialog(config)
+    qtbot.addWidget(dlg)
+    form = dlg.findChild(QFormLayout)
+    labels = [
+        form.itemAt(i, QFormLayout.ItemRole.LabelRole).widget().text().replace("&", "")
+        for i in range(form.rowCount())
+        if form.itemAt(i, QFormLayout.ItemRole.LabelRole) is not None
+    ]
+    for shown in ("Doubtful disks:", "Disks written at once:", "Check each copy:"):
+        assert shown in labels
+    for gone in ("Verify mode:", "Concurrency per bus:", "Identity policy:"):
+        assert gone not in labels
+    items = [dlg.verify.itemText(i) for i in range(dlg.verify.count())]
+    assert items == [c.label for c in words.setting("verify_mode").choices]
+    assert all(not words.developer_words(t) for t in items)
+    dlg.policy.setCurrentIndex(dlg.policy.findData("warn"))
+    dlg.verify.setCurrentIndex(dlg.verify.findData("strict"))
+    dlg.save()
+    saved = load_config().settings
+    assert (saved.identity_policy, saved.verify_mode) == ("warn", "strict")
+    assert not [w for w in dlg.findChildren(QLabel) if words.developer_words(w.text())]

@@ -280,7 +280,9 @@ class RunService:
         ]
         if not usable:
             return Readiness(
-                False, "no attached disk is usable (refused identity, read-only or too small)."
+                False,
+                "no attached disk can be written (its serial number was refused, it is locked, "
+                "or it is too small).",
             )
         return Readiness(True, "")
 

@@ -160,8 +160,8 @@ FAILURES: dict[str, Words] = {
     ),
     "removed": Words(
         "Taken out too early",
-        f"The disk was taken out before it was finished; {NOTHING_COUNTED}.",
-        "Put it back in (or a new one) to write it again.",
+        "The disk was taken out before it was finished.",
+        "Nothing was counted: put it back in (or a new one) to write it again.",
         "Please insert the disk again and leave it in until you see “Take your disk”.",
         customer_title="The disk was taken out too early",
     ),
