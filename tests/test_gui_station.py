@@ -174,7 +174,7 @@ def test_failures_list_jumps_to_the_card_and_a_removed_disk_looks_removed(qtbot)
         qtbot.waitUntil(window.failures_btn.isVisible, timeout=5000)
         assert window.failures_btn.text() == "✖ 1 failed"
         (entry,) = window.failures_btn.menu().actions()
-        assert entry.text().startswith("disk2: ")
+        assert entry.text() == f"disk2: {words.failure('io-error').title}"
         entry.trigger()
         assert bad.hasFocus() or window.focusWidget() is bad
 

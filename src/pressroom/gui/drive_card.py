@@ -287,6 +287,15 @@ class DriveCard(QFrame):
         self.port.setText(text)
         self.port.setToolTip(f"USB port {port}" + (f" · {size}" if size else "") + ok)
 
+    def headline(self) -> str:
+        """A few words for a list of failures ("Disk stopped working"); the card says the
+        rest."""
+        code = self.progress.reason_code if self.progress is not None else ""
+        if code:
+            return words.failure(code).title
+        why = self.reason.text()
+        return why if len(why) <= 60 else why[:57] + "…"
+
     def details_text(self) -> str:
         """What the Details dialog says first: the shop's words, then the raw detail."""
         lines = []

@@ -303,9 +303,8 @@ class MainWindow(MainLayout):
             card = self.grid.card(drive_id)
             if card is None:
                 continue
-            why = card.reason.text().removeprefix("Reason: ")
-            short = why if len(why) <= 60 else why[:57] + "…"
-            act = menu.addAction(theme.icon("fail"), f"{card.title.text()}: {short}")
+            why = card.reason.text()
+            act = menu.addAction(theme.icon("fail"), f"{card.title.text()}: {card.headline()}")
             act.setToolTip(why)
             act.triggered.connect(lambda _=False, d=drive_id: self.grid.jump_to(d))
         self.failures_btn.setText(f"✖ {len(failed)} failed")
