@@ -103,8 +103,9 @@ REFUSALS: dict[str, Words] = {
     ),
     "memory-rollback": Words(
         "Player's memory was set back",
-        "This player's memory of plays was set back to an older copy.",
-        "Ask whoever set up the player to check it.",
+        "This player's memory of plays was set back to an older copy, so songs with a play "
+        "limit or an end date do not play; the others do.",
+        "Ask whoever set up the player to put back its newest memory.",
     ),
     "simulated-disk": Words(
         "A demo disk from another station",
@@ -122,6 +123,22 @@ REFUSALS: dict[str, Words] = {
     "fifo": _NOT_OURS,
     "socket": _NOT_OURS,
     "device": _NOT_OURS,
+    "no-device": Words(
+        "Not on a disk",
+        "These files are not on a disk Pressroom can recognise: a folder of copied files "
+        "never plays.",
+        "Play the disk itself.",
+    ),
+    "not-disk-root": Words(
+        "A folder inside a disk",
+        "This folder is inside a disk, not the disk itself.",
+        "Open the disk itself.",
+    ),
+    "no-serial": Words(
+        "Serial number not readable",
+        "This disk's serial number cannot be read here, so it cannot be played.",
+        "Plug it in again; if that does not help, ask whoever set up this computer.",
+    ),
     "changed": Words(
         "The disk changed while reading",
         "The disk changed while it was being read.",
