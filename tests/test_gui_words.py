@@ -227,3 +227,37 @@ def test_settings_show_shop_labels_and_store_the_values(qtbot):
     saved = load_config().settings
     assert (saved.identity_policy, saved.verify_mode) == ("warn", "strict")
     assert not [w for w in dlg.findChildren(QLabel) if words.developer_words(w.text())]
+
+
+def _heights(table):
+    return lambda density, width, index: (
+        table[density][index] if isinstance(table[density], list) else table[density]
+    )
+
+
+def test_the_grid_picks_the_fullest_density_that_fits_its_room():
+    from pressroom.gui.drive_grid import choose_fit
+
+    even = {"full": 170, "compact": 120, "tiny": 86}
+    # 16 disks in the room the station's grid has at 1366x768: a 4x4 grid of compact cards
+    fit = choose_fit(16, 780, 560, _heights(even))
+    assert (fit.density, fit.columns) == ("compact", 4) and fit.height <= 560
+    # more room: full cards; less: tiny ones; none fits: the least scrolling
+    assert choose_fit(16, 1300, 760, _heights(even)).density == "full"
+    assert choose_fit(16, 620, 400, _heights(even)).density == "tiny"
+    assert choose_fit(40, 620, 400, _heights(even)).density == "tiny"
+    # a failed card's long reason counts: its row grows, so the grid gets denser
+    tall = {d: [h + (160 if i == 0 else 0) for i in range(16)] for d, h in even.items()}
+    assert choose_fit(16, 780, 560, _heights(tall)).density == "tiny"
+
+
+def test_the_kiosk_sends_a_customer_to_the_counter_for_a_station_problem():
+    from pressroom.gui.kiosk.words import problem_for
+
+    station = problem_for("identity-permission")
+    assert not station.can_retry and "ask at the counter" in station.text
+    assert not words.developer_words(station.text)
+    disk = problem_for("identity-reader")
+    assert disk.can_retry and disk.title == "This disk cannot be used"
+    # the same fact as the station's card, worded once
+    assert words.failure("identity-reader").what in disk.text
