@@ -254,7 +254,10 @@ class DriveCard(QFrame):
             (not self.verdict_ok or bool(self.raw_verdict))
             and not (state == DiskState.FAIL and code.startswith("identity-"))
         )
-        self.bar.setVisible(state != DiskState.REMOVED)  # no stale "Failed" bar on a gone disk
+        # no stale "Failed" bar on a gone disk; on a small card FAIL says it already
+        self.bar.setVisible(
+            state != DiskState.REMOVED and not (state == DiskState.FAIL and self.density != FULL)
+        )
         self.eject_btn.setEnabled(state not in (DiskState.RUNNING, DiskState.REMOVED))
         self._show_retry()
         self._update_accessible()
