@@ -41,6 +41,8 @@ def choose_fit(n: int, width: int, height: int, card_height: Callable[[str, int,
     best: Fit | None = None
     for density in DENSITIES:
         cols = max(1, (width + SPACING) // (MIN_WIDTH[density] + SPACING))
+        if density != FULL:  # small cards are for many disks: no empty columns
+            cols = max(1, min(cols, n))
         col_w = (width - SPACING * (cols - 1)) // cols
         rows = [range(r, min(n, r + cols)) for r in range(0, n, cols)]
         total = sum(max(card_height(density, col_w, i) for i in row) for row in rows)
