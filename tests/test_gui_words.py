@@ -261,3 +261,18 @@ def test_the_kiosk_sends_a_customer_to_the_counter_for_a_station_problem():
     assert disk.can_retry and disk.title == "This disk cannot be used"
     # the same fact as the station's card, worded once
     assert words.failure("identity-reader").what in disk.text
+
+
+def test_an_unexpected_error_banner_says_what_to_do_and_logs_the_detail(caplog):
+    from types import SimpleNamespace
+
+    from pressroom.errors import UsageError
+    from pressroom.gui.application import StationHub
+
+    said: list[str] = []
+    hub = SimpleNamespace(error=SimpleNamespace(emit=said.append))
+    StationHub._report(hub, OSError(13, "Permission denied", "/tmp/shop/x.lock"))
+    assert said == [words.UNEXPECTED.text] and not words.developer_words(said[0])
+    assert "/tmp/shop/x.lock" in caplog.text  # the detail, for whoever reads the log
+    StationHub._report(hub, UsageError("Choose a grant file first."))
+    assert said[-1] == "Choose a grant file first."  # the project's own sentences pass

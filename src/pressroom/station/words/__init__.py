@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pressroom.station.words.disks import all_failure_codes, failure, knows, verdict
 from pressroom.station.words.firststart import setup_done
-from pressroom.station.words.plain import Words, developer_words
+from pressroom.station.words.plain import UNEXPECTED, Words, developer_words
 from pressroom.station.words.player import audio_missing_words, refusal_words
 from pressroom.station.words.runs import RUN_STATUS, run_status, short_run_id
 from pressroom.station.words.settings import SETTINGS, Choice, Setting, setting
@@ -24,6 +24,7 @@ from pressroom.station.words.settings import SETTINGS, Choice, Setting, setting
 __all__ = [
     "RUN_STATUS",
     "SETTINGS",
+    "UNEXPECTED",
     "Choice",
     "Setting",
     "Words",

@@ -83,3 +83,10 @@ def developer_words(text: str) -> list[str]:
     found = [w for w in BANNED_WORDS if re.search(_pattern(w), low)]
     found += [m.group(0) for shape in BANNED_SHAPES for m in shape.finditer(text)]
     return found
+
+
+UNEXPECTED = Words(
+    "Something went wrong",
+    "Something unexpected went wrong in the station.",
+    "Try again; if it keeps happening, send the station's log to support.",
+)
