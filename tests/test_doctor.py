@@ -301,20 +301,57 @@ def test_real_qt_probe_in_a_child_process():
     assert result.stdout.strip().splitlines()[-1].split(".")[0] == "6"
 
 
-def test_qt_without_multimedia_is_a_warning_naming_libpulse(app, tmp_path):
-    def no_pulse():
-        out = "no-multimedia: libpulse.so.0: cannot open shared object file\n6.11.3\n"
+def _no_multimedia(why: str):
+    def probe():
+        out = f"no-multimedia: {why}\n6.11.3\n"
         return subprocess.CompletedProcess(["probe"], 0, out, "")
 
-    check = _run(app, tmp_path, qt_probe=no_pulse)["qt"]
-    assert check.status == "warn"
-    assert "libpulse.so.0" in check.message and check.action == "sudo apt install libpulse0"
+    return probe
 
 
-def test_missing_libpulse(app, tmp_path, monkeypatch):
-    monkeypatch.setattr(desktop, "_find_library", lambda name: None)
-    check = _run(app, tmp_path)["audio"]
-    assert check.status == "fail" and "libpulse0" in check.action
+def test_qt_without_multimedia_is_one_audio_warning_naming_libpulse(app, tmp_path):
+    why = "libpulse.so.0: cannot open shared object file"
+    checks = _run(app, tmp_path, qt_probe=_no_multimedia(why))
+    assert checks["qt"].status == "ok"  # the window opens: one fact, one line
+    audio = checks["audio"]
+    assert audio.status == "warn" and audio.action == "sudo apt install libpulse0"
+    assert "libpulse.so.0" in audio.message and "cannot play" in audio.message
+
+
+def test_a_libpulse_file_that_qt_cannot_load_is_not_called_present(app, tmp_path, monkeypatch):
+    """The library file exists, yet QtMultimedia fails (a broken or mismatched libpulse):
+    the doctor says what the Qt child saw, never "libpulse is present"."""
+    monkeypatch.setattr(desktop, "_find_library", lambda name: "libpulse.so.0")
+    why = "libpulse.so.0: undefined symbol: pa_stream_begin_write"
+    audio = _run(app, tmp_path, qt_probe=_no_multimedia(why))["audio"]
+    assert audio.status == "warn" and "undefined symbol" in audio.message
+    assert "present" not in audio.message and audio.action == "sudo apt install libpulse0"
+
+
+def test_multimedia_missing_for_another_reason_names_no_system_package(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(desktop, "_find_library", lambda name: "libpulse.so.0")
+    audio = _run(app, tmp_path, qt_probe=_no_multimedia("No module named 'QtMultimedia'"))["audio"]
+    assert audio.status == "warn" and audio.action == "Reinstall PySide6."
+
+
+def test_audio_ok_only_when_multimedia_loads_and_the_probe_runs_once(app, tmp_path):
+    calls = []
+
+    def probe():
+        calls.append(1)
+        return _ok_probe()
+
+    checks = _run(app, tmp_path, qt_probe=probe)
+    assert checks["audio"].status == "ok" and "QtMultimedia loads" in checks["audio"].message
+    assert len(calls) == 1  # the qt and audio checks share one child process
+
+
+def test_audio_when_qt_itself_fails(app, tmp_path):
+    def crashed():
+        return subprocess.CompletedProcess(["probe"], -6, "", "no xcb\n")
+
+    audio = _run(app, tmp_path, qt_probe=crashed)["audio"]
+    assert audio.status == "warn" and "qt line" in audio.message
 
 
 def test_a_check_that_raises_becomes_one_fail_line(app, tmp_path, monkeypatch):

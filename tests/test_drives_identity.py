@@ -74,8 +74,10 @@ def test_unusable_serials_are_always_refused(serial, code, policy):
 
 
 def test_missing_serial_reason_carries_the_read_error():
-    v = judge([disk(serial=None, serial_error="Permission denied reading X.")])["sim:a"]
-    assert v.code == "missing" and "Permission denied" in v.reason
+    v = judge([disk(serial=None, serial_error="Permission denied reading the USB serial of X.")])[
+        "sim:a"
+    ]
+    assert v.code == "permission" and "Permission denied" in v.reason
 
 
 # Serials shaped like those real sticks report (lsusb listings of common brands), which no

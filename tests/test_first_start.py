@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWizard
 from tests.gui_support import close_window, no_qt_leaks  # noqa: F401
 
 from pressroom.engine.events import DiskState
+from pressroom.station import words
 
 pytestmark = pytest.mark.usefixtures("no_qt_leaks")
 
@@ -45,6 +46,12 @@ def test_first_start_to_a_verified_demo_disk_in_six_clicks_later_runs_in_four(qt
     click(wiz.button(QWizard.WizardButton.NextButton))  # "Start the demo" is preselected
     finish = wiz.button(QWizard.WizardButton.FinishButton)
     qtbot.waitUntil(lambda: finish.isVisible() and finish.isEnabled(), timeout=60_000)
+    # what was done in a shop's words; the key ids and folders behind Details
+    page = wiz.work_page
+    assert page.log.text() == f"✔ {words.setup_done('demo').text}"
+    assert not words.developer_words(page.log.text())
+    assert page.details_btn.isVisible() and page.details.isHidden()
+    assert "certified this station with the demo publisher" in page.details.text()
     click(finish)
     # the demo's 8 disks appear at once, no restart
     qtbot.waitUntil(lambda: len(window.grid.cards) == 8, timeout=20_000)

@@ -9,6 +9,7 @@ from tests.gui_support import close_window, make_core, no_qt_leaks, open_window 
 from pressroom.app import App
 from pressroom.config import load_config
 from pressroom.engine.events import DiskState
+from pressroom.station import words
 from pressroom.station.runs import retry_helps
 
 pytestmark = pytest.mark.usefixtures("no_qt_leaks")
@@ -94,8 +95,17 @@ def test_fault_shown_on_its_card_while_others_pass_then_retry(qtbot):
     others = [c for d, c in window.grid.cards.items() if d != "sim:disk2"]
     qtbot.waitUntil(lambda: all(c.state == DiskState.PASS for c in others), timeout=30_000)
     assert bad.state_label.text() == "FAIL"
-    assert bad.reason.isVisible() and "Reason:" in bad.reason.text()
-    assert "write error" in bad.reason.text().lower() or "fail" in bad.reason.text().lower()
+    # the shop's words on the card; the engine's sentence and code behind Details
+    assert bad.reason.isVisible() and bad.reason.text() == words.failure("io-error").text
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    from pressroom.gui.disk_details import disk_details
+
+    dlg = disk_details(window, "sim:disk2")
+    body = dlg.findChild(QPlainTextEdit).toPlainText()
+    assert f"What happened: {bad.reason.text()}" in body
+    assert "write or read error" in body and "[io-error]" in body
+    dlg.close()
     assert bad.retry_btn.isVisible()
     assert not window.hub.run.done  # 3 of 4: the run waits for another disk
     qtbot.waitUntil(
@@ -112,7 +122,7 @@ def test_fault_shown_on_its_card_while_others_pass_then_retry(qtbot):
     from PySide6.QtWidgets import QPlainTextEdit
 
     log = window.details_dialog.findChild(QPlainTextEdit).toPlainText()
-    assert "Reason:" in log and "operator pressed Retry" in log
+    assert "What happened:" in log and "Details:" in log and "operator pressed Retry" in log
     qtbot.waitUntil(window.job_bar.finish.isVisible, timeout=5000)
     qtbot.mouseClick(window.job_bar.finish, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.hub.run.done, timeout=20_000)
@@ -164,7 +174,7 @@ def test_failures_list_jumps_to_the_card_and_a_removed_disk_looks_removed(qtbot)
         qtbot.waitUntil(window.failures_btn.isVisible, timeout=5000)
         assert window.failures_btn.text() == "✖ 1 failed"
         (entry,) = window.failures_btn.menu().actions()
-        assert entry.text().startswith("disk2: ")
+        assert entry.text() == f"disk2: {words.failure('io-error').title}"
         entry.trigger()
         assert bad.hasFocus() or window.focusWidget() is bad
 
@@ -310,7 +320,7 @@ def test_the_demo_story_from_the_issue(qtbot, tmp_path):
     _start(qtbot, window, [0, 1, 2], copies=8)
     bad = window.grid.card("sim:disk6")
     qtbot.waitUntil(lambda: bad.state == DiskState.FAIL, timeout=30_000)
-    assert "loose connection" in bad.reason.text() and bad.retry_btn.isVisible()
+    assert "loose connection" in bad.raw_reason and bad.retry_btn.isVisible()
     others = [c for d, c in window.grid.cards.items() if d != "sim:disk6"]
     qtbot.waitUntil(lambda: all(c.state == DiskState.PASS for c in others), timeout=60_000)
     qtbot.mouseClick(bad.retry_btn, Qt.MouseButton.LeftButton)

@@ -173,7 +173,7 @@ def test_disk_without_serial_is_refused(qtbot, kiosk):
     insert(core, "noserial", serial="")
     qtbot.waitUntil(lambda: window.mode == "problem", timeout=8000)
     assert window.problem.title.text() == "This disk cannot be used"
-    assert "try another one" in window.problem.text.text()
+    assert "try another disk" in window.problem.text.text()
     assert used(core) == 0
 
 

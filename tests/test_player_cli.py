@@ -18,6 +18,7 @@ from pressroom.drives.simulated import SimFaults, add_sim_disk
 from pressroom.player import STATE_FILE
 from pressroom.player.memory import MEMORY_FILE
 from pressroom.secure.rights import Rights
+from pressroom.station import words
 
 
 @pytest.fixture
@@ -51,7 +52,8 @@ def test_plays_decodes_counts_and_refuses_at_zero(station, capsys):
     assert play["format"] == "FLAC" and play["plays_left"] == 0 and play["sample_rate"] == 22050
     assert (mount / STATE_FILE).is_file()
     code, out = run(capsys, str(mount), "1")
-    assert code == 1 and "REFUSED: Serial Number: all 2 plays have been used." in out
+    assert code == 1 and out.startswith("REFUSED: This song has been played as often as allowed.")
+    assert "detail: Serial Number: all 2 plays have been used. [no-plays-left]" in out
 
 
 def test_preview_track_reports_the_cut(station, capsys):
@@ -66,7 +68,9 @@ def test_clone_is_refused_with_exit_1(station, capsys):
     clone = station.clone(mount, "ZZ99YY88XX77")
     code, out = run(capsys, str(clone), "1")
     assert code == 1
-    assert out.startswith("REFUSED: PRESSROOM/tracks/01.prt: the track key does not unwrap")
+    # the player window's words first, the verifier's sentence as the detail
+    assert out.startswith(f"REFUSED: {words.refusal_words('wrong-disk').text}")
+    assert "detail: PRESSROOM/tracks/01.prt: the track key does not unwrap" in out
     assert "serial ends in 'CC33'" in out and "'XX77'" in out
     code, out = run(capsys, str(clone), "--json")
     assert code == 1 and json.loads(out)["disk"]["code"] == "wrong-disk"
@@ -88,7 +92,8 @@ def test_files_copied_into_a_plain_folder_never_play(station, capsys, tmp_path):
     shutil.copytree(mount, copy)
     code, out = run(capsys, str(copy), "1")
     assert code == 1
-    assert out.startswith(f"REFUSED: {copy} is not on a removable disk Pressroom can identify")
+    assert out.startswith(f"REFUSED: {words.refusal_words('no-device').text}")
+    assert f"detail: {copy} is not on a removable disk Pressroom can identify" in out
     assert "a folder of copied files never plays" in out
     code, out = run(capsys, str(copy), "--json")
     doc = json.loads(out)["disk"]
@@ -135,7 +140,8 @@ def test_disk_whose_serial_cannot_be_read_does_not_play(station, capsys):
     mount = station.app.config.sim_dir / spec.name / "media"
     station.write(mount, "AA11BB22CC33")
     code, out = run(capsys, str(mount), "1")
-    assert code == 1 and out.startswith("REFUSED: The hardware serial of the disk at")
+    assert code == 1 and out.startswith(f"REFUSED: {words.refusal_words('no-serial').text}")
+    assert "detail: The hardware serial of the disk at" in out
     assert "cannot be played" in out
     assert json.loads(run(capsys, str(mount), "--json")[1])["disk"]["code"] == "no-serial"
 
@@ -155,7 +161,9 @@ def test_restored_memory_and_state_do_not_bring_plays_back(station, capsys, _iso
     assert "tracks with a play count or an expiry do not play" in out
     assert "restored from an older copy" in out
     code, out = run(capsys, str(mount))
-    assert code == 0 and out.splitlines()[1].startswith("WARNING: Tracks with a play count")
+    lines = out.splitlines()
+    assert code == 0 and lines[1] == f"WARNING: {words.refusal_words('memory-rollback').text}"
+    assert lines[2].startswith("  detail: Tracks with a play count")
     doc = json.loads(run(capsys, str(mount), "--json")[1])["disk"]
     assert doc["memory"]["code"] == "memory-rollback"
     assert [t["playable"] for t in doc["tracks"]] == [False, True, True]

@@ -25,6 +25,7 @@ from pressroom.gui.player_window import PlayerWindow
 from pressroom.player import STATE_FILE
 from pressroom.player.memory import MEMORY_FILE
 from pressroom.secure.rights import Rights
+from pressroom.station import words
 from theme_support import scheme
 
 SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -135,7 +136,7 @@ def test_clone_shows_a_banner_instead_of_the_list(station, qtbot):
     assert win.disk is not None and not win.disk.ok
     assert win.table.isHidden() and win.verdict.isVisible()
     assert "Copied from another disk" in win.verdict.text()
-    assert "it plays only from the disk it was made for" in win.verdict.text()
+    assert words.player_refusal("wrong-disk") in win.verdict.text()
     assert "unwrap" not in win.verdict.text()  # the key words stay behind Details
     assert win.details.isHidden() and win.details_button.isVisible()
     win.details_button.click()
@@ -152,7 +153,7 @@ def test_copied_files_in_a_folder_show_a_refusal(station, qtbot, tmp_path):
     win.show()
     assert win.disk is None and win.table.isHidden() and win.verdict.isVisible()
     assert "Not a disk" in win.verdict.text()
-    assert "never from copied files" in win.verdict.text()
+    assert words.player_refusal("no-device") in win.verdict.text()
     assert str(copy) not in win.verdict.text() and str(copy) not in win.windowTitle()
     assert "a folder of copied files never plays" in win.details.text()
     assert not win.play_button.isEnabled()
@@ -302,7 +303,7 @@ def test_refusal_words_come_from_the_glossary(station, qtbot):
     win = PlayerWindow(station.app, clone)
     qtbot.addWidget(win)
     assert words.player_refusal("wrong-disk") in win.verdict.text()
-    assert words.player_refusal("no-such-code") == words.PLAYER_REFUSAL_DEFAULT
+    assert words.player_refusal("no-such-code") == words.refusal_words("no-such-code").text
 
 
 @pytest.mark.parametrize("appearance", ["light", "dark"])

@@ -65,6 +65,9 @@ def test_kiosk_every_screen_fits(qtbot, kiosk, size):  # noqa: F811
     name = f"{size[0]}x{size[1]}"
     assert window.minimumSizeHint().width() <= size[0]
     assert inside(window, window.start.tiles[0]), "the first album tile"
+    # the operator corner's gear scales with the screen, inside its touch target
+    icon, corner = window.corner.iconSize(), window.corner.size()
+    assert icon.width() == window.sizes.corner_icon and icon.width() <= corner.width()
     save(window, f"kiosk-{name}-start")
 
     album = window.albums[0]
@@ -147,7 +150,8 @@ def test_station_fits_with_a_failure_whose_reason_is_not_cut(qtbot, size):
 
 
 @pytest.mark.parametrize(
-    ("disks", "size"), [(1, (1024, 600)), (16, (1366, 768)), (16, (1920, 1080))]
+    ("disks", "size"),
+    [(1, (1024, 600)), (16, (1024, 600)), (16, (1366, 768)), (16, (1920, 1080))],
 )
 def test_station_with_one_and_sixteen_disks(qtbot, disks, size):
     """Every card's controls reachable; the run's header and Stop always on screen."""
@@ -172,6 +176,9 @@ def test_station_with_one_and_sixteen_disks(qtbot, disks, size):
         first = window.grid.card(window.grid.ordered_ids()[0])
         for w in (window.run_summary, window.report_btn, first.details_btn):
             assert inside(window, w)
+        if size[0] >= 1366:  # every card on screen at once: no scrolling to see a disk
+            for card in cards:
+                assert inside(window, card), (card.drive_id, window.grid.density)
         save(window, f"station-{size[0]}x{size[1]}-{disks}-disk{'s' if disks > 1 else ''}")
     finally:
         close_window(qtbot, window)

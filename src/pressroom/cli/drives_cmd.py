@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from rich.markup import escape
+
 from pressroom.app import App
 from pressroom.drives.base import format_size
 from pressroom.drives.identity import Verdict
+from pressroom.station import words
 from pressroom.station.disks import DiskView
 
 
@@ -64,7 +67,10 @@ def _print_table(views: list[DiskView]) -> None:
     for view in sorted(views, key=lambda v: (v.drive.kind, v.drive.port_path)):
         d, v = view.drive, view.verdict
         style = "yellow" if v.warning else ("green" if v.ok else "red")
-        verdict = "ok" if v.code == "ok" else f"{v.code}: {v.reason}"
+        verdict = "ok"
+        if v.code != "ok":  # the shop's words, then the judge's own sentence
+            detail = escape(f"{v.reason} [{v.code}]")
+            verdict = f"{escape(words.verdict(v.code).text)}\n[dim]{detail}[/dim]"
         table.add_row(
             f"{d.label}\n[dim]{d.vendor} {d.product}[/dim]",
             d.port_path,

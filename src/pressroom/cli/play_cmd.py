@@ -19,6 +19,7 @@ from pressroom.app import App
 from pressroom.errors import EXIT_FAILED, UsageError
 from pressroom.player import PlayerDisk, PlayerTrack, PlayPermit, Refusal, probe
 from pressroom.secure.errors import SecureError
+from pressroom.station import words
 from pressroom.station.device import DeviceRefused
 
 
@@ -61,8 +62,14 @@ def _device_refused(exc: DeviceRefused, as_json: bool) -> int:
         doc = {"disk": {"ok": False, "code": exc.code, "reason": str(exc), "tracks": []}}
         print(json.dumps(doc, indent=2))
     else:
-        print(f"REFUSED: {exc}")
+        print(refused(exc.code, str(exc)))
     return EXIT_FAILED
+
+
+def refused(code: str, reason: str, word: str = "REFUSED") -> str:
+    """The player window's words for a refusal (pressroom.station.words), then the
+    verifier's own sentence and code, which a terminal can show."""
+    return f"{word}: {words.refusal_words(code).text}\n  detail: {reason} [{code}]"
 
 
 def _play(disk: PlayerDisk, source: str, args: argparse.Namespace) -> int:
@@ -79,14 +86,14 @@ def _play(disk: PlayerDisk, source: str, args: argparse.Namespace) -> int:
     permit = disk.authorize(index)
     if isinstance(permit, Refusal):
         out["play"] = {"ok": False, "code": permit.code, "reason": permit.reason}
-        _emit(out, args.json, f"REFUSED: {permit.reason}")
+        _emit(out, args.json, refused(permit.code, permit.reason))
         return EXIT_FAILED
     try:
         audio = disk.decrypt(index)
         info = probe(audio)
     except SecureError as exc:
         out["play"] = {"ok": False, "code": exc.code, "reason": str(exc)}
-        _emit(out, args.json, f"FAIL: {exc}")
+        _emit(out, args.json, refused(exc.code, str(exc), "FAIL"))
         return EXIT_FAILED
     disk.record_play(index)
     seconds = permit.play_seconds(info.duration) or 0.0
@@ -183,7 +190,7 @@ def track_json(t: PlayerTrack) -> dict[str, Any]:
 
 def print_listing(disk: PlayerDisk, source: str) -> None:
     if disk.refusal is not None:
-        print(f"REFUSED: {disk.refusal.reason}")
+        print(refused(disk.refusal.code, disk.refusal.reason))
         return
     assert disk.station is not None and disk.grant is not None
     print(
@@ -192,7 +199,7 @@ def print_listing(disk: PlayerDisk, source: str) -> None:
     )
     memory = disk.memory_refusal()
     if memory is not None:
-        print(f"WARNING: {memory.reason[0].upper()}{memory.reason[1:]}")
+        print(refused(memory.code, f"{memory.reason[0].upper()}{memory.reason[1:]}", "WARNING"))
     for t in disk.tracks:
         length = f"{t.duration:.1f} s" if t.duration else "?"
         mark = "" if t.playable else "  [cannot play]"

@@ -15,6 +15,7 @@ from rich.text import Text
 from pressroom.drives.base import FROM_MEDIA
 from pressroom.engine.events import DiskProgress, DiskState, Event, RunProgress
 from pressroom.engine.run import port_key
+from pressroom.station import words
 
 _STATE_STYLE = {
     DiskState.PASS: ("PASS", "bold green"),
@@ -24,6 +25,23 @@ _STATE_STYLE = {
     DiskState.IDLE: ("idle", "dim"),
     DiskState.RUNNING: ("", ""),
 }
+
+
+def shop_reason(d: DiskProgress) -> str:
+    """The glossary's words for a disk's reason: what the window and the kiosk say."""
+    if not d.reason:
+        return ""
+    return words.failure(d.reason_code).text if d.reason_code else d.reason
+
+
+def reason_cell(d: DiskProgress) -> Text:
+    """The shop's words, then (dim) the engine's own sentence and code: the detail the
+    window keeps behind Details, which a terminal can afford to show."""
+    shown = shop_reason(d)
+    cell = Text(shown)
+    if d.reason_code and d.reason != shown:
+        cell.append(f"\n{d.reason} [{d.reason_code}]", style="dim")
+    return cell
 
 
 class RunBoard:
@@ -63,7 +81,7 @@ def live_table(board: RunBoard) -> Group:
         word, style = _STATE_STYLE[d.state]
         result = Text(word, style=style)
         if d.reason:
-            result.append(f" {d.reason}", style="")
+            result.append(f" {shop_reason(d)}", style="")
         table.add_row(
             d.label,
             d.port,
@@ -106,7 +124,7 @@ def summary_table(disks: list[DiskProgress]) -> Table:
             str(d.copy_index) if d.copy_index and d.state == DiskState.PASS else "",
             Text(word or d.state.value, style=style),
             d.cache_mode,
-            d.reason,
+            reason_cell(d),
         )
     return table
 
@@ -119,6 +137,7 @@ def disk_json(d: DiskProgress) -> dict:
         "result": d.state.value,
         "reason": d.reason,
         "reason_code": d.reason_code,
+        "words": shop_reason(d),
         "licence_id": d.licence_id,
         "copy_index": d.copy_index,
         "serial": d.serial_masked,

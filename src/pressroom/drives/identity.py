@@ -28,6 +28,15 @@ KnownIdentity = Callable[[Drive], "tuple[int | None, int | None, int] | None"]
 
 WARNABLE = frozenset({"reader", "known-elsewhere"})
 
+# How drives.usb.explain_usb_error words a serial read that failed (a test holds the two
+# together): the station may not read it (a setup step is missing, not a disk problem),
+# or the disk did not answer (re-plugging may help).
+NO_PERMISSION = "Permission denied reading the USB serial"
+NO_ANSWER = (
+    "did not answer the serial-number request",
+    "was unplugged while its serial was being read",
+)
+
 
 # (vendor id, product id) of common USB card readers.
 KNOWN_READERS = frozenset(
@@ -110,7 +119,12 @@ def _problem(
     d: Drive, keys: Counter[tuple[int | None, int | None, str]], known: KnownIdentity | None
 ) -> tuple[str, str]:
     if d.serial is None and d.serial_error:
-        return "missing", f"The disk's serial could not be read: {d.serial_error}"
+        why = f"The disk's serial could not be read: {d.serial_error}"
+        if d.serial_error.startswith(NO_PERMISSION):
+            return "permission", why
+        if any(mark in d.serial_error for mark in NO_ANSWER):
+            return "unreadable", why
+        return "missing", why
     found = classify_serial(d.serial)
     if found is not None and found.family == "missing":
         return (

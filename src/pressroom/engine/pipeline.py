@@ -264,6 +264,7 @@ class DiskPipeline:
             licence_id=record.licence_id,
             copy_index=record.copy_index,
             reason=self.cache_only_warning(),
+            reason_code="" if self.from_media else "cache-only",
         )
         if self.ctx.job.eject_when_done:
             self.try_eject()
@@ -720,7 +721,9 @@ class DiskPipeline:
         try:
             self.ctx.provider.eject(self.drive)
         except Exception as exc:
-            self.update(reason=f"Made and verified, but could not eject: {exc}")
+            self.update(
+                reason=f"Made and verified, but could not eject: {exc}", reason_code="eject-failed"
+            )
 
 
 def _file_size(fh: BinaryIO) -> int:

@@ -8,6 +8,7 @@ results as signals. Engine and hotplug events arrive through the one
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,9 @@ from pressroom.drives.base import Drive, DriveEvent
 from pressroom.engine import Job, Run, RunProgress, RunState
 from pressroom.gui import tasks
 from pressroom.gui.bridge import EngineBridge
+from pressroom.station import words
+
+log = logging.getLogger(__name__)
 
 
 class StationHub(QObject):
@@ -138,8 +142,9 @@ class StationHub(QObject):
 
         if isinstance(exc, PressroomError):
             self.error.emit(str(exc))
-        else:
-            self.error.emit(f"Something went wrong: {type(exc).__name__}: {exc}.")
+        else:  # a bug: its type and text are for the log, the banner says what to do
+            log.error("unexpected error in a station task", exc_info=exc)
+            self.error.emit(words.UNEXPECTED.text)
 
     # --- drives ----------------------------------------------------------------------------
 

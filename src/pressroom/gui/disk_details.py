@@ -1,4 +1,5 @@
-"""The station window's Details dialog for one disk: its identity, its log, the player.
+"""The station window's Details dialog for one disk: what happened in the shop's words,
+then the raw detail (the engine's sentence and code, the serial check), its log, the player.
 
 Kept out of :mod:`pressroom.gui.main_window` (which routes signals) so each module does
 one job; the window keeps the per-disk log lines and passes itself in.
@@ -30,11 +31,10 @@ def disk_details(window: MainWindow, drive_id: str) -> QDialog:
             f"Disk:      {d.vendor} {d.product}",
             f"Port:      {d.port_path}   Kind: {d.kind}",
             f"Capacity:  {d.capacity:,} bytes   Free: {d.free:,} bytes",
-            f"Verdict:   {card.verdict.text()}",
             "",
         ]
-    if card is not None and card.reason.isVisible():
-        lines += [card.reason.text(), ""]
+    if card is not None and card.details_text():
+        lines += [card.details_text(), ""]
     lines += window.logs.get(drive_id) or ["(nothing has happened on this disk yet)"]
     text.setPlainText("\n".join(lines))
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -3,20 +3,55 @@
 Cards are keyed by drive id and sorted by port path (natural order: 1-1.2 before
 1-1.10), so a disk keeps its place while others come and go; hotplug adds or removes
 exactly one card and never rebuilds the rest.
+
+The grid picks its columns and the cards' density from the room it has, not from fixed
+pixels: the fullest cards with which every card fits without scrolling (16 disks at
+1366x768 make a 4x4 grid of compact cards); a failed card grows to show its whole reason,
+and the layout is chosen with that height counted.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from pressroom.drives.base import Drive
 from pressroom.engine.events import DiskProgress, DiskState, Stage
-from pressroom.gui.drive_card import DriveCard
+from pressroom.gui.drive_card import DENSITIES, FULL, MIN_WIDTH, DriveCard
 
-CARD_WIDTH = 255  # a column per this many pixels of width
+SPACING = 10
+
+
+@dataclass(frozen=True)
+class Fit:
+    density: str
+    columns: int
+    height: int  # the grid's height with these cards (scrolls when above the room)
+
+
+def choose_fit(n: int, width: int, height: int, card_height: Callable[[str, int, int], int]) -> Fit:
+    """The fullest density at which ``n`` cards fit in ``width`` x ``height`` without
+    scrolling (as many columns as the width holds at it); when none fits, the layout
+    that scrolls least. ``card_height(density, column_width, index)`` is one card's
+    height at that size, its reason included."""
+    best: Fit | None = None
+    for density in DENSITIES:
+        cols = max(1, (width + SPACING) // (MIN_WIDTH[density] + SPACING))
+        if density != FULL:  # small cards are for many disks: no empty columns
+            cols = max(1, min(cols, n))
+        col_w = (width - SPACING * (cols - 1)) // cols
+        rows = [range(r, min(n, r + cols)) for r in range(0, n, cols)]
+        total = sum(max(card_height(density, col_w, i) for i in row) for row in rows)
+        fit = Fit(density, cols, total + SPACING * max(0, len(rows) - 1))
+        if fit.height <= height:
+            return fit
+        if best is None or fit.height < best.height:
+            best = fit
+    return best or Fit(FULL, 1, 0)
 
 
 def port_key(port: str, label: str = "") -> tuple:
@@ -46,13 +81,19 @@ class DriveGrid(QScrollArea):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setObjectName("muted")
         self.grid = QGridLayout()
-        self.grid.setSpacing(10)
+        self.grid.setSpacing(SPACING)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
         outer.addWidget(self.empty)
         outer.addLayout(self.grid)
         outer.addStretch(1)
         self.setWidget(body)
         self._columns = 0
+        self.density = FULL
         self.retry_possible = False
+        self._refit = QTimer(self)  # one re-layout after a burst of changes
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(lambda: self._relayout())
 
     # --- hotplug ---------------------------------------------------------------------------
 
@@ -95,10 +136,12 @@ class DriveGrid(QScrollArea):
             self.drive_removed(ev.drive_id)
             return
         card = self.cards.get(ev.drive_id) or self._add(ev.drive_id, ev.port)
-        before = card.state
+        before, shown = card.state, card.reason.isVisible()
         card.update_progress(ev)
         if (before == DiskState.FAIL) != (card.state == DiskState.FAIL):
             self._failures_changed()
+        if before != card.state or shown != card.reason.isVisible():
+            self._refit.start()  # a reason appeared or went: heights changed
 
     # --- failures --------------------------------------------------------------------------
 
@@ -156,9 +199,32 @@ class DriveGrid(QScrollArea):
     def ordered_ids(self) -> list[str]:
         return sorted(self.cards, key=lambda i: port_key(self._ports.get(i, ""), i))
 
+    def _card_height(self, density: str, width: int, index: int, ids: list[str]) -> int:
+        """A card's height at ``density`` and ``width``, its reason wrapped as it would be
+        (the card itself is asked, switched to that density)."""
+        card = self.cards[ids[index]]
+        card.set_density(density)
+        if card.hasHeightForWidth():
+            return card.heightForWidth(width)
+        return card.sizeHint().height()
+
     def _relayout(self, force: bool = False) -> None:
-        cols = max(1, self.viewport().width() // CARD_WIDTH)
-        for i, drive_id in enumerate(self.ordered_ids()):
+        ids = self.ordered_ids()
+        room = self.viewport().size()
+        margins = self.widget().layout().contentsMargins()
+        fit = choose_fit(
+            len(ids),
+            room.width() - margins.left() - margins.right(),
+            room.height() - margins.top() - margins.bottom(),
+            lambda density, w, i: self._card_height(density, w, i, ids),
+        )
+        cols = fit.columns
+        if fit.density != self.density:
+            self.density = fit.density
+            force = True
+        for card in self.cards.values():
+            card.set_density(self.density)
+        for i, drive_id in enumerate(ids):
             card = self.cards[drive_id]
             r, c = divmod(i, cols)
             index = self.grid.indexOf(card)
@@ -176,5 +242,4 @@ class DriveGrid(QScrollArea):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if max(1, self.viewport().width() // CARD_WIDTH) != self._columns:
-            self._relayout(force=True)
+        self._refit.start()

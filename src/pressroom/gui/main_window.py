@@ -8,6 +8,7 @@ rule (``station.runs.readiness``), asked through the hub with what the hub holds
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -27,7 +28,10 @@ from pressroom.gui.application import StationHub
 from pressroom.gui.disk_details import disk_details
 from pressroom.gui.main_layout import MainLayout
 from pressroom.gui.tower_view import TowerView
+from pressroom.station import words
 from pressroom.station.runs import RunOutlook, outlook, timing, title
+
+log = logging.getLogger(__name__)
 
 LOG_LIMIT = 500  # lines kept per disk for Details
 TOWER_ABOVE = 16  # more disks than this: the port map instead of the cards
@@ -299,9 +303,8 @@ class MainWindow(MainLayout):
             card = self.grid.card(drive_id)
             if card is None:
                 continue
-            why = card.reason.text().removeprefix("Reason: ")
-            short = why if len(why) <= 60 else why[:57] + "…"
-            act = menu.addAction(theme.icon("fail"), f"{card.title.text()}: {short}")
+            why = card.reason.text()
+            act = menu.addAction(theme.icon("fail"), f"{card.title.text()}: {card.headline()}")
             act.setToolTip(why)
             act.triggered.connect(lambda _=False, d=drive_id: self.grid.jump_to(d))
         self.failures_btn.setText(f"✖ {len(failed)} failed")
@@ -316,10 +319,8 @@ class MainWindow(MainLayout):
         try:
             from pressroom.gui.player_window import PlayerWindow
         except ImportError as exc:  # QtMultimedia without libpulse.so.0
-            self.show_error(
-                f"The player cannot open: Qt's audio support did not load ({exc}). "
-                "Install the system package libpulse0 (sudo apt install libpulse0)."
-            )
+            log.warning("the player cannot open: %s", exc)  # the detail, for the log
+            self.show_error(f"The player cannot open. {words.audio_missing_words().text}")
             return
 
         self.player_window = PlayerWindow(self.hub.app, mount)

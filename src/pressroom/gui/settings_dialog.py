@@ -19,6 +19,25 @@ from PySide6.QtWidgets import (
 from pressroom.errors import PressroomError, UsageError
 from pressroom.gui import theme
 from pressroom.pin import MIN_DIGITS, hash_pin, needs_rehash, pin_problem
+from pressroom.station.words import setting
+
+
+def _choices(key: str, value: str) -> QComboBox:
+    """A setting's choices by their shop labels; each item's data is the stored value."""
+    box = QComboBox()
+    for choice in setting(key).choices:
+        box.addItem(choice.label, choice.value)
+    box.setCurrentIndex(max(0, box.findData(value)))
+    box.setAccessibleName(setting(key).label)
+    box.setToolTip(setting(key).hint)
+    return box
+
+
+def _label(key: str, mnemonic: str) -> str:
+    """A form label from the glossary, with its keyboard mnemonic."""
+    text = setting(key).label
+    i = text.lower().find(mnemonic)
+    return f"{text[:i]}&{text[i:]}:" if i >= 0 else f"{text}:"
 
 
 class SettingsDialog(QDialog):
@@ -29,35 +48,20 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.data_dir = QLineEdit(str(config.data_dir))
         self.data_dir.setReadOnly(True)
-        self.data_dir.setAccessibleName("Data directory")
-        self.data_dir.setToolTip("Chosen with --data-dir or PRESSROOM_DATA_DIR when starting")
+        self.data_dir.setAccessibleName(setting("data_dir").label)
+        self.data_dir.setToolTip(setting("data_dir").hint)
         self.ledger_url = QLineEdit(s.ledger_url)
         self.ledger_url.setPlaceholderText(f"(default) {config.ledger_url}")
-        self.ledger_url.setAccessibleName("Ledger URL")
-        self.ledger_url.setToolTip(
-            "Empty: a SQLite file in the data directory. A postgresql:// URL shares quotas "
-            "between stations."
-        )
-        self.policy = QComboBox()
-        self.policy.addItems(["refuse", "warn"])
-        self.policy.setCurrentText(s.identity_policy)
-        self.policy.setAccessibleName("Identity policy")
-        self.policy.setToolTip(
-            "refuse: never write disks whose serial is doubtful (card readers, clones); "
-            "warn: write them but say so"
-        )
+        self.ledger_url.setAccessibleName(setting("ledger_url").label)
+        self.ledger_url.setToolTip(setting("ledger_url").hint)
+        self.policy = _choices("identity_policy", s.identity_policy)
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, 127)  # a ceiling: the station adapts below it
         self.concurrency.setValue(int(s.concurrency_per_bus))
-        self.concurrency.setAccessibleName("Most disks written at once per USB bus")
-        self.verify = QComboBox()
-        self.verify.addItems(["media", "strict"])
-        self.verify.setCurrentText(s.verify_mode)
-        self.verify.setAccessibleName("Verify mode")
-        self.verify.setToolTip(
-            "media: read back from the disk itself wherever possible, and mark a disk that "
-            "could only be read back from the cache; strict: such a disk fails"
-        )
+        self.concurrency.setSuffix(" at most, per USB controller")
+        self.concurrency.setAccessibleName(setting("concurrency_per_bus").label)
+        self.concurrency.setToolTip(setting("concurrency_per_bus").hint)
+        self.verify = _choices("verify_mode", s.verify_mode)
         self.operator = QLineEdit(s.operator)
         self.operator.setAccessibleName("Operator name")
         self.station = QLineEdit(s.station_label)
@@ -101,11 +105,11 @@ class SettingsDialog(QDialog):
         self.error.hide()
 
         form = QFormLayout()
-        form.addRow("&Data directory:", self.data_dir)
-        form.addRow("&Ledger URL:", self.ledger_url)
-        form.addRow("&Identity policy:", self.policy)
-        form.addRow("&Concurrency per bus:", self.concurrency)
-        form.addRow("&Verify mode:", self.verify)
+        form.addRow(_label("data_dir", "f"), self.data_dir)
+        form.addRow(_label("ledger_url", "r"), self.ledger_url)
+        form.addRow(_label("identity_policy", "b"), self.policy)
+        form.addRow(_label("concurrency_per_bus", "w"), self.concurrency)
+        form.addRow(_label("verify_mode", "c"), self.verify)
         form.addRow("&Operator:", self.operator)
         form.addRow("Station &label:", self.station)
         form.addRow("", self.sound)
@@ -133,9 +137,9 @@ class SettingsDialog(QDialog):
         return replace(
             self.config.settings,
             ledger_url=self.ledger_url.text().strip(),
-            identity_policy=self.policy.currentText(),
+            identity_policy=self.policy.currentData(),
             concurrency_per_bus=self.concurrency.value(),
-            verify_mode=self.verify.currentText(),
+            verify_mode=self.verify.currentData(),
             operator=self.operator.text().strip(),
             station_label=self.station.text().strip() or "Pressroom station",
             sound_when_done=self.sound.isChecked(),

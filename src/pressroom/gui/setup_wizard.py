@@ -13,12 +13,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QToolButton,
     QVBoxLayout,
     QWizard,
     QWizardPage,
 )
 
 from pressroom.gui import tasks
+from pressroom.station import words
 
 DEMO, NEW_KEYS, IMPORT = 0, 1, 2
 
@@ -74,10 +76,24 @@ class WorkPage(QWizardPage):
         self.log = QLabel("")
         self.log.setWordWrap(True)
         self.log.setAccessibleName("Setup result")
+        # what was done in the developers' terms (key ids, folders): behind Details
+        self.details_btn = QToolButton()
+        self.details_btn.setText("Details")
+        self.details_btn.setCheckable(True)
+        self.details_btn.setAccessibleName("Show the setup's details")
+        self.details_btn.hide()
+        self.details = QLabel("")
+        self.details.setWordWrap(True)
+        self.details.setObjectName("muted")
+        self.details.setAccessibleName("Setup details")
+        self.details.hide()
+        self.details_btn.toggled.connect(self.details.setVisible)
         lay = QVBoxLayout(self)
         lay.addLayout(self.grant_row)
         lay.addWidget(self.run_btn)
-        lay.addWidget(self.log, 1)
+        lay.addWidget(self.log)
+        lay.addWidget(self.details_btn)
+        lay.addWidget(self.details, 1)
 
     def initializePage(self) -> None:
         choice = self.choice_page.choice()
@@ -123,13 +139,20 @@ class WorkPage(QWizardPage):
         self.busy = True
         self.run_btn.setEnabled(False)
         self.log.setText("Working…")
+        self._said = (
+            words.setup_done("demo")
+            if choice == DEMO
+            else words.setup_done("keys" if choice == NEW_KEYS else "grant", with_grant=bool(grant))
+        )
         tasks.submit(work, self._done, self._failed, context=self)
 
     def _done(self, steps: list[str]) -> None:
         self.busy = False
         self.done_ok = True
         self.run_btn.setEnabled(True)
-        self.log.setText("✔ Done.\n" + "\n".join(f"• {s}" for s in steps))
+        self.log.setText(f"✔ {self._said.text}")
+        self.details.setText("\n".join(f"• {s}" for s in steps))
+        self.details_btn.setVisible(bool(steps))
         self.completeChanged.emit()
 
     def _failed(self, exc: BaseException) -> None:

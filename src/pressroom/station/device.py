@@ -92,7 +92,7 @@ def device_identity(provider: DriveProvider, mount: Path) -> DeviceIdentity:
         )
     if drive.vendor_id is None or drive.product_id is None:
         raise DeviceRefused(
-            f"The disk at {mount} has no USB identity, so it cannot be played.", "no-serial"
+            f"The disk at {mount} has no USB serial number, so it cannot be played.", "no-serial"
         )
     try:
         ident = DiskIdentity.of(drive.vendor_id, drive.product_id, drive.serial, drive.capacity)

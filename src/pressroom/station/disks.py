@@ -166,7 +166,7 @@ class DiskService:
         the drive provider's volume, around the page cache)."""
         provider = self._parts.drive_provider
         if drive.vendor_id is None or drive.product_id is None:
-            raise UsageError(f"The disk {drive.label} has no USB identity.")
+            raise UsageError(f"The disk {drive.label} has no USB serial number.")
         ident = DiskIdentity.of(drive.vendor_id, drive.product_id, drive.serial, drive.capacity)
         medium = VolumeMedium(provider.open_volume(drive))
         return verify_disk(medium, ident, trust_of(self._parts.keystore))
@@ -227,6 +227,6 @@ class DiskService:
         if drive.serial_error:
             raise UsageError(f"Cannot read the serial of the disk at {mount}: {drive.serial_error}")
         if drive.vendor_id is None or drive.product_id is None:
-            raise UsageError(f"The disk at {mount} has no USB identity.")
+            raise UsageError(f"The disk at {mount} has no USB serial number.")
         ident = DiskIdentity.of(drive.vendor_id, drive.product_id, drive.serial, drive.capacity)
         return ident, f"serial read over USB from {drive.label}"

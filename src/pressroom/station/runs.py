@@ -40,7 +40,16 @@ RUN_GOING = "A run is still going on this station; wait for it to end or stop it
 # Failures a Retry of the same disk cannot fix: the station, the grant or the disk's
 # identity is the problem, not the copy (a permissions problem is not a disk problem).
 RETRY_CANNOT_HELP = frozenset(
-    {"permission", "grant-exhausted", "too-small", "file-too-large", "removed"}
+    {
+        "permission",
+        "grant-exhausted",
+        "too-small",
+        "file-too-large",
+        "removed",
+        "mark-key",  # the station's key, the catalog's files: not this disk
+        "source-changed",
+        "source-missing",
+    }
 )
 
 Phase = Literal["writing", "waiting", "stopping", "ended"]
@@ -271,7 +280,9 @@ class RunService:
         ]
         if not usable:
             return Readiness(
-                False, "no attached disk is usable (refused identity, read-only or too small)."
+                False,
+                "no attached disk can be written (its serial number was refused, it is locked, "
+                "or it is too small).",
             )
         return Readiness(True, "")
 

@@ -44,6 +44,11 @@ class Sizes:
     def icon(self) -> int:
         return self.px(120)
 
+    @property
+    def corner_icon(self) -> int:
+        """The operator corner's gear: most of its (scaled, floored) touch target."""
+        return max(24, self.px(MIN_TARGET * 0.6))
+
 
 def sizes_for(width: int, height: int) -> Sizes:
     """Scale to the screen, in steps of 0.05 so a resize by a few pixels changes nothing."""

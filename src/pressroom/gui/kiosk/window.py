@@ -15,7 +15,7 @@ import time
 from enum import StrEnum
 from html import escape
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from pressroom import pin as pins
@@ -192,6 +192,8 @@ class KioskWindow(QWidget):
         for screen in self.screens.values():
             screen.apply_sizes(sizes)
         self._top.setContentsMargins(sizes.px(24), sizes.px(12), sizes.px(12), 0)
+        side = sizes.corner_icon
+        self.corner.setIconSize(QSize(side, side))
 
     def _restyle(self, _scheme: str = "") -> None:
         """The colour scheme changed: the style sheet and icons again, in its colours."""

@@ -1,7 +1,8 @@
 """What the customer reads: engine stages and failure codes in plain words.
 
-The engine's reasons are written for an operator ("grant", "serial", "licence"); a
-customer at the counter gets a short sentence saying what happened and what to do.
+The engine's reasons are written for developers; the glossary (pressroom.station.words)
+words each fact once for the station's cards and the kiosk alike, and a customer at the
+counter gets its sentence with what a customer does.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pressroom.engine.events import Stage
+from pressroom.station.words import failure, knows
+from pressroom.station.words.disks import station_problem
 
 STAGE_WORDS = {
     Stage.WAITING: "Getting ready",
@@ -33,50 +36,26 @@ class Problem:
 
 
 def problem_for(code: str, *, needed_bytes: int = 0) -> Problem:
-    """The customer's words for an engine failure code."""
+    """The customer's words for an engine failure code: the glossary's fact
+    (:mod:`pressroom.station.words`, the same the station's card says) with what a
+    customer does, and that nothing was charged."""
+    words = failure(code)
     nothing = "Nothing was charged."
     if code in ("too-small", "disk-full"):
         mb = max(1, round(needed_bytes / 1e6))
         need = f" It needs at least {mb} MB free." if needed_bytes else ""
-        return Problem(
-            "This disk is too small",
-            f"The album does not fit on this disk.{need} Please take your disk and try a "
-            f"bigger one. {nothing}",
-        )
-    if code.startswith("identity-"):
-        return Problem(
-            "This disk cannot be used",
-            "This disk does not tell us who it is, so we cannot copy music onto it. Please "
-            f"take your disk and try another one (most USB sticks from a shop work). {nothing}",
-        )
-    if code == "removed":
-        return Problem(
-            "The disk was taken out too early",
-            f"The copy was not finished. {nothing} Please insert the disk again and leave it "
-            "in until you see “Take your disk”.",
-        )
+        return Problem(words.customer_heading, f"{words.what}{need} {words.customer} {nothing}")
     if code == "grant-exhausted":
         return Problem(
             "Sorry, this album is sold out",
-            f"We cannot sell more copies of this album right now. {nothing} Please ask at the "
-            "counter or choose another album.",
+            f"{words.customer} {nothing}",
             can_retry=False,
             sold_out=True,
         )
-    if code == "has-licence":
-        return Problem(
-            "This disk already has music from us",
-            "To keep your music safe we do not copy over it. Please take your disk and use an "
-            f"empty one. {nothing}",
-        )
-    if code in ("read-only",):
-        return Problem(
-            "This disk is locked",
-            "We cannot write to this disk. If it has a small lock switch, slide it, or try "
-            f"another disk. {nothing}",
-        )
+    if not knows(code):
+        return Problem("Something went wrong with this disk", f"{words.for_customer} {nothing}")
     return Problem(
-        "Something went wrong with this disk",
-        f"The copy did not work. {nothing} Please take your disk and try again, or try "
-        "another disk. If it keeps happening, please ask at the counter.",
+        words.customer_heading,
+        f"{words.for_customer} {nothing}",
+        can_retry=not station_problem(code),
     )
