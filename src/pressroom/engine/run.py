@@ -7,6 +7,11 @@ starts disks that arrive mid-run ("insert and go"). A failed disk is never picke
 by itself: only the operator's Retry on that disk runs it again, its partial files
 removed first.
 
+A run may first do one slow step before any disk starts (``prepare``: the watermark's
+A/B variants), in a thread of its own so that ``start`` returns at once; it is reported
+as ``RunProgress.step``, Stop ends it at its next report, and if it fails the run ends
+with ``failure`` set (its one sentence) without touching a disk.
+
 A ledger outage never ends a run by itself: disks wait at their safe points
 (``engine.outage``), and starting new disks waits too (their serials cannot be judged
 without the ledger), retried on a timer with backoff. Every worker's exit, however it
@@ -132,9 +137,8 @@ class Run:
         self.unsettled = False  # a reservation is left open: the journal must stay
         self.lease_seconds = lease_seconds
         self._prepare = prepare
-        self.step = (
-            "Preparing the tracks" if prepare is not None else ""
-        )  # no disk starts while set
+        # no disk starts while a step is set (it is cleared when the step ends)
+        self.step = "Preparing the tracks" if prepare is not None else ""
         self.failure: Exception | None = None  # why the step before the disks failed
 
     # --- events ---------------------------------------------------------------------------
