@@ -187,3 +187,14 @@ def test_usage_errors(station, capsys):
     with pytest.raises(SystemExit):
         main(["grant", "create", "--tracks", HASH, "--copies", "0"])
     assert main(["grant", "show", "deadbeef"]) == 2
+
+
+def test_a_publisher_can_require_watermarked_copies(station, capsys):
+    made = _json(capsys, ["grant", "create", "--tracks", HASH, "--copies", "2",
+                          "--require-marking", "--json"])  # fmt: skip
+    assert made["limits"]["marking"] is True
+    capsys.readouterr()
+    assert main(["grant", "show", made["grant_id"][:8]]) == 0
+    assert "watermarked copies required" in capsys.readouterr().out
+    plain = _json(capsys, ["grant", "create", "--tracks", HASH, "--copies", "2", "--json"])
+    assert "marking" not in plain["limits"]  # unchanged bytes for grants without it

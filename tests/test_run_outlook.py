@@ -91,3 +91,14 @@ def test_the_chime_is_a_short_valid_wav(tmp_path):
     with wave.open(str(path)) as w:
         seconds = w.getnframes() / w.getframerate()
     assert 0.2 < seconds < 0.5 and chime_file(tmp_path) == path
+
+
+def test_preparing_marked_tracks_says_so_and_offers_stop_only():
+    step = RunProgress("r", RunState.RUNNING, 4, 0, 0, 0, step="Preparing marked tracks 2 of 5")
+    look = outlook(step)
+    assert look.phase == "preparing" and look.can_stop
+    assert not look.can_finish and not look.can_retry
+    assert look.headline == "Preparing marked tracks 2 of 5 (before the first disk)."
+    # once it has ended, the step no longer shows
+    ended = RunProgress("r", RunState.CANCELLED, 4, 0, 0, 0, step="")
+    assert outlook(ended).headline == "Stopped: 0 of 4 made."

@@ -20,15 +20,11 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def long_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A demo catalog of two generated 40-second music-like tracks (the shipped demo tracks
-    are 8 s, shorter than one whole mark)."""
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    for i in (1, 2):
-        audio.encode_flac(audio.music_like(40, 10 + i), folder / f"0{i}-long-{i}.flac")
-    monkeypatch.setenv("PRESSROOM_DEMO_DIR", str(folder))
-    return folder
+def long_audio(tmp_path: Path) -> Path:
+    """A generated 40-second music-like FLAC file that carries no mark."""
+    path = tmp_path / "unmarked.flac"
+    audio.encode_flac(audio.music_like(40, 11), path)
+    return path
 
 
 def _drives(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
@@ -37,9 +33,13 @@ def _drives(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
     return list(json.loads(capsys.readouterr().out))
 
 
-def test_a_played_reencoded_excerpt_names_exactly_its_copy(long_demo, capsys, tmp_path):
+def test_a_played_reencoded_excerpt_names_exactly_its_copy(capsys, tmp_path, monkeypatch):
+    # the real demo: its own long tracks, made in the data dir at first use
+    monkeypatch.delenv("PRESSROOM_DEMO_DIR", raising=False)
     assert main(["demo", "--disks", "2", "--tracks", "1", "--rights", "marked"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert "made 3 long demo tracks for watermarked copies" in captured.err
     assert "2 of 2 copies verified" in out
     pdf = out.strip().splitlines()[-1].removeprefix("Report: ")
     if shutil.which("pdftotext"):  # Debian poppler-utils: the report says the copies are marked
@@ -91,10 +91,10 @@ def test_a_played_reencoded_excerpt_names_exactly_its_copy(long_demo, capsys, tm
     assert main([*holder, "trace", str(leak)]) == 1
 
 
-def test_unmarked_audio_is_no_watermark_found(long_demo, capsys):
+def test_unmarked_audio_is_no_watermark_found(long_audio, capsys):
     assert main(["keys", "init", "--demo"]) == 0
     capsys.readouterr()
-    assert main(["trace", str(next(long_demo.glob("*.flac")))]) == 1
+    assert main(["trace", str(long_audio)]) == 1
     assert capsys.readouterr().out.startswith("No watermark found in 40.0 s of audio")
 
 
@@ -110,14 +110,18 @@ def test_trace_refuses_what_is_not_audio(tmp_path, capsys):
 
 
 def test_marking_refuses_a_track_too_short_to_carry_the_mark(capsys):
-    # the shipped demo tracks are 8 s long
-    assert main(["demo", "--disks", "1", "--tracks", "1", "--rights", "marked"]) == 2
+    assert main(["demo", "--disks", "1", "--tracks", "1"]) == 0
+    capsys.readouterr()
+    with App(load_config(), demo=True) as app:
+        short = app.station.demo.prepare(1).track_hashes[0]  # a shipped 8-second track
+    assert main(["run", "--tracks", short, "--copies", "1", "--rights", "marked",
+                 "--no-wait"]) == 2  # fmt: skip
     err = capsys.readouterr().err
     assert "a watermark needs at least 19 s of audio" in err
 
 
-def test_bad_tracing_key_and_report_are_one_sentence(long_demo, tmp_path, capsys):
-    leak = next(long_demo.glob("*.flac"))
+def test_bad_tracing_key_and_report_are_one_sentence(long_audio, tmp_path, capsys):
+    leak = long_audio
     key = tmp_path / "k"
     key.write_text("not a key")
     assert main(["trace", str(leak), "--key-file", str(key)]) == 2

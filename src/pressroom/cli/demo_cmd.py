@@ -37,7 +37,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             console.print(f"setup: {step}")
         drives = station.demo.blank_disks(args.disks)
         job = station.runs.plan(
-            setup.track_hashes[: args.tracks],
+            setup.tracks_for(args.rights, args.tracks),
             copies=len(drives),
             grant_id=setup.grant_id,
             drives=[d.id for d in drives],

@@ -35,6 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--max-preview", type=_positive, metavar="S", help="preview-only, <= S s")
     create.add_argument("--export", action="store_true", help="rights may allow export")
     create.add_argument(
+        "--require-marking",
+        action="store_true",
+        help="every copy must carry a forensic watermark (rights preset 'marked')",
+    )
+    create.add_argument(
         "--station", default=None, metavar="KID|any", help="station key id (default: this one)"
     )
     create.add_argument("--valid-days", type=_positive, default=DEFAULT_VALID_DAYS)
@@ -128,6 +133,7 @@ def cmd_create(args: argparse.Namespace) -> int:
             max_days=args.max_days,
             max_preview_seconds=args.max_preview,
             export=args.export,
+            marking=args.require_marking,
         ),
         station=station,
         valid_days=args.valid_days,
@@ -206,6 +212,7 @@ def _print_detail(s: GrantStatus) -> None:
         if limits.max_preview_seconds
         else None,
         "export allowed" if limits.export else "no export",
+        "watermarked copies required" if limits.marking else None,
     ]
     lines = [
         ("Grant", g.id_hex),

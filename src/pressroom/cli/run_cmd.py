@@ -15,7 +15,7 @@ from pressroom.engine import DiskState, Run, RunState, RunSummary
 from pressroom.engine.events import Listener
 from pressroom.engine.job import Job
 from pressroom.engine.run import port_key
-from pressroom.errors import EXIT_FAILED
+from pressroom.errors import EXIT_FAILED, PressroomError
 from pressroom.secure.rights import PRESETS
 
 
@@ -66,7 +66,11 @@ def follow_run(
     except KeyboardInterrupt:
         console.print("stopping: removing partial files and releasing reservations...")
         run.cancel()
-    return run.wait()
+    summary = run.wait()
+    failure = run.failure
+    if failure is not None:  # the step before the disks failed: its one sentence
+        raise failure if isinstance(failure, PressroomError) else PressroomError(str(failure))
+    return summary
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -94,7 +94,9 @@ def live_table(board: RunBoard) -> Group:
             result,
         )
     head = Text("waiting for disks: insert one, Ctrl-C to stop", style="dim")
-    if run is not None:
+    if run is not None and run.step:  # before the first disk (marked tracks)
+        head = Text(f"{run.step}; disks start when it is done", style="bold")
+    elif run is not None:
         head = Text(
             f"{run.passed} of {run.target} copies verified, {run.failed} failed, "
             f"{run.in_flight} in progress",

@@ -107,6 +107,9 @@ class RunProgress:
     failed: int
     in_flight: int
     message: str = ""
+    # what the run does before its first disk starts ("Preparing marked tracks 2 of 5");
+    # empty once disks may start
+    step: str = ""
     at: float = field(default_factory=time.monotonic)
 
 

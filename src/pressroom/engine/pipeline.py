@@ -408,7 +408,7 @@ class DiskPipeline:
         t0 = time.monotonic()
         for index, track in enumerate(self.ctx.job.tracks):
             rel = track_file(index)
-            if track.mark is not None:
+            if track.rights.marked:  # never written unmarked, even without its variants
                 copy = self.marked_copy(track)
                 key, header = binder.new_track(track.track_id, copy.size)
                 self.wrote_anything = True
@@ -475,8 +475,10 @@ class DiskPipeline:
     def marked_copy(self, track: JobTrack) -> MarkedCopy:
         """This disk's watermarked copy of ``track``: its payload names the grant and the
         copy index just reserved; reading it is a byte copy of the prepared variants."""
-        assert self.reservation is not None and track.mark is not None
+        assert self.reservation is not None
         key = self.ctx.job.mark_key
+        if track.mark is None:
+            raise DiskFailed("mark-key", f"The watermark variants of {track.title} are missing.")
         if key is None:
             raise DiskFailed("mark-key", "The watermark key of this station is missing.")
         payload = Payload.for_copy(

@@ -7,6 +7,11 @@ starts disks that arrive mid-run ("insert and go"). A failed disk is never picke
 by itself: only the operator's Retry on that disk runs it again, its partial files
 removed first.
 
+A run may first do one slow step before any disk starts (``prepare``: the watermark's
+A/B variants), in a thread of its own so that ``start`` returns at once; it is reported
+as ``RunProgress.step``, Stop ends it at its next report, and if it fails the run ends
+with ``failure`` set (its one sentence) without touching a disk.
+
 A ledger outage never ends a run by itself: disks wait at their safe points
 (``engine.outage``), and starting new disks waits too (their serials cannot be judged
 without the ledger), retried on a timer with backoff. Every worker's exit, however it
@@ -54,6 +59,13 @@ if TYPE_CHECKING:
     from pressroom.ledger.store import Ledger
 
 Judge = Callable[[list[Drive]], dict[str, Verdict]]  # drive id -> its identity verdict
+# A step before any disk starts (the watermark's A/B variants): given a callback taking
+# a sentence such as "Preparing marked tracks 2 of 5", it returns the job to write.
+Prepare = Callable[[Job, Callable[[str], None]], Job]
+
+
+class _Stopped(Exception):
+    """The operator stopped the run during its step before the disks."""
 
 
 @dataclass
@@ -64,6 +76,8 @@ class RunSummary:
     passed: int
     failed: int
     disks: dict[str, DiskProgress] = field(default_factory=dict)
+    step: str = ""  # what the run does before its first disk starts, while it does it
+    error: str = ""  # why the run ended before any disk could start
 
 
 class Run:
@@ -85,6 +99,7 @@ class Run:
         backoff: Backoff | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         after_finish: Callable[[str], None] | None = None,
+        prepare: Prepare | None = None,
     ):
         self.job = job
         self.id = run_id
@@ -121,6 +136,10 @@ class Run:
         self._refill: threading.Timer | None = None  # a _fill waiting for the ledger
         self.unsettled = False  # a reservation is left open: the journal must stay
         self.lease_seconds = lease_seconds
+        self._prepare = prepare
+        # no disk starts while a step is set (it is cleared when the step ends)
+        self.step = "Preparing the tracks" if prepare is not None else ""
+        self.failure: Exception | None = None  # why the step before the disks failed
 
     # --- events ---------------------------------------------------------------------------
 
@@ -148,6 +167,7 @@ class Run:
                 failed=self.failed,
                 in_flight=len(self._workers),
                 message=message,
+                step=self.step,
             )
         self.emit(ev)
 
@@ -163,8 +183,44 @@ class Run:
             self._watcher = self.provider.watch(self._on_drive_event)
         self._run_progress("started")
         threading.Thread(target=self._heartbeat, name="run-lease", daemon=True).start()
-        self._fill()
+        if self._prepare is None:
+            self._fill()
+        else:  # slow work (decoding, marking): never on the caller's (GUI) thread
+            threading.Thread(
+                target=self._prepare_then_fill, name="run-prepare", daemon=True
+            ).start()
         return self
+
+    def _prepare_then_fill(self) -> None:
+        """Run the step before the disks, reporting it; then start the disks, or end the
+        run with the step's one-sentence reason if it failed. Stop ends the step at its
+        next report."""
+        assert self._prepare is not None
+
+        def report(text: str) -> None:
+            if self.cancel_event.is_set():
+                raise _Stopped
+            with self._lock:
+                if self.step:
+                    self.step = text
+            self._run_progress()
+
+        try:
+            job = self._prepare(self.job, report)
+        except Exception as exc:  # the run must end whatever the step raised
+            with self._lock:
+                if not isinstance(exc, _Stopped) and not self.cancel_event.is_set():
+                    self.failure = exc
+                    self.emit(LogLine(None, f"the run could not start: {exc}"))
+                self.step = ""
+                self.cancel_event.set()
+                self._finish(RunState.CANCELLED)
+            return
+        with self._lock:
+            self.job = job
+            self.step = ""
+        self._run_progress()
+        self._fill()
 
     def _heartbeat(self) -> None:
         """Renew this run's leases while it lives, so no other station settles its copies."""
@@ -208,6 +264,8 @@ class Run:
     def _fill(self) -> None:
         """Start workers on eligible disks while copies are still needed."""
         with self._lock:
+            if self.step:  # the step before the disks is still going; it calls _fill after
+                return
             if self.state == RunState.RUNNING and not self.cancel_event.is_set():
                 by_port = sorted(self._attached.items(), key=lambda kv: port_key(kv[1].port_path))
                 wanted = [(i, d) for i, d in by_port if self._eligible(i)]
@@ -325,6 +383,7 @@ class Run:
         if self._done.is_set():
             return
         self.state = state
+        self.step = ""
         watcher, self._watcher = self._watcher, None
         refill, self._refill = self._refill, None
         if refill is not None:
@@ -436,6 +495,8 @@ class Run:
                 passed=self.passed,
                 failed=self.failed,
                 disks=dict(self.disks),
+                step=self.step,
+                error=str(self.failure or ""),
             )
 
 

@@ -197,7 +197,7 @@ class MainWindow(MainLayout):
         # the run's first event went out before the station knew the run: render it now
         s = run.summary()
         writing = sum(d.state == DiskState.RUNNING for d in s.disks.values())
-        ev = RunProgress(s.run_id, s.state, s.target, s.passed, s.failed, writing)
+        ev = RunProgress(s.run_id, s.state, s.target, s.passed, s.failed, writing, step=s.step)
         self._render(outlook(ev, insert_and_go=run.job.insert_and_go))
         self.report_btn.setEnabled(True)
         self.report_btn.setToolTip("PDF report of this run: every disk recorded so far")
@@ -270,6 +270,8 @@ class MainWindow(MainLayout):
             summary.run_id, summary.state, summary.target, summary.passed, summary.failed, 0
         )
         self._render(outlook(end))
+        if summary.error:  # the step before the disks failed (a track could not be marked)
+            self.show_error(f"The run could not start: {summary.error}")
         self._notify_done()
         self.report_btn.setEnabled(True)
         self.refresh_start()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pressroom.catalog import demo_dir
@@ -28,7 +28,8 @@ from pressroom.drives.simulated import (
 )
 from pressroom.errors import SetupError
 from pressroom.secure.licence import DISK_DIR
-from pressroom.secure.rights import RightsLimits
+from pressroom.secure.rights import RightsLimits, parse_rights
+from pressroom.station import demo_tracks
 from pressroom.station.grants import GrantService
 from pressroom.station.keys import KeyService
 from pressroom.station.parts import Parts
@@ -45,9 +46,17 @@ DEMO_FAULT = "flaky-after=120K"
 @dataclass(frozen=True)
 class DemoSetup:
     steps: list[str]
-    track_hashes: list[str]
+    track_hashes: list[str]  # the shipped demo tracks (8 s each, seven formats)
     grant_id: str
     disks: int
+    # the generated 40-second tracks, long enough to carry a watermark
+    long_hashes: list[str] = field(default_factory=list)
+
+    def tracks_for(self, rights: str, count: int) -> list[str]:
+        """The demo's tracks for a job with these rights: the long ones when the copies
+        are watermarked (the shipped ones are shorter than one mark)."""
+        marked = parse_rights(rights, int(time.time())).marked
+        return (self.long_hashes if marked else self.track_hashes)[:count]
 
 
 class DemoService:
@@ -67,13 +76,14 @@ class DemoService:
         if report[0]:
             steps.append(f"imported {report[0]} demo tracks into the catalog")
         hashes = report[1]
-        grant_id = self._ensure_grant(hashes, steps)
+        long_hashes = self._import_long(steps)
+        grant_id = self._ensure_grant(sorted(hashes + long_hashes), steps)
         before = len(list_sim_disks(self.sim_dir))
         n = self._ensure_disks(disks, watchable=watchable)
         if n > before:
             how = f" (disk{DEMO_FAULTY_DISK} fails once)" if watchable and before == 0 else ""
             steps.append(f"created {n - before} simulated demo disks in {self.sim_dir}{how}")
-        return DemoSetup(steps, hashes, grant_id, n)
+        return DemoSetup(steps, hashes, grant_id, n, long_hashes)
 
     def _parts_import_demo(self) -> tuple[int, list[str]]:
         from pressroom.catalog import import_paths
@@ -81,6 +91,19 @@ class DemoService:
         report = import_paths([demo_dir()], self._parts.catalog)
         found = {t.content_hash for t in report.imported} | {t.content_hash for t in report.known}
         return len(report.imported), sorted(found)
+
+    def _import_long(self, steps: list[str]) -> list[str]:
+        """The long demo tracks, written into the data dir at first use and imported."""
+        from pressroom.catalog import import_paths
+
+        where = demo_tracks.folder(Path(self._parts.config.data_dir))
+        report = import_paths(demo_tracks.ensure(where), self._parts.catalog)
+        if report.imported:
+            steps.append(
+                f"made {len(report.imported)} long demo tracks for watermarked copies in {where}"
+            )
+        tracks = report.imported + report.known
+        return [t.content_hash for t in sorted(tracks, key=lambda t: t.track_number or 0)]
 
     def _ensure_grant(self, hashes: list[str], steps: list[str]) -> str:
         if not hashes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -65,11 +65,11 @@ class MarkingService:
             raise SetupError("This station has no keys; run 'pressroom keys init --demo' first.")
         return ks.watermark_key()
 
-    def prepare(self, job: Job) -> Job:
-        """``job`` with the A/B variants of every marked track attached (made if missing)."""
+    def check(self, job: Job) -> Job:
+        """Refuse at once what cannot be marked (no decoding: cheap enough for any thread);
+        ``job`` with the watermark key attached when any track is marked."""
         # Loaded on use: the signal work (numpy, scipy) is for marked runs only.
-        from pressroom.watermark import audio, flac
-        from pressroom.watermark.variants import prepare
+        from pressroom.watermark import audio
 
         if not job.marked:
             return job
@@ -80,23 +80,56 @@ class MarkingService:
                 f"A watermark names at most {MAX_MARKED_COPIES} copies of a grant; "
                 f"this grant allows {most}."
             )
-        key = self.key()
+        for t in job.tracks:
+            if t.rights.marked and t.duration is not None and t.duration < MIN_SECONDS:
+                raise UsageError(
+                    f"{t.title} is {t.duration:.0f} s long; a watermark needs at least "
+                    f"{MIN_SECONDS:.0f} s of audio to be read back."
+                )
+        try:
+            audio.ffmpeg()
+        except audio.AudioError as exc:
+            raise SetupError(f"Copies cannot be watermarked here: {exc}") from None
+        return replace(job, mark_key=self.key())
+
+    def prepare_variants(self, job: Job, report: Callable[[str], None] | None = None) -> Job:
+        """``job`` (checked) with the A/B variants of every marked track attached, made where
+        the cache in the data dir lacks them: decoding and marking, seconds per track. A
+        run calls this as its step before the disks, in its own thread, reporting
+        "Preparing marked tracks 2 of 5" before each track."""
+        from pressroom.watermark import audio, flac
+        from pressroom.watermark.variants import prepare
+
+        key = job.mark_key
+        if not job.marked:
+            return job
+        if key is None:
+            raise SetupError("The watermark key was not attached to this job.")
+        total = sum(t.rights.marked for t in job.tracks)
         tracks = []
         for t in job.tracks:
             if not t.rights.marked:
                 tracks.append(t)
                 continue
-            if t.duration is not None and t.duration < MIN_SECONDS:
-                raise UsageError(
-                    f"{t.title} is {t.duration:.0f} s long; a watermark needs at least "
-                    f"{MIN_SECONDS:.0f} s of audio to be read back."
-                )
+            if report is not None:
+                done = sum(u.mark is not None for u in tracks)
+                report(f"Preparing marked tracks {done + 1} of {total}")
             try:
                 variants = prepare(key, t.path, t.content_hash, self.cache_dir)
             except (audio.AudioError, flac.FlacError) as exc:
                 raise UsageError(f"{t.title} cannot be watermarked: {exc}") from None
+            except OSError as exc:
+                raise SetupError(
+                    f"The watermarked variants of {t.title} cannot be written in "
+                    f"{self.cache_dir} ({exc.strerror or exc})."
+                ) from None
             tracks.append(replace(t, mark=variants))
-        return replace(job, tracks=tuple(tracks), mark_key=key)
+        return replace(job, tracks=tuple(tracks))
+
+    def prepare(self, job: Job) -> Job:
+        """:meth:`check` and :meth:`prepare_variants` on the caller's thread (benchmarks
+        prepare before they time a run)."""
+        return self.prepare_variants(self.check(job))
 
     def export_key(self, out: Path) -> None:
         """Write the tracing key (hex, mode 0600) for a rights holder's ``trace --key-file``.

@@ -52,7 +52,7 @@ RETRY_CANNOT_HELP = frozenset(
     }
 )
 
-Phase = Literal["writing", "waiting", "stopping", "ended"]
+Phase = Literal["preparing", "writing", "waiting", "stopping", "ended"]
 
 
 def retry_helps(reason_code: str) -> bool:
@@ -92,6 +92,8 @@ def outlook(ev: RunProgress, *, insert_and_go: bool = True) -> RunOutlook:
             phase, headline, made, failed, short, stop, finish, phase in ("writing", "waiting")
         )
 
+    if ev.state == RunState.RUNNING and ev.step:  # before any disk starts (marked tracks)
+        return out("preparing", f"{ev.step} (before the first disk).", stop=True)
     if ev.state == RunState.RUNNING and writing:
         return out("writing", f"Writing: {counts}, {writing} being written.", stop=True)
     if ev.state == RunState.RUNNING and short:
@@ -349,7 +351,8 @@ class RunService:
         parts = self._parts
         ledger = parts.ledger
         grant = ledger.get_grant(job.grant_id)
-        job = MarkingService(parts).prepare(job)  # watermarked tracks: their A/B variants
+        marking = MarkingService(parts)
+        job = marking.check(job)  # refused at once if a marked track cannot be marked
         material = self.material(grant.grant.raw)
         if job.revocations is not None:
             material.revocations = job.revocations
@@ -378,6 +381,8 @@ class RunService:
             after_durable_write=hook,
             lease_seconds=float(settings.lease_seconds),
             after_finish=self._checkpoint_after,  # signed and anchored before wait() returns
+            # watermarked tracks: their A/B variants, prepared by the run's own thread
+            prepare=marking.prepare_variants if job.marked else None,
         )
         started: Run = run.start()
         return started
