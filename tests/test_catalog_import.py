@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
+from media_support import FFMPEG_MISSING, ffmpeg_runs
 from pressroom.catalog import SqlCatalogStore, define_catalog_table, import_paths, read_track
 from pressroom.catalog.track import TrackReadError
 
@@ -141,8 +142,8 @@ def test_flac_cut_exactly_at_a_frame_boundary_is_caught(tmp_path):
 
 def test_mp4_with_a_video_track_is_other(tmp_path):
     ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        pytest.skip("ffmpeg is not installed, so no video file can be made")
+    if ffmpeg is None or not ffmpeg_runs():
+        pytest.skip(FFMPEG_MISSING)
     import subprocess
 
     film = tmp_path / "clip.mp4"

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from media_support import FFMPEG_MISSING, ffmpeg_runs
 from pressroom.watermark import audio, code, detect, embed, flac, layout, variants
 
 KEY = b"\x11" * 32
-needs_ffmpeg = pytest.mark.skipif(
-    shutil.which("ffmpeg") is None, reason="needs ffmpeg (Debian package ffmpeg)"
-)
+needs_ffmpeg = pytest.mark.skipif(not ffmpeg_runs(), reason=FFMPEG_MISSING)
 
 
 def test_code_round_trip_and_keyed_check() -> None:
@@ -42,8 +40,8 @@ def test_mark_is_quiet_and_detected_blind() -> None:
 def prepared(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, np.ndarray, variants.Variants]:
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("needs ffmpeg (Debian package ffmpeg)")
+    if not ffmpeg_runs():
+        pytest.skip(FFMPEG_MISSING)
     tmp = tmp_path_factory.mktemp("wm")
     x = audio.music_like(40, 2)
     audio.encode_flac(x, tmp / "src.flac")

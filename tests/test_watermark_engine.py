@@ -3,20 +3,17 @@ limit is enforced, a damaged variant cache is prepared again."""
 
 from __future__ import annotations
 
-import shutil
-
 import cbor2
 import pytest
 
+from media_support import FFMPEG_MISSING, ffmpeg_runs
 from pressroom.bench.station import ThrowawayStation
 from pressroom.engine.events import DiskState
 from pressroom.errors import UsageError
 from pressroom.secure.licence import LICENCE_FILE
 from pressroom.secure.rights import RightsLimits
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("ffmpeg") is None, reason="needs ffmpeg (Debian package ffmpeg)"
-)
+pytestmark = pytest.mark.skipif(not ffmpeg_runs(), reason=FFMPEG_MISSING)
 
 
 @pytest.fixture

@@ -3,21 +3,19 @@ thread, shown as its first step, while the window's event loop keeps running."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from tests.gui_support import close_window, make_core, no_qt_leaks, open_window  # noqa: F401
 
+from media_support import FFMPEG_MISSING, ffmpeg_runs
 from pressroom.engine.events import DiskState
 from pressroom.station import demo_tracks
 
 pytestmark = [
     pytest.mark.usefixtures("no_qt_leaks"),
-    pytest.mark.skipif(
-        shutil.which("ffmpeg") is None, reason="needs ffmpeg (Debian package ffmpeg)"
-    ),
+    pytest.mark.skipif(not ffmpeg_runs(), reason=FFMPEG_MISSING),
 ]
 
 

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from media_support import FFMPEG_MISSING, ffmpeg_runs
 from pressroom.app import App
 from pressroom.cli import main
 from pressroom.config import load_config
 from pressroom.watermark import audio
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("ffmpeg") is None, reason="needs ffmpeg (Debian package ffmpeg)"
-)
+pytestmark = pytest.mark.skipif(not ffmpeg_runs(), reason=FFMPEG_MISSING)
 
 
 @pytest.fixture
