@@ -14,7 +14,7 @@ from pressroom.drives.simulated import MEDIA
 from pressroom.engine.events import DiskState
 from pressroom.errors import SetupError, UsageError, VerificationFailed
 from pressroom.player import PlayerMemory, open_disk
-from pressroom.secure.cert import issue_revocations
+from pressroom.secure.cert import install_revocations, issue_revocations
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.licence import LICENCE_FILE, parse_licence
 from pressroom.secure.verifier import DirectoryMedium, Trust
@@ -151,7 +151,7 @@ def test_an_older_list_never_replaces_a_newer_one_at_the_station(env, tmp_path):
     second = revoke(env.app, "licence", ["02" * 16], reason="stolen")
     assert (first.number, second.number) == (1, 2)
     with pytest.raises(UsageError, match="not newer than list 2"):
-        ks.save_revocations(old_bytes)
+        install_revocations(ks, old_bytes)
     f = tmp_path / "old.cbor"
     f.write_bytes(old_bytes)
     assert main(["--data-dir", str(env.app.config.data_dir), "revoke", "import", str(f)]) == 2

@@ -99,9 +99,8 @@ def test_fault_shown_on_its_card_while_others_pass_then_retry(qtbot):
     assert bad.reason.isVisible() and bad.reason.text() == words.failure("io-error").text
     from PySide6.QtWidgets import QPlainTextEdit
 
-    from pressroom.gui.disk_details import disk_details
-
-    dlg = disk_details(window, "sim:disk2")
+    window.show_details("sim:disk2")
+    dlg = window.details_dialog
     body = dlg.findChild(QPlainTextEdit).toPlainText()
     assert f"What happened: {bad.reason.text()}" in body
     assert "write or read error" in body and "[io-error]" in body

@@ -186,17 +186,13 @@ def test_cards_with_long_failures_and_permission_details_screenshot(qtbot):
 
 def _details_dialog(card):
     """The Details dialog of one card, hosted by a bare widget (no station window)."""
-    from types import SimpleNamespace
 
     from PySide6.QtWidgets import QWidget
 
     from pressroom.gui.disk_details import disk_details
 
     host = QWidget()
-    host.grid = SimpleNamespace(card=lambda _id: card)
-    host.logs = {}
-    host.open_player = lambda mount: None
-    return disk_details(host, card.drive_id), host  # type: ignore[arg-type]
+    return disk_details(host, card.drive_id, card, [], lambda mount: None), host
 
 
 def test_settings_show_shop_labels_and_store_the_values(qtbot):

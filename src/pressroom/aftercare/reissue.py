@@ -25,6 +25,7 @@ from pressroom.ledger.models import DiskRecord, ReplacementRecord, RevocationRec
 from pressroom.player.keys import derive_binding_key, play_state_key
 from pressroom.player.memory import PlayerMemory
 from pressroom.player.state import DiskStateFile, open_state
+from pressroom.secure.cert import install_revocations
 from pressroom.secure.errors import IdentityRefused, SecureError
 from pressroom.secure.identity import DiskIdentity
 from pressroom.secure.licence import parse_licence
@@ -262,7 +263,7 @@ def complete_reissue(
 
 def _try_store(ks, data: bytes) -> bool:
     try:
-        ks.save_revocations(data)
+        install_revocations(ks, data)
     except UsageError:
         return False
     return True

@@ -13,7 +13,13 @@ from typing import Literal
 from pressroom.aftercare.parts import AftercareParts
 from pressroom.errors import SetupError, UsageError
 from pressroom.ledger.models import RevocationRecord
-from pressroom.secure.cert import RevocationList, issue_revocations, load_revocations, newest
+from pressroom.secure.cert import (
+    RevocationList,
+    install_revocations,
+    issue_revocations,
+    load_revocations,
+    newest,
+)
 from pressroom.secure.errors import SecureError
 from pressroom.secure.keys import KEY_ID_LEN
 
@@ -141,7 +147,7 @@ def revoke(
     else:
         key = "licences" if target_kind == "licence" else "stations"
         data, rl = next_list(app, **{key: set(targets)}, now=int(now))
-        number = ks.save_revocations(data)
+        number = install_revocations(ks, data)
         assert number == rl.number
     app.ledger.record_revocations(
         RevocationRecord(
@@ -170,7 +176,7 @@ def import_list(
         rl = load_revocations(data, ks.trusted_publishers())
     except SecureError as exc:
         raise UsageError(f"That revocation list cannot be used: {exc}") from None
-    ks.save_revocations(data)  # refuses a list that is not newer
+    install_revocations(ks, data)  # refuses a list that is not newer
     station_id = ks.station_id().hex() if ks.has_station() else ""
     fresh = [("licence", x) for x in sorted(rl.licences - old.licences)] + [
         ("station", x) for x in sorted(rl.stations - old.stations)

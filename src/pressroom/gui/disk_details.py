@@ -2,24 +2,29 @@
 then the raw detail (the engine's sentence and code, the serial check), its log, the player.
 
 Kept out of :mod:`pressroom.gui.main_window` (which routes signals) so each module does
-one job; the window keeps the per-disk log lines and passes itself in.
+one job; the window keeps the per-disk log lines and passes them, the card and the player in.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLayout, QWidget
 
-if TYPE_CHECKING:
-    from pressroom.gui.main_window import MainWindow
+from pressroom.gui.drive_card import DriveCard
 
 
-def disk_details(window: MainWindow, drive_id: str) -> QDialog:
+def disk_details(
+    parent: QWidget,
+    drive_id: str,
+    card: DriveCard | None,
+    log: list[str],
+    open_player: Callable[[Path], None],
+) -> QDialog:
     """Show the Details dialog of ``drive_id`` (non-modal) and return it."""
-    card = window.grid.card(drive_id)
-    dlg = QDialog(window)
+    dlg = QDialog(parent)
     dlg.setWindowTitle(f"Details — {card.title.text() if card else drive_id}")
     text = QPlainTextEdit()
     text.setReadOnly(True)
@@ -35,7 +40,7 @@ def disk_details(window: MainWindow, drive_id: str) -> QDialog:
         ]
     if card is not None and card.details_text():
         lines += [card.details_text(), ""]
-    lines += window.logs.get(drive_id) or ["(nothing has happened on this disk yet)"]
+    lines += log or ["(nothing has happened on this disk yet)"]
     text.setPlainText("\n".join(lines))
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dlg.reject)
@@ -44,7 +49,7 @@ def disk_details(window: MainWindow, drive_id: str) -> QDialog:
         play = buttons.addButton("Open in player…", QDialogButtonBox.ButtonRole.ActionRole)
         play.setAccessibleName("Open this disk in the player")
         play.setToolTip("Verify this disk offline and play it, as a customer's player would")
-        play.clicked.connect(lambda: window.open_player(mount))
+        play.clicked.connect(lambda: open_player(mount))
     lay = QVBoxLayout(dlg)
     lay.addWidget(text)
     lay.addWidget(buttons)

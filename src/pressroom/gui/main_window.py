@@ -314,7 +314,9 @@ class MainWindow(MainLayout):
 
     def show_details(self, drive_id: str) -> None:
         """The disk's log and identity; from it, the disk opens in the player."""
-        self.details_dialog = disk_details(self, drive_id)
+        self.details_dialog = disk_details(
+            self, drive_id, self.grid.card(drive_id), self.logs.get(drive_id, []), self.open_player
+        )
 
     def open_player(self, mount) -> None:
         """The bundled player on this disk (its serial read through the drive provider)."""

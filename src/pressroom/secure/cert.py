@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from pressroom.errors import UsageError
 from pressroom.secure import canonical
 from pressroom.secure.canonical import Cbor
 from pressroom.secure.errors import FormatError, SecureError, TrustError
 from pressroom.secure.keys import (
     Envelope,
+    KeyStore,
     ed25519_public_from_raw,
     key_id,
     raw_public,
@@ -161,3 +163,22 @@ def newest(
         if rl.number > best.number:
             best = rl
     return best
+
+
+def install_revocations(ks: KeyStore, data: bytes) -> int:
+    """Store a list that verifies and is newer than the stored one; returns its number.
+
+    Never replaces a higher- (or equally) numbered list, so nothing can un-revoke.
+    """
+    trusted = ks.trusted_publishers()
+    new = load_revocations(data, trusted)
+    old = newest([ks.revocations_bytes()], trusted)
+    if old.raw == data:
+        return new.number
+    if new.number <= old.number:
+        raise UsageError(
+            f"Revocation list {new.number} is not newer than list {old.number}, which "
+            "this station already has; the newer list was kept."
+        )
+    ks.write_revocations(data)
+    return new.number

@@ -343,22 +343,7 @@ class KeyStore:
         except FileNotFoundError:
             return None
 
-    def save_revocations(self, data: bytes) -> int:
-        """Store a list that verifies and is newer than the stored one; returns its number.
-
-        Never replaces a higher- (or equally) numbered list, so nothing can un-revoke.
-        """
-        from pressroom.secure.cert import load_revocations, newest  # cert imports this module
-
-        trusted = self.trusted_publishers()
-        new = load_revocations(data, trusted)
-        old = newest([self.revocations_bytes()], trusted)
-        if old.raw == data:
-            return new.number
-        if new.number <= old.number:
-            raise UsageError(
-                f"Revocation list {new.number} is not newer than list {old.number}, which "
-                "this station already has; the newer list was kept."
-            )
+    def write_revocations(self, data: bytes) -> None:
+        """Store a revocation list as it is; :func:`pressroom.secure.cert.install_revocations`
+        decides whether it may replace the stored one."""
         _write_public(self.revocations_path, data)
-        return new.number
