@@ -91,6 +91,9 @@ def test_run_records_the_operator_the_titles_and_saves_its_report(capsys):
         runs = sorted(app.ledger.runs(), key=lambda r: r.started_at)[-2:]
         catalog = {t.content_hash: t for t in app.catalog.all()}
         history = app.station.history.load()
+        doc = app.station.reports.gather(run_id=runs[0].run_id).to_json()
+        assert app.ledger.verify_chain().ok  # the titles agree with the run-started event
+    assert [t["title"] for t in doc["runs"][0]["titles"]] == [catalog[h].title for h in tracks]
     assert [r.operator for r in runs] == ["Ana", "Ana"]
     assert [t.title for t in runs[0].titles] == [catalog[h].title for h in tracks]
     row = next(r for r in history.runs if r.run_id == runs[0].run_id)

@@ -92,6 +92,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             insert_and_go=not args.no_wait,
             eject_when_done=args.eject,
         )
+        if not job.operator:
+            console.print(
+                "note: no operator is on shift; this run is recorded without a name "
+                "(add --operator NAME).",
+                soft_wrap=True,
+            )
         summary = execute(app, job, json_out=args.json, console=console)
         code = report(summary, json_out=args.json)
         save_report(app, summary.run_id, console)
@@ -100,18 +106,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def who_is_working(app: App, name: str | None, console: Console) -> None:
     """The shift's rule (station.shift): a name given starts or keeps its shift."""
-    shift = app.station.shift
-    if name is not None:
-        try:
-            shift.remember(name)
-        except NotSaved as exc:  # the name is still recorded on this run
-            console.print(f"note: {exc}", soft_wrap=True, highlight=False)
-    elif shift.needs_name():
-        console.print(
-            "note: no operator is on shift; this run is recorded without a name "
-            "(add --operator NAME).",
-            soft_wrap=True,
-        )
+    if name is None:
+        return
+    try:
+        app.station.shift.remember(name)
+    except NotSaved as exc:  # the name is still recorded on this run
+        console.print(f"note: {exc}", soft_wrap=True, highlight=False)
 
 
 def save_report(app: App, run_id: str, console: Console) -> None:

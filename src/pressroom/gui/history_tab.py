@@ -236,6 +236,11 @@ class HistoryTab(QWidget):
         else:
             self._show_disks()
 
+    @property
+    def runs(self) -> list[RunRow]:
+        """The runs loaded, newest first."""
+        return list(self.rows.values())
+
     def select_run(self, run_id: str) -> None:
         for row in range(self.run_table.rowCount()):
             if self.run_table.item(row, 0).data(Qt.ItemDataRole.UserRole) == run_id:
