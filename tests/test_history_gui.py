@@ -58,7 +58,7 @@ def wait_done(qtbot, window, runs_before: int) -> None:
     qtbot.waitUntil(lambda: not window.hub.running, timeout=20_000)
 
 
-def test_operator_is_asked_once_per_shift_and_history_says_what_was_copied(qtbot):
+def test_operator_is_asked_once_per_shift_and_history_says_what_was_copied(qtbot, monkeypatch):
     core = make_core(disks=2, mbps=8.0)
     window = open_window(qtbot, core, operator=None)  # nobody on shift yet
     asked: list[str] = []
@@ -79,9 +79,18 @@ def test_operator_is_asked_once_per_shift_and_history_says_what_was_copied(qtbot
     # the report of the run is saved without a click, and the window says where
     qtbot.waitUntil(window.report_notice.isVisible, timeout=30_000)
     folder = core.config.reports_dir
-    assert str(folder) in window.report_notice.text.text()
-    assert window.report_notice.open_btn.isVisible()
     (pdf,) = folder.glob("*.pdf")
+    assert str(pdf) in window.report_notice.text.toolTip()
+    assert folder.name in window.report_notice.text.text()
+    assert window.report_notice.open_btn.isVisible()
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[str] = []
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True
+    )
+    qtbot.mouseClick(window.report_notice.open_btn, Qt.MouseButton.LeftButton)
+    assert opened == [str(folder)]
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.with_suffix(".csv").exists()
 
     # the same shift: Start does not ask again
@@ -150,8 +159,12 @@ def _older_runs(core) -> list[str]:
     track = core.catalog.all()[0]
     base = time.time() - 30 * 24 * HOUR
     ids = []
-    plan = [(9, 599.0, "Ben"), (100, 59.0, "Chloé"), (10, 3730.0, "Dev")]
-    for i, (wanted, seconds, who) in enumerate(plan):
+    plan = [
+        (9, 599.0, "Ben", "cancelled"),
+        (100, 59.0, "Chloé", "exhausted"),
+        (10, 3730.0, "Dev", "cancelled"),
+    ]
+    for i, (wanted, seconds, who, status) in enumerate(plan):
         at = base + i * 24 * HOUR
         titles = [] if i == 0 else [TrackTitle(f"Take {i}", "Night Sessions", "The Lows")]
         run = ledger.start_run(
@@ -174,7 +187,7 @@ def _older_runs(core) -> list[str]:
             tracks=(track.content_hash,),
         )
         ledger.commit(res, disk)
-        ledger.finish_run(run, "finished", now=at + seconds)
+        ledger.finish_run(run, status, now=at + seconds)
         ids.append(run)
     return ids
 
@@ -249,3 +262,27 @@ def test_a_reports_folder_that_cannot_be_written_is_a_sentence_in_the_banner(qtb
     (record,) = core.ledger.runs()
     assert record.status == "finished" and window.hub.run.passed == 1  # the run stands
     close_window(qtbot, window)
+
+
+def test_settings_start_a_shift_and_choose_the_reports_folder(qtbot, tmp_path):
+    from pressroom.config import load_config
+    from pressroom.gui.settings_dialog import SettingsDialog
+    from pressroom.station.shift import current_operator
+
+    config = load_config()
+    assert config.settings.save_reports  # on by default
+    dlg = SettingsDialog(config)
+    qtbot.addWidget(dlg)
+    dlg.operator.setText("Dev")
+    dlg.save_reports.setChecked(False)
+    dlg.reports_dir.setText(str(tmp_path / "shelf"))
+    dlg.save()
+    saved = load_config()
+    assert current_operator(saved.settings, time.time()) == "Dev"  # a new shift starts now
+    assert not saved.settings.save_reports
+    assert saved.reports_dir == tmp_path / "shelf"
+    dlg = SettingsDialog(saved)
+    qtbot.addWidget(dlg)
+    dlg.operator.clear()  # nobody: the next Start asks
+    dlg.save()
+    assert current_operator(load_config().settings, time.time()) == ""

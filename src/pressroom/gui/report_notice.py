@@ -38,7 +38,7 @@ class ReportNotice(QWidget):
     def show_saved(self, saved) -> None:
         """``saved``: a ``station.reports.SavedReport``."""
         self.folder = saved.folder
-        self.text.setText(f"✔ Report saved: {saved.pdf.name} in {saved.folder}")
+        self.text.setText(f"✔ Report saved in {_short(saved.folder)}")
         self.text.setToolTip(f"{saved.pdf}\n{saved.csv}")
         self.show()
 
@@ -46,3 +46,12 @@ class ReportNotice(QWidget):
         if self.folder is None:
             return False
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder)))
+
+
+def _short(folder: Path, limit: int = 48) -> str:
+    """The folder as a person reads it: ~ for home, the end of a long path."""
+    text = str(folder)
+    home = str(Path.home())
+    if text == home or text.startswith(home + "/"):
+        text = "~" + text[len(home) :]
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
