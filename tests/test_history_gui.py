@@ -61,15 +61,19 @@ def wait_done(qtbot, window, runs_before: int) -> None:
 def test_operator_is_asked_once_per_shift_and_history_says_what_was_copied(qtbot, monkeypatch):
     core = make_core(disks=2, mbps=8.0)
     window = open_window(qtbot, core, operator=None)  # nobody on shift yet
-    asked: list[str] = []
-    ask = window.ask_operator
-    window.ask_operator = lambda: (asked.append("asked"), ask())
+    from pressroom.gui.operator_prompt import OperatorPrompt
+
+    asked: list[str] = []  # one entry per prompt opened
+    real_open = OperatorPrompt.open
+    monkeypatch.setattr(OperatorPrompt, "open", lambda p: (asked.append("asked"), real_open(p)))
 
     # first run of the shift: the name is asked before anything is written
     start(qtbot, window, [0, 1], copies=2)
     qtbot.waitUntil(lambda: window.operator_prompt is not None, timeout=5000)
     prompt = window.operator_prompt
     assert prompt.isVisible() and window.hub.run is None
+    window.start_run()  # Start pressed again while it asks: the same prompt, not a second
+    assert window.operator_prompt is prompt and asked == ["asked"]
     prompt.name.setText("   ")  # an empty name is one sentence in the prompt
     qtbot.mouseClick(prompt.ok, Qt.MouseButton.LeftButton)
     assert prompt.isVisible() and "Type the operator's name" in prompt.error.text()

@@ -199,6 +199,9 @@ class MainWindow(MainLayout):
     def ask_operator(self) -> None:
         """Ask who is working (window-modal, the loop runs on); the run starts once the
         name is remembered, and not at all if the operator cancels."""
+        if self.operator_prompt is not None and self.operator_prompt.isVisible():
+            self.operator_prompt.raise_()  # Start pressed again while it asks
+            return
         prompt = OperatorPrompt(self.hub.station.shift.last_name, self)
         self.operator_prompt = prompt
         shift = self.hub.station.shift
@@ -208,9 +211,9 @@ class MainWindow(MainLayout):
             tasks.submit(lambda: shift.remember(name), lambda _: self.start_run(), named_anyway)
 
         def named_anyway(exc: BaseException) -> None:  # not saved: the name stands for now
-            self.hub._report(exc)
             if not shift.needs_name():
-                self.start_run()
+                self.start_run()  # (it clears the banner: the sentence goes up after it)
+            self.hub._report(exc)
 
         prompt.accepted.connect(given)
         prompt.rejected.connect(
