@@ -163,3 +163,35 @@ def test_a_read_only_reports_folder_leaves_no_half_file(monkeypatch, tmp_path):
         assert list((tmp_path / "shelf").iterdir()) == []
         app.config.settings.save_reports = False  # the setting off: nothing is written
         assert app.station.reports.after_run(run_id) is None
+
+
+def test_runs_recorded_before_titles_were_kept_survive_the_migration(tmp_path):
+    """A ledger at 0004 with a run in it: upgraded to 0005, the run reads with no titles."""
+    import sqlalchemy as sa
+
+    from pressroom.ledger import Ledger
+    from pressroom.ledger import db as ledger_db
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = sa.create_engine(url)
+    ledger_db.migrate(engine, "0004_ckpt")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO grants (grant_id, raw, title, publisher, tracks, copies, "
+                "replacements, not_before, not_after, imported_at) VALUES "
+                "('g1', x'00', 'Old grant', 'p1', '[]', 5, 0, 0, 9999999999, 1.0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO runs (run_id, started_at, finished_at, operator, station_id, "
+                "grant_id, tracks, copies_wanted, rights, status) VALUES "
+                "('r1', 10.0, 20.0, 'Old Tom', 's1', 'g1', '[\"ab\"]', 2, '{}', 'finished')"
+            )
+        )
+    engine.dispose()
+    with Ledger.open(url) as led:
+        assert ledger_db.current_revision(led.engine) == "0005_titles"
+        (run,) = led.runs()
+    assert (run.run_id, run.operator, run.tracks, run.titles) == ("r1", "Old Tom", ("ab",), ())
