@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pressroom.errors import UsageError
-from pressroom.ledger import ChainReport, DiskRecord, RunRecord, reports
+from pressroom.ledger import ChainReport, reports
 from pressroom.secure.checkpoint import sign_report
 from pressroom.station.checkpoints import CheckpointService
 from pressroom.station.parts import Parts
@@ -42,14 +42,6 @@ class ReportService:
     def __init__(self, parts: Parts, checkpoints: CheckpointService) -> None:
         self._parts = parts
         self._checkpoints = checkpoints
-
-    def history(self) -> tuple[list[RunRecord], dict[str | None, list[DiskRecord]]]:
-        """Every run, and every disk grouped by its run (what History shows)."""
-        ledger = self._parts.ledger
-        disks: dict[str | None, list[DiskRecord]] = {}
-        for d in ledger.disks():
-            disks.setdefault(d.run_id, []).append(d)
-        return ledger.runs(), disks
 
     def check_chain(self) -> ChainReport:
         """Walk the ledger's hash chain (every row: call it off the GUI thread)."""
