@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 
 import pytest
 
@@ -61,10 +62,20 @@ def make_core(
     return core
 
 
-def open_window(qtbot, core):
-    """The station window on ``core`` (a demo window when ``core.demo``)."""
+def on_shift(core: App, name: str = "Sam") -> None:
+    """An operator on shift (as if they had given their name), so Start does not ask."""
+    from pressroom.station.shift import with_operator
+
+    core.config.settings = with_operator(core.config.settings, name, time.time())
+
+
+def open_window(qtbot, core, *, operator: str | None = "Sam"):
+    """The station window on ``core`` (a demo window when ``core.demo``); ``operator``
+    is on shift unless None (then the first Start asks for a name)."""
     from pressroom.gui.launch import build_window, qapp
 
+    if operator is not None:
+        on_shift(core, operator)
     qapp()
     window = build_window(core)
     window.hub.bridge._timer.setInterval(20)

@@ -60,6 +60,10 @@ def test_first_start_to_a_verified_demo_disk_in_six_clicks_later_runs_in_four(qt
     click(table.viewport(), table.visualRect(table.model().index(0, 1)).center())
     qtbot.waitUntil(window.job_bar.start.isEnabled, timeout=10_000)
     click(window.job_bar.start)
+    # the first run of a shift asks who is working: a name and one click
+    qtbot.waitUntil(lambda: window.operator_prompt is not None, timeout=5000)
+    window.operator_prompt.name.setText("Ana")
+    click(window.operator_prompt.ok)
     qtbot.waitUntil(
         lambda: any(c.state == DiskState.PASS for c in window.grid.cards.values()),
         timeout=120_000,
@@ -74,4 +78,10 @@ def test_first_start_to_a_verified_demo_disk_in_six_clicks_later_runs_in_four(qt
     qtbot.mouseClick(window.job_bar.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.hub.run is not None and window.hub.run.done, timeout=120_000)
     assert later <= 4
+    assert core.ledger.get_run(window.hub.run.id).operator == "Ana"  # not asked twice
+    # the report of each run was saved in the reports folder without a click
+    folder = core.config.reports_dir
+    qtbot.waitUntil(lambda: len(list(folder.glob("*.pdf"))) == 2, timeout=30_000)
+    qtbot.waitUntil(window.report_notice.isVisible, timeout=30_000)
+    assert all(p.read_bytes()[:5] == b"%PDF-" for p in folder.glob("*.pdf"))
     close_window(qtbot, window)

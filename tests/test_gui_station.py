@@ -9,6 +9,7 @@ from tests.gui_support import close_window, make_core, no_qt_leaks, open_window 
 from pressroom.app import App
 from pressroom.config import load_config
 from pressroom.engine.events import DiskState
+from pressroom.gui.history_tab import RUN_COLUMNS
 from pressroom.station import words
 from pressroom.station.runs import retry_helps
 
@@ -139,8 +140,11 @@ def test_fault_shown_on_its_card_while_others_pass_then_retry(qtbot):
     assert not window.job_bar.finish.isVisible() and window.job_bar.start.isEnabled()
     window.show_history()
     table = window.history.run_table
-    qtbot.waitUntil(lambda: table.rowCount() == 1 and table.item(0, 6) is not None, timeout=10_000)
-    assert table.item(0, 6).text() == "Finished, 1 short"
+    status = RUN_COLUMNS.index("Status")
+    qtbot.waitUntil(
+        lambda: table.rowCount() == 1 and table.item(0, status) is not None, timeout=10_000
+    )
+    assert table.item(0, status).text() == "Finished, 1 short"
     assert table.item(0, 1).text() == window.hub.run.id[:8]
     close_window(qtbot, window)
 

@@ -272,3 +272,18 @@ def test_an_unexpected_error_banner_says_what_to_do_and_logs_the_detail(caplog):
     assert "/tmp/shop/x.lock" in caplog.text  # the detail, for whoever reads the log
     StationHub._report(hub, UsageError("Choose a grant file first."))
     assert said[-1] == "Choose a grant file first."  # the project's own sentences pass
+
+
+def test_settings_keyboard_mnemonics_are_unique(qtbot):
+    """Alt+letter reaches one field each: two labels with the same letter make one unreachable."""
+    from PySide6.QtWidgets import QAbstractButton, QFormLayout, QLabel
+
+    from pressroom.config import load_config
+    from pressroom.gui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(load_config())
+    qtbot.addWidget(dlg)
+    texts = [w.text() for w in dlg.findChildren(QLabel) + dlg.findChildren(QAbstractButton)]
+    letters = [t[t.index("&") + 1].lower() for t in texts if "&" in t and "&&" not in t]
+    assert dlg.findChild(QFormLayout) is not None and len(letters) >= 8
+    assert len(letters) == len(set(letters)), sorted(letters)

@@ -47,6 +47,7 @@ class Settings:
     verify_mode: str = "media"  # media | strict: may a disk pass on a cache-only read-back?
     station_label: str = "Pressroom station"
     operator: str = ""
+    operator_since: float = 0.0  # when the operator gave their name (station.shift's rule)
     sim_dir: str = ""  # empty: <data dir>/sim
     kiosk_mode: bool = False  # `pressroom` / `pressroom gui` start the kiosk, not the station
     kiosk_pin_hash: str = ""
@@ -57,6 +58,11 @@ class Settings:
     lease_seconds: float = 120.0
     sound_when_done: bool = True  # a short chime when a run ends (where there is audio)
     appearance: str = "system"  # system | light | dark: the windows' colour scheme
+    # Save each run's report (PDF and CSV) in the reports folder when the run ends. On by
+    # default: the shop owes the rights holder these papers, and a report written at once
+    # cannot be forgotten; writing it costs a second and never touches a run's result.
+    save_reports: bool = True
+    reports_dir: str = ""  # empty: <data dir>/reports
     extra: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -82,6 +88,10 @@ class Settings:
             ) from None
         if not 1.0 <= self.lease_seconds <= 86400.0:
             raise UsageError("lease_seconds must be between 1 and 86400.")
+        try:
+            self.operator_since = float(self.operator_since)
+        except (TypeError, ValueError):
+            self.operator_since = 0.0  # an unreadable time: the station asks for the name again
 
 
 # Older settings named how to bypass the cache; the station now always does all it can.
@@ -116,6 +126,12 @@ class Config:
         if self.settings.ledger_url:
             return self.settings.ledger_url
         return f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where each run's report is saved (Settings; default: the data folder's reports/)."""
+        chosen = self.settings.reports_dir
+        return Path(chosen).expanduser() if chosen else self.data_dir / "reports"
 
     @property
     def journal_dir(self) -> Path:

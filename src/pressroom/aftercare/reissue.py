@@ -135,7 +135,7 @@ def plan_reissue(
         drives=drives,
         exclude=(attached.id,) if attached else (),
         insert_and_go=insert_and_go,
-        operator=operator or app.config.settings.operator,
+        operator=operator,  # the station passes the operator on shift (station.shift)
         kind="replacement",
         replaces=bytes.fromhex(old.licence_id),
         revocations=revocations,

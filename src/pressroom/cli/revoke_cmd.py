@@ -37,7 +37,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
             args.target,
             args.ids,
             reason=args.reason,
-            operator=app.config.settings.operator,
+            operator=app.station.shift.current(),
         )
         print(outcome.sentence())
         return EXIT_FAILED if outcome.requested_only else 0
@@ -49,7 +49,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"Cannot read {args.file}: {exc.strerror or exc}.") from None
     with App.from_args(args) as app:
-        rl = app.station.aftercare.import_list(data, operator=app.config.settings.operator)
+        rl = app.station.aftercare.import_list(data, operator=app.station.shift.current())
         print(
             f"Stored revocation list {rl.number}: {len(rl.licences)} licence(s) and "
             f"{len(rl.stations)} station(s) revoked."

@@ -15,8 +15,9 @@ from pressroom.engine import DiskState, Run, RunState, RunSummary
 from pressroom.engine.events import Listener
 from pressroom.engine.job import Job
 from pressroom.engine.run import port_key
-from pressroom.errors import EXIT_FAILED, PressroomError
+from pressroom.errors import EXIT_FAILED, PressroomError, UsageError
 from pressroom.secure.rights import PRESETS
+from pressroom.station.shift import NotSaved
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--no-wait", action="store_true", help="use the disks attached now; do not wait for more"
     )
     p.add_argument("--eject", action="store_true", help="eject each disk once it verified")
+    p.add_argument(
+        "--operator",
+        metavar="NAME",
+        help="who runs the station; remembered for the shift (12 hours), as the window does",
+    )
     p.add_argument("--demo", action="store_true", help="simulated demo disks only")
     p.add_argument("--json", action="store_true", help="one JSON result object per disk")
     p.set_defaults(func=cmd_run)
@@ -80,6 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         # may be the ones this job needs
         for line in app.station.runs.reconcile():
             console.print(f"recovered: {line}")
+        who_is_working(app, args.operator, console)
         job = app.station.runs.plan(
             args.tracks,
             copies=args.copies,
@@ -89,8 +96,38 @@ def cmd_run(args: argparse.Namespace) -> int:
             insert_and_go=not args.no_wait,
             eject_when_done=args.eject,
         )
+        if not job.operator:
+            console.print(
+                "note: no operator is on shift; this run is recorded without a name "
+                "(add --operator NAME).",
+                soft_wrap=True,
+            )
         summary = execute(app, job, json_out=args.json, console=console)
-        return report(summary, json_out=args.json)
+        code = report(summary, json_out=args.json)
+        save_report(app, summary.run_id, console)
+        return code
+
+
+def who_is_working(app: App, name: str | None, console: Console) -> None:
+    """The shift's rule (station.shift): a name given starts or keeps its shift."""
+    if name is None:
+        return
+    try:
+        app.station.shift.remember(name)
+    except NotSaved as exc:  # the name is still recorded on this run
+        console.print(f"note: {exc}", soft_wrap=True, highlight=False)
+
+
+def save_report(app: App, run_id: str, console: Console) -> None:
+    """The run's report in the reports folder when the setting is on; a folder that cannot
+    be written is one sentence, and the run's result (and exit code) stands."""
+    try:
+        saved = app.station.reports.after_run(run_id)
+    except UsageError as exc:
+        console.print(f"[yellow]{exc}[/yellow]", highlight=False, soft_wrap=True)
+        return
+    if saved is not None:
+        console.print(f"Report saved: {saved.pdf}", highlight=False, soft_wrap=True)
 
 
 def report(summary: RunSummary, *, json_out: bool) -> int:

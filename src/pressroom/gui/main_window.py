@@ -27,6 +27,8 @@ from pressroom.gui import tasks, theme
 from pressroom.gui.application import StationHub
 from pressroom.gui.disk_details import disk_details
 from pressroom.gui.main_layout import MainLayout
+from pressroom.gui.operator_prompt import OperatorPrompt
+from pressroom.gui.report_notice import ReportNotice
 from pressroom.gui.tower_view import TowerView
 from pressroom.station import words
 from pressroom.station.runs import RunOutlook, outlook, timing, title
@@ -63,6 +65,9 @@ class MainWindow(MainLayout):
         self.tower.hide()
         self._for_cards: dict[str, DiskProgress] = {}  # progress the hidden cards missed
         self.tower.details_clicked.connect(self.show_details)
+        self.report_notice = ReportNotice()  # where the run's report was saved
+        self.statusBar().addPermanentWidget(self.report_notice)
+        self.operator_prompt: OperatorPrompt | None = None
 
         # wiring
         self.catalog.import_requested.connect(self.import_paths)
@@ -173,7 +178,11 @@ class MainWindow(MainLayout):
         if why is not None:
             self.show_error(f"Cannot start: {why}")
             return
+        if self.hub.station.shift.needs_name():  # once per shift (station.shift's rule)
+            self.ask_operator()
+            return
         hashes = self.catalog.selected_hashes()
+        self.report_notice.hide()
         self.banner_row.hide()
         self.grid.clear_removed()
         self.tower.clear_removed()
@@ -190,6 +199,31 @@ class MainWindow(MainLayout):
             on_started=self._run_started,
             on_error=lambda exc: self.refresh_start(),
         )
+
+    def ask_operator(self) -> None:
+        """Ask who is working (window-modal, the loop runs on); the run starts once the
+        name is remembered, and not at all if the operator cancels."""
+        if self.operator_prompt is not None and self.operator_prompt.isVisible():
+            self.operator_prompt.raise_()  # Start pressed again while it asks
+            return
+        prompt = OperatorPrompt(self.hub.station.shift.last_name, self)
+        self.operator_prompt = prompt
+        shift = self.hub.station.shift
+
+        def given() -> None:
+            name = prompt.chosen()
+            tasks.submit(lambda: shift.remember(name), lambda _: self.start_run(), named_anyway)
+
+        def named_anyway(exc: BaseException) -> None:  # not saved: the name stands for now
+            if not shift.needs_name():
+                self.start_run()  # (it clears the banner: the sentence goes up after it)
+            self.hub._report(exc)
+
+        prompt.accepted.connect(given)
+        prompt.rejected.connect(
+            lambda: self.statusBar().showMessage("Not started: a run needs the operator's name.")
+        )
+        prompt.open()
 
     def _run_started(self, run) -> None:
         self.run_started_at = time.monotonic()
@@ -273,6 +307,7 @@ class MainWindow(MainLayout):
         if summary.error:  # the step before the disks failed (a track could not be marked)
             self.show_error(f"The run could not start: {summary.error}")
         self._notify_done()
+        self._save_report(summary.run_id)
         self.report_btn.setEnabled(True)
         self.refresh_start()
         if self._close_when_stopped:
@@ -294,6 +329,17 @@ class MainWindow(MainLayout):
             from pressroom.gui.chime import play_chime
 
             play_chime(self, config.data_dir)
+
+    def _save_report(self, run_id: str) -> None:
+        """The run's report in the reports folder when the setting is on (in the pool); a
+        folder that cannot be written is one sentence in the banner, the run stands."""
+        reports = self.hub.station.reports
+        tasks.submit(
+            lambda: reports.after_run(run_id),
+            lambda saved: saved is not None and self.report_notice.show_saved(saved),
+            self.hub._report,
+            context=self,
+        )
 
     # --- disks -----------------------------------------------------------------------------
 

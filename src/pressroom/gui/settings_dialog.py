@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
@@ -9,9 +10,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
 )
@@ -19,6 +23,7 @@ from PySide6.QtWidgets import (
 from pressroom.errors import PressroomError, UsageError
 from pressroom.gui import theme
 from pressroom.pin import MIN_DIGITS, hash_pin, needs_rehash, pin_problem
+from pressroom.station.shift import with_operator
 from pressroom.station.words import setting
 
 
@@ -64,6 +69,23 @@ class SettingsDialog(QDialog):
         self.verify = _choices("verify_mode", s.verify_mode)
         self.operator = QLineEdit(s.operator)
         self.operator.setAccessibleName("Operator name")
+        self.operator.setToolTip(
+            "Recorded with each run; asked once per shift (12 hours). A new name starts a new "
+            "shift; empty: asked at the next run"
+        )
+        self.save_reports = QCheckBox("Save each run's report in the reports folder")
+        self.save_reports.setChecked(bool(s.save_reports))
+        self.save_reports.setAccessibleName("Save each run's report")
+        self.save_reports.setToolTip("A PDF and a CSV per run, written when the run ends")
+        self.reports_dir = QLineEdit(s.reports_dir)
+        self.reports_dir.setPlaceholderText(f"(default) {config.data_dir / 'reports'}")
+        self.reports_dir.setAccessibleName("Reports folder")
+        self.reports_pick = QPushButton("Choose…")
+        self.reports_pick.setAccessibleName("Choose the reports folder")
+        self.reports_pick.clicked.connect(self._pick_reports_dir)
+        reports_row = QHBoxLayout()
+        reports_row.addWidget(self.reports_dir, 1)
+        reports_row.addWidget(self.reports_pick)
         self.station = QLineEdit(s.station_label)
         self.station.setAccessibleName("Station label")
         self.sound = QCheckBox("Play a short chime when a run ends (where there is audio)")
@@ -114,10 +136,12 @@ class SettingsDialog(QDialog):
         form.addRow("Station &label:", self.station)
         form.addRow("", self.sound)
         form.addRow("&Appearance:", self.appearance)
+        form.addRow("", self.save_reports)
+        form.addRow("Repor&ts folder:", reports_row)
         form.addRow("", self.kiosk_mode)
         form.addRow("Kiosk &price text:", self.kiosk_price)
         form.addRow("Kiosk i&dle timeout:", self.kiosk_idle)
-        form.addRow("Kiosk operator &PIN:", self.kiosk_pin)
+        form.addRow("Kiosk operator PI&N:", self.kiosk_pin)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -129,18 +153,31 @@ class SettingsDialog(QDialog):
         lay.addWidget(buttons)
         self.resize(560, 0)
 
+    def _pick_reports_dir(self) -> None:
+        start = self.reports_dir.text() or str(self.config.reports_dir)
+        chosen = QFileDialog.getExistingDirectory(self, "Reports folder", start)
+        if chosen:
+            self.reports_dir.setText(chosen)
+
     def values(self):
         pin = self.kiosk_pin.text().strip()
         problem = pin_problem(pin) if pin else None
         if problem:
             raise UsageError(f"The kiosk PIN is not accepted: {problem}")
+        operator = self.operator.text().strip()
+        base = (  # a new name starts its shift now (station.shift); empty: asked next run
+            with_operator(self.config.settings, operator, time.time())
+            if operator
+            else replace(self.config.settings, operator="", operator_since=0.0)
+        )
         return replace(
-            self.config.settings,
+            base,
             ledger_url=self.ledger_url.text().strip(),
             identity_policy=self.policy.currentData(),
             concurrency_per_bus=self.concurrency.value(),
             verify_mode=self.verify.currentData(),
-            operator=self.operator.text().strip(),
+            save_reports=self.save_reports.isChecked(),
+            reports_dir=self.reports_dir.text().strip(),
             station_label=self.station.text().strip() or "Pressroom station",
             sound_when_done=self.sound.isChecked(),
             appearance=str(self.appearance.currentData()),

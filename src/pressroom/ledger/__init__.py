@@ -17,6 +17,7 @@ from pressroom.ledger.models import (
     RevocationRecord,
     RunRecord,
     Sightings,
+    TrackTitle,
 )
 from pressroom.ledger.store import Ledger
 
@@ -35,4 +36,5 @@ __all__ = [
     "Sightings",
     "StaleReservation",
     "TableMismatch",
+    "TrackTitle",
 ]

@@ -83,8 +83,9 @@ _RUN_KEYS: Final[Mapping[str, str]] = {
     "copies": "copies_wanted",
     "rights": "rights",
     "at": "started_at",
+    "titles": "titles",
 }
-_JSON_COLUMNS: Final = frozenset({"tracks", "rights"})
+_JSON_COLUMNS: Final = frozenset({"tracks", "rights", "titles"})
 _REVOCATION_COLUMNS: Final = tuple(c.name for c in schema.revocations.columns)
 _REPLACEMENT_COLUMNS: Final = tuple(c.name for c in schema.replacements.columns)
 _COUNTERS: Final[Mapping[str, tuple[str, str]]] = {

@@ -135,6 +135,27 @@ class DiskRecord:
 
 
 @dataclass(frozen=True)
+class TrackTitle:
+    """What a shop calls one track of a run: its title, album and artist (not secret)."""
+
+    title: str
+    album: str = ""
+    artist: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"title": self.title, "album": self.album, "artist": self.artist}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> TrackTitle:
+        """One entry as stored; anything unexpected becomes an empty title, never an error."""
+        if not isinstance(raw, dict):
+            return cls("")
+        return cls(
+            **{k: str(raw.get(k) or "") for k in ("title", "album", "artist")},
+        )
+
+
+@dataclass(frozen=True)
 class RunRecord:
     run_id: str
     started_at: float
@@ -146,10 +167,13 @@ class RunRecord:
     copies_wanted: int
     rights: Any
     status: str
+    # one per track, in the order of ``tracks``; empty for runs recorded before titles were
+    titles: tuple[TrackTitle, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["tracks"] = list(self.tracks)
+        out["titles"] = [t.to_json() for t in self.titles]
         return out
 
 

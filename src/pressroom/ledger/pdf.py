@@ -38,6 +38,15 @@ def _when(ts: float | None) -> str:
     return "—" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _titles(run: RunRecord) -> str:
+    """How many tracks, and their names where the run kept them (runs since 0005_titles)."""
+    names = [
+        t.title + (f" — {t.artist}" if t.artist else "") + (f" ({t.album})" if t.album else "")
+        for t in run.titles
+    ]
+    return f"{len(run.tracks)}: " + "; ".join(names) if names else str(len(run.tracks))
+
+
 def _marking(run: RunRecord) -> str:
     """Which copies carry a forensic watermark (the run's per-track rights say)."""
     rights = run.rights if isinstance(run.rights, dict) else {}
@@ -223,7 +232,7 @@ class _Report(FPDF):
                     ("Operator", run.operator or "—"),
                     ("Grant", run.grant_id),
                     ("Copies wanted", str(run.copies_wanted)),
-                    ("Tracks", str(len(run.tracks))),
+                    ("Tracks", _titles(run)),
                     ("Watermark", _marking(run)),
                 ],
                 mono_keys=("Grant",),

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Row
 from pressroom.errors import UsageError
 from pressroom.ledger import chain
 from pressroom.ledger.errors import LedgerError
-from pressroom.ledger.models import RUN_STATUSES, RunRecord
+from pressroom.ledger.models import RUN_STATUSES, RunRecord, TrackTitle
 from pressroom.ledger.schema import runs
 
 RUN_STARTED: Final = "run-started"
@@ -35,7 +35,9 @@ def start(
     rights: Any,
     operator: str,
     now: float,
+    titles: Sequence[TrackTitle] = (),
 ) -> None:
+    named = [t.to_json() for t in titles]
     conn.execute(
         runs.insert().values(
             run_id=run_id,
@@ -47,6 +49,7 @@ def start(
             copies_wanted=copies_wanted,
             rights=chain.canonical_json(rights),
             status="running",
+            titles=json.dumps(named) if named else None,
         )
     )
     chain.append(
@@ -61,6 +64,7 @@ def start(
             "copies": copies_wanted,
             "rights": rights,
             "at": now,
+            **({"titles": named} if named else {}),
         },
     )
 
@@ -111,4 +115,17 @@ def run_record(r: Row[Any]) -> RunRecord:
         copies_wanted=r.copies_wanted,
         rights=json.loads(r.rights),
         status=r.status,
+        titles=_titles(r.titles),
     )
+
+
+def _titles(raw: str | None) -> tuple[TrackTitle, ...]:
+    """The stored titles; a run from before they were kept (NULL) or an unreadable
+    value gives none, and History then names the tracks from the catalog."""
+    if not raw:
+        return ()
+    try:
+        entries = json.loads(raw)
+    except ValueError:
+        return ()
+    return tuple(TrackTitle.from_json(e) for e in entries) if isinstance(entries, list) else ()

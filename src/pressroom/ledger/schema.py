@@ -61,6 +61,8 @@ runs = sa.Table(
     sa.Column("copies_wanted", sa.Integer, nullable=False),
     sa.Column("rights", sa.Text, nullable=False),  # JSON: per-track or one rights map
     sa.Column("status", sa.String(16), nullable=False),  # running|finished|aborted|failed|crashed
+    # JSON list of {"title", "album", "artist"}, one per track (migration 0005; NULL before)
+    sa.Column("titles", sa.Text),
 )
 
 reservations = sa.Table(

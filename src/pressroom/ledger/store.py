@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,6 +52,7 @@ from pressroom.ledger.models import (
     RevocationRecord,
     RunRecord,
     Sightings,
+    TrackTitle,
 )
 from pressroom.secure.grant import Grant
 
@@ -154,6 +155,7 @@ class Ledger:
         operator: str = "",
         run_id: str | None = None,
         now: float | None = None,
+        titles: Sequence[TrackTitle] = (),
     ) -> str:
         run_id = run_id or uuid.uuid4().hex
         with db.write_transaction(self.engine) as conn:
@@ -167,6 +169,7 @@ class Ledger:
                 rights=rights,
                 operator=operator,
                 now=time.time() if now is None else now,
+                titles=titles,
             )
         return run_id
 

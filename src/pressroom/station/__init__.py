@@ -18,12 +18,14 @@ from pressroom.station.demo import DemoService
 from pressroom.station.disks import DiskService
 from pressroom.station.doctor import DoctorService
 from pressroom.station.grants import GrantService, Usability
+from pressroom.station.history import HistoryService
 from pressroom.station.keys import KeyService
 from pressroom.station.marking import MarkingService, Trace
 from pressroom.station.parts import Parts
 from pressroom.station.reports import ReportService
 from pressroom.station.runs import Readiness, RunBusy, RunService
 from pressroom.station.setup import SetupService
+from pressroom.station.shift import ShiftService
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Station:
     doctor: DoctorService
     marking: MarkingService
     checkpoints: CheckpointService
+    shift: ShiftService
+    history: HistoryService
 
     @classmethod
     def build(cls, parts: Parts) -> Station:
@@ -65,6 +69,8 @@ class Station:
             doctor=DoctorService(parts, keys, grants),
             marking=MarkingService(parts),
             checkpoints=checkpoints,
+            shift=ShiftService(parts),
+            history=HistoryService(parts),
         )
 
 

@@ -7,6 +7,7 @@ A reissue used to start its run from History without asking whether one was goin
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from pressroom.engine.run import Run, RunSummary
 from pressroom.secure.cert import RevocationList
 from pressroom.station.parts import Parts
 from pressroom.station.runs import RunService
+from pressroom.station.shift import current_operator
 
 
 def _ignore(_event: object) -> None:
@@ -37,9 +39,11 @@ class AftercareService:
         insert_and_go: bool = True,
         operator: str = "",
     ) -> ReissuePlan:
-        """Everything a replacement needs, checked before any disk is touched."""
+        """Everything a replacement needs, checked before any disk is touched; recorded
+        with ``operator``, or the operator on shift (station.shift)."""
+        who = operator or current_operator(self._parts.config.settings, time.time())
         return aftercare.plan_reissue(
-            self._parts, licence, drives=drives, insert_and_go=insert_and_go, operator=operator
+            self._parts, licence, drives=drives, insert_and_go=insert_and_go, operator=who
         )
 
     def start(self, plan: ReissuePlan, listener: Listener = _ignore) -> Run:

@@ -8,14 +8,17 @@ one-sentence error); they all call :meth:`ReportService.write` now.
 from __future__ import annotations
 
 import base64
+import os
 import sys
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from pressroom.errors import UsageError
-from pressroom.ledger import ChainReport, DiskRecord, RunRecord, reports
+from pressroom.ledger import ChainReport, reports
 from pressroom.secure.checkpoint import sign_report
 from pressroom.station.checkpoints import CheckpointService
 from pressroom.station.parts import Parts
@@ -23,18 +26,22 @@ from pressroom.station.parts import Parts
 FORMATS = ("csv", "json", "pdf")
 
 
+@dataclass(frozen=True)
+class SavedReport:
+    """A run's report saved in the reports folder: the PDF and its CSV beside it."""
+
+    folder: Path
+    pdf: Path
+    csv: Path
+
+    def sentence(self) -> str:
+        return f"The run's report is saved in {self.folder} ({self.pdf.name})."
+
+
 class ReportService:
     def __init__(self, parts: Parts, checkpoints: CheckpointService) -> None:
         self._parts = parts
         self._checkpoints = checkpoints
-
-    def history(self) -> tuple[list[RunRecord], dict[str | None, list[DiskRecord]]]:
-        """Every run, and every disk grouped by its run (what History shows)."""
-        ledger = self._parts.ledger
-        disks: dict[str | None, list[DiskRecord]] = {}
-        for d in ledger.disks():
-            disks.setdefault(d.run_id, []).append(d)
-        return ledger.runs(), disks
 
     def check_chain(self) -> ChainReport:
         """Walk the ledger's hash chain (every row: call it off the GUI thread)."""
@@ -102,11 +109,51 @@ class ReportService:
         return data
 
     def run_pdf(self, run_id: str) -> Path:
-        """The PDF of one run in the data folder's reports/ (what ``pressroom demo`` leaves)."""
-        out = self._parts.config.data_dir / "reports" / f"run-{run_id[:12]}.pdf"
+        """The PDF of one run in the reports folder (what ``pressroom demo`` leaves)."""
+        return self.save_run(run_id).pdf
+
+    def after_run(self, run_id: str) -> SavedReport | None:
+        """At a run's end: its report saved in the reports folder when the setting
+        "Save each run's report" is on (the window and ``pressroom run`` call this)."""
+        if not self._parts.config.settings.save_reports:
+            return None
+        return self.save_run(run_id)
+
+    def save_run(self, run_id: str) -> SavedReport:
+        """Write one run's PDF and CSV into the reports folder, named so that a folder
+        listing sorts by date ("2026-12-01 1432 run 3f2a9c1e.pdf"). Each file appears
+        whole or not at all; a folder that cannot be written is one sentence. The run's
+        record in the ledger is never touched by this."""
+        folder = self._parts.config.reports_dir
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
+            data = self.gather(run_id=run_id)
+            stem = f"{_stamp(data.runs[0].started_at)} run {data.runs[0].run_id[:8]}"
+            pdf, csv = folder / f"{stem}.pdf", folder / f"{stem}.csv"
+            _atomic(pdf, lambda tmp: reports.write_pdf(data, tmp))
+            signed = self._signed("csv", data)
+
+            def csv_to(tmp: Path) -> None:
+                with tmp.open("w", encoding="utf-8", newline="") as fh:
+                    reports.write_csv(signed, fh)
+
+            _atomic(csv, csv_to)
         except OSError as exc:
-            raise UsageError(f"Cannot create {out.parent}: {exc.strerror}.") from None
-        self.write("pdf", out, run_id=run_id)
-        return out
+            why = exc.strerror or str(exc)
+            raise UsageError(f"The run's report could not be saved in {folder}: {why}.") from None
+        return SavedReport(folder, pdf, csv)
+
+
+def _stamp(ts: float) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H%M")
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """``write`` into a temporary file beside ``path``, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -26,13 +26,14 @@ from pressroom.engine.recovery import reconcile, settle_expired_leases
 from pressroom.engine.run import Run
 from pressroom.errors import SetupError, UsageError
 from pressroom.ledger import GrantStatus
-from pressroom.ledger.models import Reservation
+from pressroom.ledger.models import Reservation, TrackTitle
 from pressroom.secure.rights import parse_rights
 from pressroom.station.checkpoints import CheckpointService
 from pressroom.station.disks import DiskService
 from pressroom.station.grants import GrantService
 from pressroom.station.marking import MarkingService
 from pressroom.station.parts import Parts
+from pressroom.station.shift import check_name, current_operator
 
 RUN_GOING = "A run is still going on this station; wait for it to end or stop it first."
 
@@ -205,7 +206,8 @@ class RunService:
         operator: str = "",
     ) -> Job:
         """A job checked against the grant. ``rights``: one preset for every track, or a
-        preset per content hash (tracks not named get ``"standard"``)."""
+        preset per content hash (tracks not named get ``"standard"``). ``operator``: the
+        name to record; none given, the operator on shift (``station.shift``), if any."""
         if copies < 1:
             raise UsageError("--copies must be at least 1.")
         infos = [resolve_track(self._parts.catalog, ref) for ref in track_refs]
@@ -239,7 +241,11 @@ class RunService:
             drives=tuple(drives) if drives else None,
             insert_and_go=insert_and_go,
             eject_when_done=eject_when_done,
-            operator=operator or self._parts.config.settings.operator,
+            operator=(
+                check_name(operator)
+                if operator
+                else current_operator(self._parts.config.settings, time.time())
+            ),
         )
 
     def readiness(
@@ -365,6 +371,7 @@ class RunService:
             copies_wanted=job.copies,
             rights=job.rights_summary(),
             operator=job.operator,
+            titles=[TrackTitle(t.title, t.album, t.artist) for t in job.tracks],
         )
         settings = parts.config.settings
         run = Run(

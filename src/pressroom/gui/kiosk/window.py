@@ -37,6 +37,7 @@ from pressroom.gui.kiosk.screens import (
 from pressroom.gui.kiosk.style import Sizes, kiosk_qss, sizes_for
 from pressroom.gui.kiosk.words import STAGE_WORDS, problem_for
 from pressroom.station.catalog import Album
+from pressroom.station.shift import KIOSK_OPERATOR
 
 INPUT_EVENTS = {
     QEvent.Type.MouseButtonPress,
@@ -360,7 +361,7 @@ class KioskWindow(QWidget):
                 drives=[drive_id],
                 insert_and_go=False,
                 eject_when_done=True,
-                operator="kiosk",
+                operator=KIOSK_OPERATOR,
             )
             return runs.start(job, post)
 
