@@ -427,6 +427,14 @@ class Run:
     def done(self) -> bool:
         return self._done.is_set()
 
+    def progress_now(self) -> RunProgress:
+        """The run's counters without taking its lock, for the GUI thread, which must not
+        wait while 128 workers hold it in turn. Each field is read atomically; together
+        they may be one event apart, which the run's next RunProgress corrects."""
+        disks = list(self.disks.values())  # one C-level copy: no worker runs meanwhile
+        writing = sum(1 for d in disks if d.state == DiskState.RUNNING)
+        return RunProgress(self.id, self.state, self.job.copies, self.passed, self.failed, writing)
+
     def summary(self) -> RunSummary:
         with self._lock:
             return RunSummary(

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -28,10 +28,19 @@ from PySide6.QtWidgets import (
 
 from pressroom.drives.base import Drive
 from pressroom.engine.events import DiskProgress, DiskState
+from pressroom.engine.run import port_key as _port_key
 from pressroom.gui import theme
-from pressroom.gui.drive_grid import port_key
+from pressroom.station.portmap import MAX_ROWS, hub_columns, hub_of
 
-CELL_W, CELL_H, GAP, HUB_H, MAX_ROWS = 75, 46, 3, 16, 7
+__all__ = ["MAX_ROWS", "PortMap", "TowerView", "hub_of"]
+
+CELL_W, CELL_H, GAP, HUB_H = 75, 46, 3, 16
+# A running tower changes some cell's percentage many times a second. Cells are repainted
+# on a timer, at most PAINT_CELLS of them per paint, the longest-waiting first, so one
+# paint never holds the GUI thread (and the GIL it shares with 128 workers) for long.
+PAINT_MS, PAINT_CELLS = 200, 32
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter  # made once: an enum
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter  # "|" allocates
 _WORDS = {
     DiskState.IDLE: ("Ready", "idle"),
     DiskState.RUNNING: ("", "running"),
@@ -62,13 +71,15 @@ _COLOURS = {
 }
 
 
-def hub_of(port: str) -> str:
-    """The hub a port hangs off: the port path without its last hop."""
-    head, _, _ = port.rpartition(".")
-    return head or port.split("-", 1)[0]
-
-
 _BLACK, _TEXT, _TRACK = QColor("#000000"), QColor("#202124"), QColor("#dadce0")
+_MUTED = QColor("#5f6368")
+
+
+def _bar(cell: QRect) -> QRect:
+    """Where a cell's progress bar runs."""
+    return QRect(cell.left() + 3, cell.bottom() - 8, cell.width() - 6, 5)
+
+
 _QCOLOURS: dict[str, tuple[QColor, QColor]] = {}
 
 
@@ -135,7 +146,35 @@ class PortMap(QWidget):
         self._hubs: list[tuple[QRect, str]] = []
         self._icons: dict[str, object] = {}
         self._font_pair: tuple[QFont, QFont] | None = None
+        self._frames: dict[tuple[str, bool], QPixmap] = {}
+        self._cell_boxes: list[tuple[QRect, str, tuple[int, int, int, int]]] = []
+        self._hub_boxes: list[tuple[QRect, str, tuple[int, int, int, int]]] = []
+        self._bars: dict[str, QRect] = {}
+        self._texts: dict[str, tuple[QRect, QRect]] = {}
         self._dirty = True
+        self._pending: dict[str, None] = {}  # cells to repaint, oldest first
+        self._painter = QTimer(self)
+        self._painter.setInterval(PAINT_MS)
+        self._painter.timeout.connect(self._paint_some)
+
+    def mark(self, drive_id: str) -> None:
+        """This cell changed: repaint it on the next paint tick (not now)."""
+        self._pending[drive_id] = None
+        if not self._painter.isActive():
+            self._painter.start()
+
+    def _paint_some(self) -> None:
+        if not self._pending:
+            self._painter.stop()
+            return
+        if self._dirty:
+            self._layout()
+        for _ in range(min(PAINT_CELLS, len(self._pending))):
+            drive_id = next(iter(self._pending))
+            del self._pending[drive_id]
+            rect = self._rect_by_id.get(drive_id)
+            if rect is not None:
+                self.update(rect)
 
     def relayout(self) -> None:
         self._dirty = True
@@ -147,30 +186,40 @@ class PortMap(QWidget):
         hubs left to right in port order, wrapping into another band when out of width."""
         self._cells, self._hubs = [], []
         width = max(self.width(), CELL_W + 2 * GAP)
-        by_hub: dict[str, list[Port]] = {}
-        for p in sorted(self.ports.values(), key=lambda p: port_key(p.port, p.drive_id)):
-            by_hub.setdefault(hub_of(p.port), []).append(p)
-        tallest = max((len(v) for v in by_hub.values()), default=1)
-        rows = min(tallest, MAX_ROWS)
+        columns = hub_columns((p.drive_id, p.port) for p in self.ports.values())
+        rows = max((len(c.ids) for c in columns), default=1)
         band_h = HUB_H + rows * (CELL_H + GAP) + GAP
         x, y = GAP, GAP
-        for hub, ports in by_hub.items():
-            for start in range(0, len(ports), rows):  # a long hub takes several columns
-                if x > GAP and x + CELL_W > width:
-                    x, y = GAP, y + band_h
-                label = hub if start == 0 else ""
-                self._hubs.append((QRect(x, y, CELL_W, HUB_H), label))
-                for i, p in enumerate(ports[start : start + rows]):
-                    top = y + HUB_H + i * (CELL_H + GAP)
-                    self._cells.append((QRect(x, top, CELL_W, CELL_H), p.drive_id))
-                x += CELL_W + GAP
+        for column in columns:
+            if x > GAP and x + CELL_W > width:
+                x, y = GAP, y + band_h
+            self._hubs.append((QRect(x, y, CELL_W, HUB_H), column.hub))
+            for i, drive_id in enumerate(column.ids):
+                top = y + HUB_H + i * (CELL_H + GAP)
+                self._cells.append((QRect(x, top, CELL_W, CELL_H), drive_id))
+            x += CELL_W + GAP
         self._rect_by_id = {d: r for r, d in self._cells}
+        self._cell_boxes = [(r, d, r.getRect()) for r, d in self._cells]
+        self._hub_boxes = [(r, t, r.getRect()) for r, t in self._hubs]
+        self._bars = {d: _bar(r) for r, d in self._cells}
+        self._texts = {
+            d: (
+                QRect(r.left() + 20, r.top() + 1, r.width() - 23, 20),  # icon, word, copy
+                QRect(r.left() + 3, r.top() + 20, r.width() - 6, 14),  # port, percentage
+            )
+            for r, d in self._cells
+        }
         self._height = y + band_h if self._cells else CELL_H
         self.setMinimumHeight(self._height)
         self._dirty = False
 
     def sizeHint(self) -> QSize:
         return QSize(10 * (CELL_W + GAP), getattr(self, "_height", CELL_H))
+
+    def hideEvent(self, event) -> None:
+        self._painter.stop()  # a hidden map has nothing to paint; showing repaints it all
+        self._pending.clear()
+        super().hideEvent(event)
 
     def resizeEvent(self, event) -> None:
         self._dirty = True
@@ -193,20 +242,61 @@ class PortMap(QWidget):
         return self._icons[key]
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        """Draw the cells the paint region touches.
+
+        Every Qt call from Python hands the GIL back and forth, and with a tower's workers
+        runnable each hand-back can wait a switch interval: so the region is tested in
+        Python, a cell's frame, icon and empty bar come from one cached pixmap, and each
+        font is set once per paint, not per cell."""
         if self._dirty:
             self._layout()
+        boxes = [r.getRect() for r in event.region()]
+
+        def touched(box: tuple[int, int, int, int]) -> bool:
+            x, y, w, h = box
+            return any(
+                x < bx + bw and bx < x + w and y < by + bh and by < y + h
+                for bx, by, bw, bh in boxes
+            )
+
+        hubs = [(rect, text) for rect, text, box in self._hub_boxes if text and touched(box)]
+        cells = [
+            (rect, self.ports[drive_id], drive_id == self.selected)
+            for rect, drive_id, box in self._cell_boxes
+            if touched(box)
+        ]
+        if not hubs and not cells:
+            return
+        small, bold = self._fonts()
         painter = QPainter(self)
-        painter.setFont(self._fonts()[0])
-        painter.setPen(QColor("#5f6368"))
-        region = event.region()  # only the cells that changed since the last paint
-        for rect, text in self._hubs:
-            if region.intersects(rect):
-                painter.drawText(
-                    rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text
-                )
-        for rect, drive_id in self._cells:
-            if region.intersects(rect):
-                self._draw_cell(painter, rect, self.ports[drive_id], drive_id == self.selected)
+        painter.setFont(small)
+        painter.setPen(_MUTED)
+        for rect, text in hubs:
+            painter.drawText(rect, _LEFT, text)
+        for rect, p, selected in cells:
+            painter.drawPixmap(rect.topLeft(), self._frame(p.key, selected))
+            done = 1.0 if p.state == DiskState.PASS else p.fraction
+            if done > 0:
+                bar = self._bars[p.drive_id]
+                painter.fillRect(
+                    bar.left(), bar.top(), int(bar.width() * done), bar.height(),
+                    _colours(p.key)[0],
+                )  # fmt: skip
+        painter.setPen(_TEXT)
+        for _rect, p, _sel in cells:  # small type: stage, copy number, port
+            head, second = self._texts[p.drive_id]
+            if p.state == DiskState.RUNNING:
+                painter.drawText(head, _LEFT, _SHORT.get(p.stage, p.stage))
+            if p.copy:
+                painter.drawText(head, _RIGHT, f"#{p.copy}")
+            painter.drawText(second, _LEFT, p.port)
+        painter.setFont(bold)
+        for _rect, p, _sel in cells:  # bold type: the state word, or the percentage
+            head, second = self._texts[p.drive_id]
+            if p.state == DiskState.RUNNING:
+                painter.drawText(second, _RIGHT, f"{int(p.fraction * 100)}%")
+            else:
+                painter.drawText(head, _LEFT, p.word)
         painter.end()
 
     def _fonts(self) -> tuple[QFont, QFont]:
@@ -218,47 +308,27 @@ class PortMap(QWidget):
             self._font_pair = (small, bold)
         return self._font_pair
 
-    def _draw_cell(self, painter: QPainter, rect: QRect, p: Port, selected: bool) -> None:
-        small, bold = self._fonts()
-        colour, fill = _colours(p.key)
+    def _frame(self, key: str, selected: bool) -> QPixmap:
+        """A cell's outline, fill, state icon and empty progress track, drawn once."""
+        cached = self._frames.get((key, selected))
+        if cached is not None:
+            return cached
+        pix = QPixmap(CELL_W, CELL_H)
+        pix.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pix)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        rect = QRect(0, 0, CELL_W, CELL_H)
+        colour, fill = _colours(key)
         painter.setPen(colour if not selected else _BLACK)
         painter.setBrush(fill)
         painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 4, 4)
         if selected:
             painter.drawRoundedRect(rect.adjusted(1, 1, -2, -2), 4, 4)
-        painter.drawPixmap(rect.left() + 3, rect.top() + 3, self._icon(p.key))
-        painter.setPen(_TEXT)
-        # row 1: icon, state word (or stage), copy number; row 2: port, percentage
-        head = QRect(rect.left() + 20, rect.top() + 1, rect.width() - 23, 20)
-        second = QRect(rect.left() + 3, rect.top() + 20, rect.width() - 6, 14)
-        running = p.state == DiskState.RUNNING
-        painter.setFont(small if running else bold)
-        painter.drawText(
-            head,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            _SHORT.get(p.stage, p.stage) if running else p.word,
-        )
-        painter.setFont(small)
-        if p.copy:
-            painter.drawText(
-                head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"#{p.copy}"
-            )
-        painter.drawText(second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, p.port)
-        if running:
-            painter.setFont(bold)
-            painter.drawText(
-                second,
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                f"{int(p.fraction * 100)}%",
-            )
-        bar = QRect(rect.left() + 3, rect.bottom() - 8, rect.width() - 6, 5)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_TRACK)
-        painter.drawRect(bar)
-        done = 1.0 if p.state == DiskState.PASS else p.fraction
-        if done > 0:
-            painter.setBrush(colour)
-            painter.drawRect(QRect(bar.left(), bar.top(), int(bar.width() * done), bar.height()))
+        painter.drawPixmap(3, 3, self._icon(key))
+        painter.fillRect(_bar(rect), _TRACK)
+        painter.end()
+        self._frames[(key, selected)] = pix
+        return pix
 
     def event(self, ev) -> bool:
         if ev.type() == ev.Type.ToolTip:
@@ -381,9 +451,8 @@ class TowerView(QWidget):
         p.copy = ev.copy_index or p.copy
         p.reason = ev.reason
         p.failed_then_removed = False
-        rect = self.map.rect_of(ev.drive_id)
-        if rect is not None and p.shown() != shown:  # most events move no visible pixel
-            self.map.update(rect)
+        if p.shown() != shown:  # most events move no visible pixel
+            self.map.mark(ev.drive_id)
         if was != ev.state:
             self._refresh()
         if self.map.selected == ev.drive_id:
@@ -394,7 +463,7 @@ class TowerView(QWidget):
     def _refresh(self) -> None:
         failed = sorted(
             (p for p in self.ports.values() if p.key == "fail"),
-            key=lambda p: port_key(p.port, p.drive_id),
+            key=lambda p: (_port_key(p.port), p.drive_id),
         )
         ids = [p.drive_id for p in failed]
         if ids != self._failed:
