@@ -82,8 +82,9 @@ def test_tower_view_shows_every_port_grouped_by_hub(qtbot, tmp_path, ports):
     try:
         assert window.tower.isVisible() and not window.grid.isVisible()  # above 16 disks
         feed(window, ports)
-        qtbot.wait(50)
         tower = window.tower
+        # the summary and failures list follow the events on a timer, not per event
+        qtbot.waitUntil(lambda: tower.failures.count() == 3, timeout=5000)
         tower.map.repaint()
         view = tower.scroll.viewport().rect()
         cells = tower.map._cells
@@ -113,6 +114,7 @@ def test_a_failure_in_the_list_jumps_to_its_port_and_says_why(qtbot, tmp_path):
     try:
         feed(window, 64)
         tower = window.tower
+        qtbot.waitUntil(lambda: tower.failures.count() == 3, timeout=5000)
         item = tower.failures.item(1)
         drive_id = item.data(0x0100)
         tower.failures.itemClicked.emit(item)

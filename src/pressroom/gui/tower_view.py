@@ -13,7 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QStaticText,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -38,7 +46,7 @@ CELL_W, CELL_H, GAP, HUB_H = 75, 46, 3, 16
 # A running tower changes some cell's percentage many times a second. Cells are repainted
 # on a timer, at most PAINT_CELLS of them per paint, the longest-waiting first, so one
 # paint never holds the GUI thread (and the GIL it shares with 128 workers) for long.
-PAINT_MS, PAINT_CELLS = 200, 32
+PAINT_MS, PAINT_CELLS, REFRESH_MS = 200, 32, 250
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter  # made once: an enum
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter  # "|" allocates
 _WORDS = {
@@ -147,6 +155,7 @@ class PortMap(QWidget):
         self._icons: dict[str, object] = {}
         self._font_pair: tuple[QFont, QFont] | None = None
         self._frames: dict[tuple[str, bool], QPixmap] = {}
+        self._laid: dict[tuple[str, bool], tuple[QStaticText, int, int]] = {}
         self._cell_boxes: list[tuple[QRect, str, tuple[int, int, int, int]]] = []
         self._hub_boxes: list[tuple[QRect, str, tuple[int, int, int, int]]] = []
         self._bars: dict[str, QRect] = {}
@@ -272,7 +281,7 @@ class PortMap(QWidget):
         painter.setFont(small)
         painter.setPen(_MUTED)
         for rect, text in hubs:
-            painter.drawText(rect, _LEFT, text)
+            self._text(painter, rect, text, False, False)
         for rect, p, selected in cells:
             painter.drawPixmap(rect.topLeft(), self._frame(p.key, selected))
             done = 1.0 if p.state == DiskState.PASS else p.fraction
@@ -286,18 +295,32 @@ class PortMap(QWidget):
         for _rect, p, _sel in cells:  # small type: stage, copy number, port
             head, second = self._texts[p.drive_id]
             if p.state == DiskState.RUNNING:
-                painter.drawText(head, _LEFT, _SHORT.get(p.stage, p.stage))
+                self._text(painter, head, _SHORT.get(p.stage, p.stage), False, False)
             if p.copy:
-                painter.drawText(head, _RIGHT, f"#{p.copy}")
-            painter.drawText(second, _LEFT, p.port)
+                self._text(painter, head, f"#{p.copy}", False, True)
+            self._text(painter, second, p.port, False, False)
         painter.setFont(bold)
         for _rect, p, _sel in cells:  # bold type: the state word, or the percentage
             head, second = self._texts[p.drive_id]
             if p.state == DiskState.RUNNING:
-                painter.drawText(second, _RIGHT, f"{int(p.fraction * 100)}%")
+                self._text(painter, second, f"{int(p.fraction * 100)}%", True, True)
             else:
-                painter.drawText(head, _LEFT, p.word)
+                self._text(painter, head, p.word, True, False)
         painter.end()
+
+    def _text(self, painter: QPainter, box: QRect, text: str, bold: bool, right: bool) -> None:
+        """Draw a cell's text from a laid-out QStaticText: a cell shows few distinct
+        strings (ports, stage words, 0-100 %), and drawText lays each out anew."""
+        laid = self._laid.get((text, bold))
+        if laid is None:
+            st = QStaticText(text)
+            st.setTextFormat(Qt.TextFormat.PlainText)
+            st.prepare(font=self._fonts()[1 if bold else 0])
+            size = st.size()
+            laid = self._laid[(text, bold)] = (st, int(size.width()), int(size.height()))
+        st, w, h = laid
+        x = box.right() - w if right else box.left()
+        painter.drawStaticText(x, box.top() + (box.height() - h) // 2, st)
 
     def _fonts(self) -> tuple[QFont, QFont]:
         if self._font_pair is None:
@@ -398,6 +421,12 @@ class TowerView(QWidget):
             lambda item: self.jump_to(item.data(Qt.ItemDataRole.UserRole))
         )
         self._failed: list[str] = []
+        # a tower starts and ends 128 disks within seconds: the summary and the failures
+        # list (a pass over every port) follow state changes at most every REFRESH_MS
+        self._refresher = QTimer(self)
+        self._refresher.setSingleShot(True)
+        self._refresher.setInterval(REFRESH_MS)
+        self._refresher.timeout.connect(self._refresh)
 
     @property
     def ports(self) -> dict[str, Port]:
@@ -453,8 +482,9 @@ class TowerView(QWidget):
         p.failed_then_removed = False
         if p.shown() != shown:  # most events move no visible pixel
             self.map.mark(ev.drive_id)
-        if was != ev.state:
-            self._refresh()
+        if was != ev.state:  # the summary and failures list follow within REFRESH_MS
+            if not self._refresher.isActive():
+                self._refresher.start()
         if self.map.selected == ev.drive_id:
             self.reason.setText(p.describe())
 
