@@ -482,9 +482,9 @@ class TowerView(QWidget):
         p.failed_then_removed = False
         if p.shown() != shown:  # most events move no visible pixel
             self.map.mark(ev.drive_id)
-        if was != ev.state:  # the summary and failures list follow within REFRESH_MS
-            if not self._refresher.isActive():
-                self._refresher.start()
+        # the summary and failures list follow a state change within REFRESH_MS
+        if was != ev.state and not self._refresher.isActive():
+            self._refresher.start()
         if self.map.selected == ev.drive_id:
             self.reason.setText(p.describe())
 
