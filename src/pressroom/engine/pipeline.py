@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import hashlib
+import io
 import json
 import os
 import re
@@ -49,6 +50,7 @@ from pressroom.engine.events import DiskProgress, DiskState, Stage
 from pressroom.engine.job import Job, JobTrack
 from pressroom.engine.journal import Journal
 from pressroom.engine.outage import DEFAULT_BACKOFF, Backoff, StillUnreachable, until_reachable
+from pressroom.engine.sources import SharedSources, SourceReader
 from pressroom.ledger.copies import DEFAULT_LEASE_SECONDS
 from pressroom.ledger.errors import LedgerUnreachable, StaleReservation
 from pressroom.ledger.models import DiskRecord, Reservation
@@ -78,6 +80,8 @@ from pressroom.watermark.flac import FlacError
 from pressroom.watermark.variants import MarkedCopy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pressroom.drives.identity import Verdict
     from pressroom.ledger.store import Ledger
     from pressroom.secure.cert import StationCert
@@ -134,6 +138,7 @@ class PipelineContext:
     after_durable_write: DurableHook | None = None
     backoff: Backoff = DEFAULT_BACKOFF
     lease_seconds: float = DEFAULT_LEASE_SECONDS
+    sources: SharedSources | None = None  # the run's shared source reads (engine/sources.py)
 
 
 def track_file_size(size: int, chunk: int) -> int:
@@ -426,14 +431,14 @@ class DiskPipeline:
             key, header = binder.new_track(track.track_id, track.size)
             self.wrote_anything = True
             try:
-                src = open(track.path, "rb", buffering=0)  # noqa: SIM115
+                src = self.open_source(track.path)
             except OSError as exc:
                 raise DiskFailed(
                     "source-missing",
                     f"The source track {track.path} cannot be read ({exc.strerror}).",
                 ) from None
             with src, self.volume.open_write(rel + PART) as out:
-                if _file_size(src) != track.size:
+                if _source_size(src) != track.size:
                     raise DiskFailed(
                         "source-changed",
                         f"The source track {track.path.name} changed since it was imported.",
@@ -470,6 +475,13 @@ class DiskPipeline:
         self.volume.sync_dir(TRACKS_DIR)
         self.verify_seconds = time.monotonic() - t0
         return entries, binder
+
+    def open_source(self, path: Path) -> io.FileIO | SourceReader:
+        """The plaintext of a source track: shared with the run's other disks where the
+        run offers it (read once), else this disk's own file."""
+        if self.ctx.sources is not None:
+            return self.ctx.sources.open(path)
+        return io.FileIO(path, "rb")
 
     def marked_copy(self, track: JobTrack) -> MarkedCopy:
         """This disk's watermarked copy of ``track``: its payload names the grant and the
@@ -725,6 +737,10 @@ class DiskPipeline:
 
 def _file_size(fh: BinaryIO) -> int:
     return os.fstat(fh.fileno()).st_size
+
+
+def _source_size(src: io.FileIO | SourceReader) -> int:
+    return src.size if isinstance(src, SourceReader) else os.fstat(src.fileno()).st_size
 
 
 def describe_os_error(exc: OSError, drive: Drive) -> tuple[str, str]:

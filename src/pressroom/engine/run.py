@@ -47,6 +47,7 @@ from pressroom.engine.pipeline import (
     PipelineContext,
     StationMaterial,
 )
+from pressroom.engine.sources import SharedSources
 from pressroom.ledger.copies import DEFAULT_LEASE_SECONDS
 from pressroom.ledger.errors import LedgerUnreachable
 
@@ -100,6 +101,8 @@ class Run:
         self.after_durable_write = after_durable_write
         self.after_finish = after_finish  # called with the status once the end is recorded
         self.chunk_size = chunk_size
+        # every disk takes the source tracks' plaintext from one shared read (bounded)
+        self.sources = SharedSources(chunk_size)
         self.cancel_event = threading.Event()
         self._lock = threading.RLock()
         self._bus_slots: dict[str, BusGate] = {}
@@ -280,6 +283,7 @@ class Run:
             chunk_size=self.chunk_size,
             backoff=self.backoff,
             lease_seconds=self.lease_seconds,
+            sources=self.sources,
         )
         pipeline = DiskPipeline(ctx, drive, verdict=verdict, overwrite=overwrite)
         worker = threading.Thread(

@@ -1,0 +1,177 @@
+"""The run's source tracks, read once and shared by every disk, within a memory budget.
+
+Each disk encrypts the same plaintext with its own key, so 128 disks reading a track on
+their own read it 128 times (from the page cache at best, from a slow library disk at
+worst). Here a run keeps the plaintext chunks its disks have yet to pass: the first disk
+to need a chunk reads it from the file and every disk still behind takes it from memory;
+a chunk is dropped once every disk reading that track has passed it. Disks at mixed
+speeds drift apart; when the chunks between the fastest and the slowest would exceed the
+budget, a disk that finds its chunk missing reads it itself into its own buffer, without
+caching it (the fallback to per-disk reads). ``bytes_read`` counts what came from files.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_BUDGET = 64 << 20  # plaintext kept for all tracks of a run together
+
+
+@dataclass
+class _Track:
+    path: Path
+    size: int
+    fd: int
+    chunks: dict[int, bytes] = field(default_factory=dict)
+    refs: dict[int, int] = field(default_factory=dict)  # chunk -> readers yet to take it
+    readers: dict[int, int] = field(default_factory=dict)  # reader id -> next chunk
+
+
+class SharedSources:
+    """Per run: source readers for its disks, sharing one read of each chunk."""
+
+    def __init__(self, chunk_size: int, budget: int = DEFAULT_BUDGET) -> None:
+        self.chunk_size = chunk_size
+        self.budget = budget
+        self.bytes_read = 0  # from source files, for every disk together
+        self.bytes_served = 0  # handed to disks (what per-disk reads would have read)
+        self.held = 0  # plaintext in memory now
+        self.peak_held = 0
+        self._tracks: dict[Path, _Track] = {}
+        self._lock = threading.Lock()
+        self._ids = itertools.count()
+
+    def open(self, path: Path) -> SourceReader:
+        """A sequential reader of ``path`` for one disk. Raises OSError like open()."""
+        with self._lock:
+            track = self._tracks.get(path)
+            if track is None:
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+                track = _Track(path, os.fstat(fd).st_size, fd)
+                self._tracks[path] = track
+            rid = next(self._ids)
+            track.readers[rid] = 0
+            for index in track.chunks:  # a late disk still takes every cached chunk
+                track.refs[index] += 1
+        return SourceReader(self, track, rid)
+
+    @property
+    def open_tracks(self) -> int:
+        """Tracks some disk is reading now (a file is open for each)."""
+        return len(self._tracks)
+
+    # --- called by readers -------------------------------------------------------------
+
+    def _take(self, track: _Track, rid: int, index: int, view: memoryview) -> int:
+        """Copy chunk ``index`` into ``view``: from memory, or read (and maybe keep) it."""
+        offset = index * self.chunk_size
+        want = max(0, min(self.chunk_size, track.size - offset))
+        with self._lock:
+            chunk = track.chunks.get(index)
+            if chunk is not None:
+                view[: len(chunk)] = chunk
+                self._passed(track, rid, index)
+                self.bytes_served += len(chunk)
+                return len(chunk)
+            keep = self.held + want <= self.budget and len(track.readers) > 1
+        if not keep:  # alone on this track, or over budget: the disk reads for itself
+            got = os.preadv(track.fd, [view[:want]], offset) if want else 0
+            with self._lock:
+                self.bytes_read += got
+                self.bytes_served += got
+                self._passed(track, rid, index)
+            return got
+        data = os.pread(track.fd, want, offset) if want else b""
+        with self._lock:
+            self.bytes_read += len(data)
+            self.bytes_served += len(data)
+            if index not in track.chunks:  # another disk may have read it meanwhile
+                behind = sum(1 for pos in track.readers.values() if pos <= index)
+                if behind > 1:
+                    track.chunks[index] = data
+                    track.refs[index] = behind
+                    self.held += len(data)
+                    self.peak_held = max(self.peak_held, self.held)
+            self._passed(track, rid, index)
+        view[: len(data)] = data
+        return len(data)
+
+    def _passed(self, track: _Track, rid: int, index: int) -> None:
+        """Reader ``rid`` is done with chunk ``index`` (lock held)."""
+        track.readers[rid] = index + 1
+        left = track.refs.get(index)
+        if left is None:
+            return
+        if left <= 1:
+            self._drop(track, index)
+        else:
+            track.refs[index] = left - 1
+
+    def _drop(self, track: _Track, index: int) -> None:
+        chunk = track.chunks.pop(index)
+        del track.refs[index]
+        self.held -= len(chunk)
+
+    def _release(self, track: _Track, rid: int) -> None:
+        """A reader closed (done, failed or cancelled): it takes no more chunks."""
+        with self._lock:
+            pos = track.readers.pop(rid, None)
+            if pos is None:
+                return
+            for index in [i for i in track.chunks if i >= pos]:
+                track.refs[index] -= 1
+                if track.refs[index] <= 0:
+                    self._drop(track, index)
+            if not track.readers:  # no disk reads it now: close; a later disk reopens it
+                for index in list(track.chunks):
+                    self._drop(track, index)
+                os.close(track.fd)
+                del self._tracks[track.path]
+
+
+class SourceReader:
+    """One disk's sequential view of a shared source track (``readinto`` and ``size``)."""
+
+    def __init__(self, sources: SharedSources, track: _Track, rid: int) -> None:
+        self._sources = sources
+        self._track = track
+        self._rid = rid
+        self._pos = 0
+        self._pending = memoryview(b"")  # the rest of a chunk a short read left over
+        self._buf: bytearray | None = None
+
+    @property
+    def size(self) -> int:
+        return self._track.size
+
+    def readinto(self, view: memoryview | bytearray) -> int:
+        out = memoryview(view)
+        chunk = self._sources.chunk_size
+        if not self._pending:
+            index, skip = divmod(self._pos, chunk)
+            if skip == 0 and len(out) >= chunk:  # the container reads whole chunks: no copy
+                got = self._sources._take(self._track, self._rid, index, out)
+                self._pos += got
+                return got
+            if self._buf is None:
+                self._buf = bytearray(chunk)
+            got = self._sources._take(self._track, self._rid, index, memoryview(self._buf))
+            self._pending = memoryview(self._buf)[skip:got]
+        n = min(len(out), len(self._pending))
+        out[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        self._pos += n
+        return n
+
+    def close(self) -> None:
+        self._sources._release(self._track, self._rid)
+
+    def __enter__(self) -> SourceReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,102 @@
+"""Shared source reads: every disk gets the exact plaintext, each chunk is read from the
+file once while the disks keep together, memory stays within the budget, and a disk too
+far behind reads for itself."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from pressroom.engine.sources import SharedSources
+
+CHUNK = 4096
+
+
+def _read_all(reader, size: int, step: int = CHUNK) -> bytes:
+    out = bytearray()
+    buf = bytearray(step)
+    while len(out) < size:
+        n = reader.readinto(memoryview(buf)[: min(step, size - len(out))])
+        if not n:
+            break
+        out += buf[:n]
+    return bytes(out)
+
+
+@pytest.fixture
+def track(tmp_path):
+    path = tmp_path / "track.bin"
+    data = os.urandom(CHUNK * 40 + 123)  # a short last chunk
+    path.write_bytes(data)
+    return path, data
+
+
+def test_disks_in_step_read_each_chunk_once(track):
+    path, data = track
+    sources = SharedSources(CHUNK, budget=1 << 20)
+    readers = [sources.open(path) for _ in range(8)]
+    got = [bytearray() for _ in readers]
+    buf = bytearray(CHUNK)
+    while len(got[0]) < len(data):  # chunk by chunk, all together
+        for reader, out in zip(readers, got, strict=True):
+            n = reader.readinto(memoryview(buf)[: min(CHUNK, len(data) - len(out))])
+            out += buf[:n]
+    assert all(bytes(g) == data for g in got)
+    assert sources.bytes_read == len(data)  # once, not 8 times
+    assert sources.bytes_served == 8 * len(data)
+    for reader in readers:
+        reader.close()
+    assert sources.held == 0 and sources.open_tracks == 0
+
+
+def test_disks_far_apart_fall_back_to_their_own_reads_within_the_budget(track):
+    path, data = track
+    sources = SharedSources(CHUNK, budget=4 * CHUNK)
+    fast, slow = sources.open(path), sources.open(path)
+    assert _read_all(fast, len(data)) == data  # runs ahead: 4 chunks kept for the slow one
+    assert sources.held == 4 * CHUNK and sources.peak_held <= sources.budget
+    assert _read_all(slow, len(data), step=1000) == data  # odd reads sizes work too
+    assert sources.bytes_read == 2 * len(data) - 4 * CHUNK
+    fast.close()
+    slow.close()
+    assert sources.held == 0
+
+
+def test_a_disk_that_stops_early_releases_its_chunks(track):
+    path, data = track
+    sources = SharedSources(CHUNK, budget=1 << 20)
+    ahead, stopped = sources.open(path), sources.open(path)
+    _read_all(ahead, len(data))
+    assert sources.held == len(data)  # all kept for the one behind
+    stopped.close()  # a failed disk: nothing is kept for it any more
+    assert sources.held == 0
+    ahead.close()
+    late = sources.open(path)  # a later disk reopens the file
+    assert _read_all(late, len(data)) == data
+    late.close()
+
+
+def test_many_threads_get_the_exact_bytes(track):
+    path, data = track
+    sources = SharedSources(CHUNK, budget=8 * CHUNK)
+    results: list[bytes] = []
+
+    def disk() -> None:
+        with sources.open(path) as reader:
+            results.append(_read_all(reader, len(data)))
+
+    threads = [threading.Thread(target=disk) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [data] * 16
+    assert sources.peak_held <= sources.budget and sources.held == 0
+    assert len(data) <= sources.bytes_read <= 16 * len(data)
+
+
+def test_a_missing_source_raises_like_open(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        SharedSources(CHUNK).open(tmp_path / "gone.bin")
