@@ -48,7 +48,10 @@ def test_disks_in_step_read_each_chunk_once(track):
     assert sources.bytes_served == 8 * len(data)
     for reader in readers:
         reader.close()
-    assert sources.held == 0 and sources.open_tracks == 0
+    assert sources.open_tracks == 0
+    assert sources.held == len(data)  # kept while the budget allows: a later disk takes it
+    sources.clear()  # the run ended
+    assert sources.held == 0
 
 
 def test_disks_far_apart_fall_back_to_their_own_reads_within_the_budget(track):
@@ -59,23 +62,37 @@ def test_disks_far_apart_fall_back_to_their_own_reads_within_the_budget(track):
     assert sources.held == 4 * CHUNK and sources.peak_held <= sources.budget
     assert _read_all(slow, len(data), step=1000) == data  # odd reads sizes work too
     assert sources.bytes_read == 2 * len(data) - 4 * CHUNK
+    assert sources.peak_held <= sources.budget
     fast.close()
     slow.close()
+    sources.clear()
     assert sources.held == 0
 
 
-def test_a_disk_that_stops_early_releases_its_chunks(track):
+def test_a_later_disk_takes_what_is_kept_and_room_goes_to_what_is_needed(track):
     path, data = track
     sources = SharedSources(CHUNK, budget=1 << 20)
-    ahead, stopped = sources.open(path), sources.open(path)
-    _read_all(ahead, len(data))
-    assert sources.held == len(data)  # all kept for the one behind
-    stopped.close()  # a failed disk: nothing is kept for it any more
-    assert sources.held == 0
-    ahead.close()
-    late = sources.open(path)  # a later disk reopens the file
+    first = sources.open(path)
+    assert _read_all(first, len(data)) == data
+    first.close()
+    assert sources.open_tracks == 0  # the file is closed between disks
+    late = sources.open(path)  # a disk inserted later: every chunk comes from memory
     assert _read_all(late, len(data)) == data
     late.close()
+    assert sources.bytes_read == len(data)
+    # a small budget: chunks no reader needs give way to the ones a reader needs
+    small = SharedSources(CHUNK, budget=2 * CHUNK)
+    a, b = small.open(path), small.open(path)
+    _read_all(a, len(data))
+    stuck = small.held
+    b.close()  # a failed disk: what was kept for it may go
+    c, d = small.open(path), small.open(path)
+    assert _read_all(c, len(data)) == data and _read_all(d, len(data)) == data
+    assert small.peak_held <= small.budget and stuck == 2 * CHUNK
+    for r in (a, c, d):
+        r.close()
+    small.clear()
+    assert small.held == 0
 
 
 def test_many_threads_get_the_exact_bytes(track):
@@ -93,8 +110,21 @@ def test_many_threads_get_the_exact_bytes(track):
     for t in threads:
         t.join()
     assert results == [data] * 16
-    assert sources.peak_held <= sources.budget and sources.held == 0
+    assert sources.peak_held <= sources.budget
+    sources.clear()
+    assert sources.held == 0
     assert len(data) <= sources.bytes_read <= 16 * len(data)
+
+
+def test_a_source_that_changed_size_is_read_afresh(track):
+    path, data = track
+    sources = SharedSources(CHUNK, budget=1 << 20)
+    with sources.open(path) as reader:
+        _read_all(reader, len(data))
+    path.write_bytes(data[: 3 * CHUNK])
+    with sources.open(path) as reader:
+        assert reader.size == 3 * CHUNK
+        assert _read_all(reader, 3 * CHUNK) == data[: 3 * CHUNK]
 
 
 def test_a_missing_source_raises_like_open(tmp_path):

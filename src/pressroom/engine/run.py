@@ -354,6 +354,7 @@ class Run:
         self.journal.close(keep=self.unsettled)
         if self.unsettled:
             self.emit(LogLine(None, "some copies are not recorded yet; the journal is kept"))
+        self.sources.clear()  # the plaintext kept for later disks: no later disk comes
         self._done.set()
         self._run_progress(status)
 

@@ -2,12 +2,14 @@
 
 Each disk encrypts the same plaintext with its own key, so 128 disks reading a track on
 their own read it 128 times (from the page cache at best, from a slow library disk at
-worst). Here a run keeps the plaintext chunks its disks have yet to pass: the first disk
-to need a chunk reads it from the file and every disk still behind takes it from memory;
-a chunk is dropped once every disk reading that track has passed it. Disks at mixed
-speeds drift apart; when the chunks between the fastest and the slowest would exceed the
-budget, a disk that finds its chunk missing reads it itself into its own buffer, without
-caching it (the fallback to per-disk reads). ``bytes_read`` counts what came from files.
+worst). Here a run keeps the plaintext chunks within a memory budget: the first disk to
+need a chunk reads it from the file and every other disk takes it from memory. A chunk
+that every disk now reading its track has passed stays as long as the budget has room (a
+disk that starts later takes it too) and is the first to go when room is needed. Disks at
+mixed speeds drift apart; when the chunks between the fastest and the slowest would exceed
+the budget, a disk that finds its chunk missing reads it itself into its own buffer,
+without caching it (the fallback to per-disk reads). ``bytes_read`` counts what came from
+the files.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +28,7 @@ DEFAULT_BUDGET = 64 << 20  # plaintext kept for all tracks of a run together
 class _Track:
     path: Path
     size: int
-    fd: int
+    fd: int  # -1 while no disk reads the track
     chunks: dict[int, bytes] = field(default_factory=dict)
     refs: dict[int, int] = field(default_factory=dict)  # chunk -> readers yet to take it
     readers: dict[int, int] = field(default_factory=dict)  # reader id -> next chunk
@@ -42,6 +45,7 @@ class SharedSources:
         self.held = 0  # plaintext in memory now
         self.peak_held = 0
         self._tracks: dict[Path, _Track] = {}
+        self._idle: OrderedDict[tuple[Path, int], None] = OrderedDict()  # no reader needs
         self._lock = threading.Lock()
         self._ids = itertools.count()
 
@@ -49,20 +53,42 @@ class SharedSources:
         """A sequential reader of ``path`` for one disk. Raises OSError like open()."""
         with self._lock:
             track = self._tracks.get(path)
-            if track is None:
+            if track is None or track.fd < 0:
                 fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-                track = _Track(path, os.fstat(fd).st_size, fd)
-                self._tracks[path] = track
+                size = os.fstat(fd).st_size
+                if track is not None and track.size != size:  # changed: its chunks are stale
+                    for index in list(track.chunks):
+                        self._drop(track, index)
+                    track = None
+                if track is None:
+                    track = self._tracks[path] = _Track(path, size, fd)
+                track.fd = fd
             rid = next(self._ids)
             track.readers[rid] = 0
-            for index in track.chunks:  # a late disk still takes every cached chunk
+            for index in track.chunks:  # a later disk takes every cached chunk too
                 track.refs[index] += 1
+                self._idle.pop((path, index), None)
         return SourceReader(self, track, rid)
+
+    def clear(self) -> None:
+        """Drop the chunks no disk needs now (the run has ended)."""
+        with self._lock:
+            for path, index in list(self._idle):
+                self._drop(self._tracks[path], index)
+            for path in [p for p, t in self._tracks.items() if t.fd < 0 and not t.chunks]:
+                del self._tracks[path]
 
     @property
     def open_tracks(self) -> int:
         """Tracks some disk is reading now (a file is open for each)."""
-        return len(self._tracks)
+        return sum(1 for t in self._tracks.values() if t.fd >= 0)
+
+    def _room(self, want: int) -> bool:
+        """Make room for ``want`` bytes by dropping idle chunks, oldest first (lock held)."""
+        while self.held + want > self.budget and self._idle:
+            path, index = next(iter(self._idle))
+            self._drop(self._tracks[path], index)
+        return self.held + want <= self.budget
 
     # --- called by readers -------------------------------------------------------------
 
@@ -77,8 +103,8 @@ class SharedSources:
                 self._passed(track, rid, index)
                 self.bytes_served += len(chunk)
                 return len(chunk)
-            keep = self.held + want <= self.budget and len(track.readers) > 1
-        if not keep:  # alone on this track, or over budget: the disk reads for itself
+            keep = self._room(want)
+        if not keep:  # over budget: the disk reads for itself, nothing is kept
             got = os.preadv(track.fd, [view[:want]], offset) if want else 0
             with self._lock:
                 self.bytes_read += got
@@ -89,13 +115,11 @@ class SharedSources:
         with self._lock:
             self.bytes_read += len(data)
             self.bytes_served += len(data)
-            if index not in track.chunks:  # another disk may have read it meanwhile
-                behind = sum(1 for pos in track.readers.values() if pos <= index)
-                if behind > 1:
-                    track.chunks[index] = data
-                    track.refs[index] = behind
-                    self.held += len(data)
-                    self.peak_held = max(self.peak_held, self.held)
+            if index not in track.chunks and self._room(len(data)):
+                track.chunks[index] = data
+                track.refs[index] = sum(1 for pos in track.readers.values() if pos <= index)
+                self.held += len(data)
+                self.peak_held = max(self.peak_held, self.held)
             self._passed(track, rid, index)
         view[: len(data)] = data
         return len(data)
@@ -103,17 +127,20 @@ class SharedSources:
     def _passed(self, track: _Track, rid: int, index: int) -> None:
         """Reader ``rid`` is done with chunk ``index`` (lock held)."""
         track.readers[rid] = index + 1
+        self._unref(track, index)
+
+    def _unref(self, track: _Track, index: int) -> None:
         left = track.refs.get(index)
         if left is None:
             return
-        if left <= 1:
-            self._drop(track, index)
-        else:
-            track.refs[index] = left - 1
+        track.refs[index] = max(0, left - 1)
+        if track.refs[index] == 0:  # no disk reading now needs it: first to go
+            self._idle[(track.path, index)] = None
 
     def _drop(self, track: _Track, index: int) -> None:
         chunk = track.chunks.pop(index)
         del track.refs[index]
+        self._idle.pop((track.path, index), None)
         self.held -= len(chunk)
 
     def _release(self, track: _Track, rid: int) -> None:
@@ -123,14 +150,10 @@ class SharedSources:
             if pos is None:
                 return
             for index in [i for i in track.chunks if i >= pos]:
-                track.refs[index] -= 1
-                if track.refs[index] <= 0:
-                    self._drop(track, index)
-            if not track.readers:  # no disk reads it now: close; a later disk reopens it
-                for index in list(track.chunks):
-                    self._drop(track, index)
+                self._unref(track, index)
+            if not track.readers and track.fd >= 0:  # nobody reads it now: close the file
                 os.close(track.fd)
-                del self._tracks[track.path]
+                track.fd = -1
 
 
 class SourceReader:
