@@ -20,6 +20,7 @@ verified is never wiped because its commit failed: the commit is journalled
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import hashlib
@@ -139,6 +140,9 @@ class PipelineContext:
     backoff: Backoff = DEFAULT_BACKOFF
     lease_seconds: float = DEFAULT_LEASE_SECONDS
     sources: SharedSources | None = None  # the run's shared source reads (engine/sources.py)
+    # the run's ledger calls at once: bookkeeping is pure Python, so more threads in it
+    # gain nothing under one GIL, and each one waiting for the GIL delays the window's
+    ledger_gate: AbstractContextManager[object] | None = None
 
 
 def track_file_size(size: int, chunk: int) -> int:
@@ -282,8 +286,12 @@ class DiskPipeline:
         self.update(reason=sentence, mbps=0.0, eta_seconds=None)
 
     def with_ledger(self, call: Callable[[], Any]) -> Any:
+        def gated() -> Any:
+            with self.ctx.ledger_gate or contextlib.nullcontext():
+                return call()
+
         result = until_reachable(
-            call, cancel=self.ctx.cancel, backoff=self.ctx.backoff, waiting=self.waiting
+            gated, cancel=self.ctx.cancel, backoff=self.ctx.backoff, waiting=self.waiting
         )
         if self.progress.reason:
             self.update(reason="")
