@@ -168,6 +168,8 @@ class PortMap(QWidget):
 
     def mark(self, drive_id: str) -> None:
         """This cell changed: repaint it on the next paint tick (not now)."""
+        if not self.isVisible():  # hidden: showing it paints everything anyway
+            return
         self._pending[drive_id] = None
         if not self._painter.isActive():
             self._painter.start()
@@ -432,6 +434,14 @@ class TowerView(QWidget):
     def ports(self) -> dict[str, Port]:
         return self.map.ports
 
+    def showEvent(self, event) -> None:
+        self._refresh()  # what changed while hidden
+        super().showEvent(event)
+
+    def hideEvent(self, event) -> None:
+        self._refresher.stop()
+        super().hideEvent(event)
+
     # --- the same feed as DriveGrid ------------------------------------------------------------
 
     def sync_drives(self, drives: dict[str, Drive], verdicts: dict | None = None) -> None:
@@ -482,8 +492,8 @@ class TowerView(QWidget):
         p.failed_then_removed = False
         if p.shown() != shown:  # most events move no visible pixel
             self.map.mark(ev.drive_id)
-        # the summary and failures list follow a state change within REFRESH_MS
-        if was != ev.state and not self._refresher.isActive():
+        # the summary and failures list follow a state change within REFRESH_MS (when shown)
+        if was != ev.state and self.isVisible() and not self._refresher.isActive():
             self._refresher.start()
         if self.map.selected == ev.drive_id:
             self.reason.setText(p.describe())
