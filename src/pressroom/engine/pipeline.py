@@ -140,9 +140,11 @@ class PipelineContext:
     backoff: Backoff = DEFAULT_BACKOFF
     lease_seconds: float = DEFAULT_LEASE_SECONDS
     sources: SharedSources | None = None  # the run's shared source reads (engine/sources.py)
-    # the run's ledger calls at once: bookkeeping is pure Python, so more threads in it
-    # gain nothing under one GIL, and each one waiting for the GIL delays the window's
-    ledger_gate: AbstractContextManager[object] | None = None
+    # admits a few of the run's disks at once to the bookkeeping stages (identify, space,
+    # reservation; licence; commit): they are Python (files, SQLAlchemy) and a tower's disks
+    # start and finish together, so more threads there only queue for the GIL, ahead of the
+    # window's thread (engine/run.py: BOOKKEEPING)
+    stage_gate: AbstractContextManager[object] | None = None
 
 
 def track_file_size(size: int, chunk: int) -> int:
@@ -223,14 +225,17 @@ class DiskPipeline:
     # --- the run --------------------------------------------------------------------------
 
     def run(self) -> DiskProgress:
+        gate = self.ctx.stage_gate or contextlib.nullcontext()
         try:
-            self.identify()
-            self.check_space()
-            self.reserve()
+            with gate:
+                self.identify()
+                self.check_space()
+                self.reserve()
             with self.ctx.bus_slot:
                 self.clean()
                 entries, binder = self.write_and_verify_tracks()
-                self.write_licence(binder, entries)
+                with gate:
+                    self.write_licence(binder, entries)
         except Cancelled:
             self.fail("cancelled", "Stopped by the operator; nothing was counted.", cancelled=True)
         except DiskFailed as exc:
@@ -244,7 +249,8 @@ class DiskPipeline:
         except Exception as exc:  # a bug must fail this disk, not the whole run
             self.fail("internal", f"Internal error ({type(exc).__name__}: {exc}).")
         else:
-            self.finish_made()
+            with gate:
+                self.finish_made()
         return self.progress
 
     def finish_made(self) -> None:
@@ -286,12 +292,8 @@ class DiskPipeline:
         self.update(reason=sentence, mbps=0.0, eta_seconds=None)
 
     def with_ledger(self, call: Callable[[], Any]) -> Any:
-        def gated() -> Any:
-            with self.ctx.ledger_gate or contextlib.nullcontext():
-                return call()
-
         result = until_reachable(
-            gated, cancel=self.ctx.cancel, backoff=self.ctx.backoff, waiting=self.waiting
+            call, cancel=self.ctx.cancel, backoff=self.ctx.backoff, waiting=self.waiting
         )
         if self.progress.reason:
             self.update(reason="")
