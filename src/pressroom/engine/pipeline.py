@@ -141,9 +141,9 @@ class PipelineContext:
     lease_seconds: float = DEFAULT_LEASE_SECONDS
     sources: SharedSources | None = None  # the run's shared source reads (engine/sources.py)
     # admits a few of the run's disks at once to the bookkeeping stages (identify, space,
-    # reservation; licence; commit): they are Python (files, SQLAlchemy) and a tower's disks
-    # start and finish together, so more threads there only queue for the GIL, ahead of the
-    # window's thread (engine/run.py: BOOKKEEPING)
+    # reservation; sealing and checking the licence; commit): Python, not disk I/O, and a
+    # tower's disks start and finish together, so more threads there only queue for the
+    # GIL, ahead of the window's thread (engine/run.py: BOOKKEEPING)
     stage_gate: AbstractContextManager[object] | None = None
 
 
@@ -234,8 +234,7 @@ class DiskPipeline:
             with self.ctx.bus_slot:
                 self.clean()
                 entries, binder = self.write_and_verify_tracks()
-                with gate:
-                    self.write_licence(binder, entries)
+                self.write_licence(binder, entries)  # its Python parts are gated inside
         except Cancelled:
             self.fail("cancelled", "Stopped by the operator; nothing was counted.", cancelled=True)
         except DiskFailed as exc:
@@ -579,21 +578,23 @@ class DiskPipeline:
         assert self.volume and self.reservation
         self.update(stage=Stage.LICENCE)
         m = self.ctx.material
-        data = binder.seal_licence(
-            m.station_key,
-            station_cert=m.station_cert,
-            grant=m.grant_raw,
-            copy_index=self.reservation.copy_index,
-            issued_at=int(time.time()),
-            tracks=entries,
-            kind=self.ctx.job.kind,
-            replaces=self.ctx.job.replaces,
-            revocations=m.revocations,
-        )
-        self.claim_licence_stage()
-        self.ctx.journal.record(
-            "licence-writing", drive_id=self.drive.id, reservation_id=self.reservation.id
-        )
+        gate = self.ctx.stage_gate or contextlib.nullcontext()  # the Python parts, not the I/O
+        with gate:
+            data = binder.seal_licence(
+                m.station_key,
+                station_cert=m.station_cert,
+                grant=m.grant_raw,
+                copy_index=self.reservation.copy_index,
+                issued_at=int(time.time()),
+                tracks=entries,
+                kind=self.ctx.job.kind,
+                replaces=self.ctx.job.replaces,
+                revocations=m.revocations,
+            )
+            self.claim_licence_stage()
+            self.ctx.journal.record(
+                "licence-writing", drive_id=self.drive.id, reservation_id=self.reservation.id
+            )
         self.licence_started = True
         with self.volume.open_write(LICENCE_FILE + PART) as out:
             out.write(data)
@@ -610,19 +611,20 @@ class DiskPipeline:
         self.require_media_proof()
         if back != data:
             raise DiskFailed("verify-licence", "The licence read back from the disk differs.")
-        env, lic = parse_licence(back)
+        with gate:
+            env, lic = parse_licence(back)
 
-        def signer_ok(cert: StationCert) -> None:
-            env.verify(cert.station_key, "licence")
+            def signer_ok(cert: StationCert) -> None:
+                env.verify(cert.station_key, "licence")
 
-        check_licence(lic, signer_ok, m.publishers, (m.revocations,))
-        self.made = self.record("pass", "")
-        self.ctx.journal.record(
-            "licence-verified",
-            drive_id=self.drive.id,
-            reservation_id=self.reservation.id,
-            record=record_json(self.made),
-        )
+            check_licence(lic, signer_ok, m.publishers, (m.revocations,))
+            self.made = self.record("pass", "")
+            self.ctx.journal.record(
+                "licence-verified",
+                drive_id=self.drive.id,
+                reservation_id=self.reservation.id,
+                record=record_json(self.made),
+            )
 
     def claim_licence_stage(self) -> None:
         """Tell the ledger a licence may exist from now on (a lease settled by another

@@ -57,8 +57,9 @@ if TYPE_CHECKING:
 Judge = Callable[[list[Drive]], dict[str, Verdict]]  # drive id -> its identity verdict
 
 
-# Disks of a run in a bookkeeping stage at once (identify, space, reservation; licence;
-# commit). These are Python (files, SQLAlchemy; SQLite takes one writer anyway): when 128
+# Disks of a run in a bookkeeping stage at once (identify, space, reservation; sealing and
+# checking the licence; commit). These are Python (SQLAlchemy, signatures; SQLite takes one
+# writer anyway); the licence's own disk I/O is not gated. When 128
 # disks start or finish together, more threads in them only queue for the GIL, and the
 # window's thread queues behind them (a 380 ms stall at the start of a 128-disk run).
 BOOKKEEPING = 2
