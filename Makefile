@@ -33,7 +33,7 @@ lint: $(STAMP) typecheck
 TYPECHECKED := -p pressroom.secure -p pressroom.ledger -p pressroom.station -m pressroom.app \
 	-m pressroom.engine -m pressroom.engine.events -m pressroom.engine.job \
 	-m pressroom.engine.journal -m pressroom.engine.pipeline -m pressroom.engine.recovery \
-	-m pressroom.engine.run
+	-m pressroom.engine.run -m pressroom.engine.sources
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --follow-imports=silent $(TYPECHECKED)

@@ -253,3 +253,41 @@ def test_finish_ends_a_waiting_run_as_finished_never_cancelled(env):
     assert summary.state == RunState.FINISHED and summary.passed == 2
     assert env.app.ledger.get_run(run.id).status == "finished"
     assert not env.station.finish()  # already ended
+
+
+def test_a_tower_shares_source_reads_and_keeps_bookkeeping_to_two_disks(env, monkeypatch):
+    """Six disks: each source track is read from its file once, not once per disk, and
+    at most two disks are in the bookkeeping stages (reservation, commit) at once."""
+    from pressroom.engine import run as run_module
+    from pressroom.ledger.store import Ledger
+
+    assert run_module.BOOKKEEPING == 2
+
+    for i in range(6):
+        env.disk(f"TOWERDISK{i:04d}")
+    inside, most, lock = [0], [0], threading.Lock()
+
+    def counted(original):
+        def call(self, *a, **kw):
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            try:
+                time.sleep(0.05)  # long enough for the other disks to pile up here
+                return original(self, *a, **kw)
+            finally:
+                with lock:
+                    inside[0] -= 1
+
+        return call
+
+    monkeypatch.setattr(Ledger, "reserve", counted(Ledger.reserve))
+    monkeypatch.setattr(Ledger, "commit", counted(Ledger.commit))
+    run = env.station.start(env.plan(6), env.events.append)
+    summary = run.wait(60)
+    assert run.done and summary.passed == 6
+    assert 1 <= most[0] <= 2
+    track_bytes = sum(t.size for t in run.job.tracks)
+    assert run.sources.bytes_served == 6 * track_bytes
+    assert run.sources.bytes_read == track_bytes  # once for the six disks
+    assert run.sources.held == 0  # dropped when the run ended

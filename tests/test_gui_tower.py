@@ -82,8 +82,9 @@ def test_tower_view_shows_every_port_grouped_by_hub(qtbot, tmp_path, ports):
     try:
         assert window.tower.isVisible() and not window.grid.isVisible()  # above 16 disks
         feed(window, ports)
-        qtbot.wait(50)
         tower = window.tower
+        # the summary and failures list follow the events on a timer, not per event
+        qtbot.waitUntil(lambda: tower.failures.count() == 3, timeout=5000)
         tower.map.repaint()
         view = tower.scroll.viewport().rect()
         cells = tower.map._cells
@@ -113,6 +114,7 @@ def test_a_failure_in_the_list_jumps_to_its_port_and_says_why(qtbot, tmp_path):
     try:
         feed(window, 64)
         tower = window.tower
+        qtbot.waitUntil(lambda: tower.failures.count() == 3, timeout=5000)
         item = tower.failures.item(1)
         drive_id = item.data(0x0100)
         tower.failures.itemClicked.emit(item)
@@ -142,3 +144,23 @@ def test_few_disks_keep_the_cards(qtbot, tmp_path):
         assert window.grid.isVisible() and not window.tower.isVisible()
     finally:
         close_window(qtbot, window)
+
+
+def test_a_width_nudge_keeps_the_layout_a_new_column_count_redoes_it(qtbot):
+    from pressroom.gui.tower_view import CELL_W, GAP, Port, PortMap
+
+    m = PortMap()
+    qtbot.addWidget(m)
+    for i in range(1, 15):
+        m.ports[f"d{i}"] = Port(f"d{i}", f"2-1.{1 + i // 8}.{i}")
+    step = CELL_W + GAP
+    m.resize(5 * step + 10, 400)
+    m.show()
+    m.rect_of("d1")  # laid out
+    assert not m._dirty
+    m.resize(5 * step + 2, 400)  # a scroll bar or a label nudged the width: same columns
+    qtbot.waitUntil(lambda: m.width() == 5 * step + 2)
+    assert not m._dirty
+    m.resize(5 * step - 1, 400)  # one column fewer: the hubs wrap differently
+    qtbot.waitUntil(lambda: m.width() == 5 * step - 1)
+    assert m._dirty

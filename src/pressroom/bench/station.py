@@ -35,9 +35,10 @@ class ThrowawayStation:
         track_sizes: tuple[int, ...],
         copies: int = 1000,
         audio_seconds: tuple[float, ...] = (),
+        sparse: bool = False,
     ):
         """``audio_seconds``: generated music-like FLAC tracks (for marked copies) instead of
-        random bytes of ``track_sizes``."""
+        random bytes of ``track_sizes``; ``sparse``: tracks of zeros that take no space."""
         from pressroom.catalog import import_paths
 
         self.root = Path(root)
@@ -46,7 +47,11 @@ class ThrowawayStation:
         src = self.root / "tracks"
         src.mkdir(parents=True, exist_ok=True)
         for i, size in enumerate(() if audio_seconds else track_sizes):
-            write_random_file(src / f"track{i}.bin", size)
+            if sparse:  # a big track that costs no space (reads as zeros)
+                with open(src / f"track{i}.bin", "wb") as fh:
+                    fh.truncate(size)
+            else:
+                write_random_file(src / f"track{i}.bin", size)
         if audio_seconds:
             from pressroom.watermark import audio
 

@@ -48,6 +48,7 @@ class SimulatedProvider:
         self._states: dict[str, SimDiskState] = {}
         self._buses: dict[int, BusClock] = {}
         self._lock = threading.Lock()
+        self._usb_cache: tuple[list[SimDiskSpec], dict] | None = None
 
     def bus_clock(self, bus: int) -> BusClock:
         """The shared clock of one root bus, at the bandwidth ``buses.toml`` gives it now."""
@@ -83,9 +84,24 @@ class SimulatedProvider:
                     st = self._states[spec.name] = fresh
         return st
 
+    def _read_usb(self, specs: list[SimDiskSpec]) -> tuple[dict, str | None]:
+        """The simulated bus's devices, read through pyusb again only when a plugged disk
+        or its descriptor changed: what a device answers is fixed by its descriptor, and
+        a 128-disk tower's watchers re-read 384 string descriptors every 0.3 s otherwise
+        (a quarter of a run's GIL time, which the window's thread waited for)."""
+        with self._lock:
+            cached = self._usb_cache
+        if cached is not None and cached[0] == specs:
+            return cached[1], None
+        infos, error = self._usb.read_all()
+        if error is None:
+            with self._lock:
+                self._usb_cache = (list(specs), infos)
+        return infos, error
+
     def list_drives(self) -> list[Drive]:
         specs = self._plugged_specs()
-        usb_infos, bus_error = self._usb.read_all() if specs else ({}, None)
+        usb_infos, bus_error = self._read_usb(specs) if specs else ({}, None)
         for bus in {s.bus for s in specs}:
             self.bus_clock(bus)  # picks up a bandwidth changed in buses.toml
         drives = []

@@ -140,7 +140,29 @@ class SimDiskSpec:
 # -- the sim directory -----------------------------------------------------------------
 
 
+# Parsed descriptors by path, kept while the file is unchanged: a tower's watcher lists
+# 128 disks every 0.3 s, and parsing their TOML each time was a quarter of all the GIL
+# time of a 128-disk run (py-spy --gil), time the window's thread waited for.
+_PARSED: dict[Path, tuple[tuple[int, int, int], SimDiskSpec]] = {}
+
+
 def _read_spec(disk_dir: Path) -> SimDiskSpec | None:
+    path = disk_dir / DESCRIPTOR
+    try:
+        st = path.stat()
+    except OSError:
+        return _parse_spec(disk_dir)
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    cached = _PARSED.get(path)
+    if cached is not None and cached[0] == stamp:
+        return replace(cached[1])  # a copy: callers may set fields on what they get
+    spec = _parse_spec(disk_dir)
+    if spec is not None:
+        _PARSED[path] = (stamp, replace(spec))
+    return spec
+
+
+def _parse_spec(disk_dir: Path) -> SimDiskSpec | None:
     try:
         if (disk_dir / DESCRIPTOR).exists():
             data = tomllib.loads((disk_dir / DESCRIPTOR).read_text(encoding="utf-8"))

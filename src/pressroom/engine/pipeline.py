@@ -20,9 +20,11 @@ verified is never wiped because its commit failed: the commit is journalled
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import hashlib
+import io
 import json
 import os
 import re
@@ -49,6 +51,7 @@ from pressroom.engine.events import DiskProgress, DiskState, Stage
 from pressroom.engine.job import Job, JobTrack
 from pressroom.engine.journal import Journal
 from pressroom.engine.outage import DEFAULT_BACKOFF, Backoff, StillUnreachable, until_reachable
+from pressroom.engine.sources import SharedSources, SourceReader
 from pressroom.ledger.copies import DEFAULT_LEASE_SECONDS
 from pressroom.ledger.errors import LedgerUnreachable, StaleReservation
 from pressroom.ledger.models import DiskRecord, Reservation
@@ -78,6 +81,8 @@ from pressroom.watermark.flac import FlacError
 from pressroom.watermark.variants import MarkedCopy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pressroom.drives.identity import Verdict
     from pressroom.ledger.store import Ledger
     from pressroom.secure.cert import StationCert
@@ -134,6 +139,12 @@ class PipelineContext:
     after_durable_write: DurableHook | None = None
     backoff: Backoff = DEFAULT_BACKOFF
     lease_seconds: float = DEFAULT_LEASE_SECONDS
+    sources: SharedSources | None = None  # the run's shared source reads (engine/sources.py)
+    # admits a few of the run's disks at once to the bookkeeping stages (identify, space,
+    # reservation; sealing and checking the licence; commit): Python, not disk I/O, and a
+    # tower's disks start and finish together, so more threads there only queue for the
+    # GIL, ahead of the window's thread (engine/run.py: BOOKKEEPING)
+    stage_gate: AbstractContextManager[object] | None = None
 
 
 def track_file_size(size: int, chunk: int) -> int:
@@ -214,14 +225,16 @@ class DiskPipeline:
     # --- the run --------------------------------------------------------------------------
 
     def run(self) -> DiskProgress:
+        gate = self.ctx.stage_gate or contextlib.nullcontext()
         try:
-            self.identify()
-            self.check_space()
-            self.reserve()
+            with gate:
+                self.identify()
+                self.check_space()
+                self.reserve()
             with self.ctx.bus_slot:
                 self.clean()
                 entries, binder = self.write_and_verify_tracks()
-                self.write_licence(binder, entries)
+                self.write_licence(binder, entries)  # its Python parts are gated inside
         except Cancelled:
             self.fail("cancelled", "Stopped by the operator; nothing was counted.", cancelled=True)
         except DiskFailed as exc:
@@ -235,7 +248,8 @@ class DiskPipeline:
         except Exception as exc:  # a bug must fail this disk, not the whole run
             self.fail("internal", f"Internal error ({type(exc).__name__}: {exc}).")
         else:
-            self.finish_made()
+            with gate:
+                self.finish_made()
         return self.progress
 
     def finish_made(self) -> None:
@@ -427,14 +441,14 @@ class DiskPipeline:
             key, header = binder.new_track(track.track_id, track.size)
             self.wrote_anything = True
             try:
-                src = open(track.path, "rb", buffering=0)  # noqa: SIM115
+                src = self.open_source(track.path)
             except OSError as exc:
                 raise DiskFailed(
                     "source-missing",
                     f"The source track {track.path} cannot be read ({exc.strerror}).",
                 ) from None
             with src, self.volume.open_write(rel + PART) as out:
-                if _file_size(src) != track.size:
+                if _source_size(src) != track.size:
                     raise DiskFailed(
                         "source-changed",
                         f"The source track {track.path.name} changed since it was imported.",
@@ -471,6 +485,13 @@ class DiskPipeline:
         self.volume.sync_dir(TRACKS_DIR)
         self.verify_seconds = time.monotonic() - t0
         return entries, binder
+
+    def open_source(self, path: Path) -> io.FileIO | SourceReader:
+        """The plaintext of a source track: shared with the run's other disks where the
+        run offers it (read once), else this disk's own file."""
+        if self.ctx.sources is not None:
+            return self.ctx.sources.open(path)
+        return io.FileIO(path, "rb")
 
     def marked_copy(self, track: JobTrack) -> MarkedCopy:
         """This disk's watermarked copy of ``track``: its payload names the grant and the
@@ -560,21 +581,23 @@ class DiskPipeline:
         assert self.volume and self.reservation
         self.update(stage=Stage.LICENCE)
         m = self.ctx.material
-        data = binder.seal_licence(
-            m.station_key,
-            station_cert=m.station_cert,
-            grant=m.grant_raw,
-            copy_index=self.reservation.copy_index,
-            issued_at=int(time.time()),
-            tracks=entries,
-            kind=self.ctx.job.kind,
-            replaces=self.ctx.job.replaces,
-            revocations=m.revocations,
-        )
-        self.claim_licence_stage()
-        self.ctx.journal.record(
-            "licence-writing", drive_id=self.drive.id, reservation_id=self.reservation.id
-        )
+        gate = self.ctx.stage_gate or contextlib.nullcontext()  # the Python parts, not the I/O
+        with gate:
+            data = binder.seal_licence(
+                m.station_key,
+                station_cert=m.station_cert,
+                grant=m.grant_raw,
+                copy_index=self.reservation.copy_index,
+                issued_at=int(time.time()),
+                tracks=entries,
+                kind=self.ctx.job.kind,
+                replaces=self.ctx.job.replaces,
+                revocations=m.revocations,
+            )
+            self.claim_licence_stage()
+            self.ctx.journal.record(
+                "licence-writing", drive_id=self.drive.id, reservation_id=self.reservation.id
+            )
         self.licence_started = True
         with self.volume.open_write(LICENCE_FILE + PART) as out:
             out.write(data)
@@ -591,19 +614,20 @@ class DiskPipeline:
         self.require_media_proof()
         if back != data:
             raise DiskFailed("verify-licence", "The licence read back from the disk differs.")
-        env, lic = parse_licence(back)
+        with gate:
+            env, lic = parse_licence(back)
 
-        def signer_ok(cert: StationCert) -> None:
-            env.verify(cert.station_key, "licence")
+            def signer_ok(cert: StationCert) -> None:
+                env.verify(cert.station_key, "licence")
 
-        check_licence(lic, signer_ok, m.publishers, (m.revocations,))
-        self.made = self.record("pass", "")
-        self.ctx.journal.record(
-            "licence-verified",
-            drive_id=self.drive.id,
-            reservation_id=self.reservation.id,
-            record=record_json(self.made),
-        )
+            check_licence(lic, signer_ok, m.publishers, (m.revocations,))
+            self.made = self.record("pass", "")
+            self.ctx.journal.record(
+                "licence-verified",
+                drive_id=self.drive.id,
+                reservation_id=self.reservation.id,
+                record=record_json(self.made),
+            )
 
     def claim_licence_stage(self) -> None:
         """Tell the ledger a licence may exist from now on (a lease settled by another
@@ -730,6 +754,10 @@ class DiskPipeline:
 
 def _file_size(fh: BinaryIO) -> int:
     return os.fstat(fh.fileno()).st_size
+
+
+def _source_size(src: io.FileIO | SourceReader) -> int:
+    return src.size if isinstance(src, SourceReader) else os.fstat(src.fileno()).st_size
 
 
 def describe_os_error(exc: OSError, drive: Drive) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QSystemTrayIcon,
 )
 
-from pressroom.engine.events import DiskProgress, DiskState, LogLine, RunProgress
+from pressroom.engine.events import DiskProgress, LogLine, RunProgress
 from pressroom.gui import tasks, theme
 from pressroom.gui.application import StationHub
 from pressroom.gui.disk_details import disk_details
@@ -229,10 +229,8 @@ class MainWindow(MainLayout):
         self.run_started_at = time.monotonic()
         self.last_run_id = run.id
         # the run's first event went out before the station knew the run: render it now
-        s = run.summary()
-        writing = sum(d.state == DiskState.RUNNING for d in s.disks.values())
-        ev = RunProgress(s.run_id, s.state, s.target, s.passed, s.failed, writing, step=s.step)
-        self._render(outlook(ev, insert_and_go=run.job.insert_and_go))
+        # (without the run's lock: the workers hold it in turn while they start)
+        self._render(outlook(run.progress_now(), insert_and_go=run.job.insert_and_go))
         self.report_btn.setEnabled(True)
         self.report_btn.setToolTip("PDF report of this run: every disk recorded so far")
         self.refresh_start()

@@ -12,8 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QStaticText,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -28,10 +36,19 @@ from PySide6.QtWidgets import (
 
 from pressroom.drives.base import Drive
 from pressroom.engine.events import DiskProgress, DiskState
+from pressroom.engine.run import port_key as _port_key
 from pressroom.gui import theme
-from pressroom.gui.drive_grid import port_key
+from pressroom.station.portmap import MAX_ROWS, hub_columns, hub_of
 
-CELL_W, CELL_H, GAP, HUB_H, MAX_ROWS = 75, 46, 3, 16, 7
+__all__ = ["MAX_ROWS", "PortMap", "TowerView", "hub_of"]
+
+CELL_W, CELL_H, GAP, HUB_H = 75, 46, 3, 16
+# A running tower changes some cell's percentage many times a second. Cells are repainted
+# on a timer, at most PAINT_CELLS of them per paint, the longest-waiting first, so one
+# paint never holds the GUI thread (and the GIL it shares with 128 workers) for long.
+PAINT_MS, PAINT_CELLS, REFRESH_MS = 200, 32, 250
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter  # made once: an enum
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter  # "|" allocates
 _WORDS = {
     DiskState.IDLE: ("Ready", "idle"),
     DiskState.RUNNING: ("", "running"),
@@ -60,12 +77,17 @@ _COLOURS = {  # colour names of pressroom.gui.theme: the light or dark scheme de
     "cancelled": "cancelled_ink",
     "removed": "muted",
 }
+FILL_ALPHA = {k: 48 if k in ("fail", "pass") else 28 for k in _COLOURS}
 
 
-def hub_of(port: str) -> str:
-    """The hub a port hangs off: the port path without its last hop."""
-    head, _, _ = port.rpartition(".")
-    return head or port.split("-", 1)[0]
+def _columns_fitting(width: int) -> int:
+    """How many hub columns fit side by side in ``width`` pixels (the layout's wrap)."""
+    return max(1, max(width, CELL_W + 2 * GAP) // (CELL_W + GAP))
+
+
+def _bar(cell: QRect) -> QRect:
+    """Where a cell's progress bar runs."""
+    return QRect(cell.left() + 3, cell.bottom() - 8, cell.width() - 6, 5)
 
 
 _QCOLOURS: dict[tuple[str, str], tuple[QColor, QColor]] = {}
@@ -81,9 +103,6 @@ def _colours(key: str) -> tuple[QColor, QColor]:
         fill.setAlpha(FILL_ALPHA[key])
         _QCOLOURS[at] = (line, fill)
     return _QCOLOURS[at]
-
-
-FILL_ALPHA = {k: 48 if k in ("fail", "pass") else 28 for k in _COLOURS}
 
 
 def _ink(name: str) -> QColor:
@@ -147,7 +166,38 @@ class PortMap(QWidget):
         self._hubs: list[tuple[QRect, str]] = []
         self._icons: dict[tuple[str, str], object] = {}
         self._font_pair: tuple[QFont, QFont] | None = None
+        self._frames: dict[tuple[str, str, bool], QPixmap] = {}  # (scheme, state, selected)
+        self._laid: dict[tuple[str, bool], tuple[QStaticText, int, int]] = {}
+        self._cell_boxes: list[tuple[QRect, str, tuple[int, int, int, int]]] = []
+        self._hub_boxes: list[tuple[QRect, str, tuple[int, int, int, int]]] = []
+        self._bars: dict[str, QRect] = {}
+        self._texts: dict[str, tuple[QRect, QRect]] = {}
         self._dirty = True
+        self._pending: dict[str, None] = {}  # cells to repaint, oldest first
+        self._painter = QTimer(self)
+        self._painter.setInterval(PAINT_MS)
+        self._painter.timeout.connect(self._paint_some)
+
+    def mark(self, drive_id: str) -> None:
+        """This cell changed: repaint it on the next paint tick (not now)."""
+        if not self.isVisible():  # hidden: showing it paints everything anyway
+            return
+        self._pending[drive_id] = None
+        if not self._painter.isActive():
+            self._painter.start()
+
+    def _paint_some(self) -> None:
+        if not self._pending:
+            self._painter.stop()
+            return
+        if self._dirty:
+            self._layout()
+        for _ in range(min(PAINT_CELLS, len(self._pending))):
+            drive_id = next(iter(self._pending))
+            del self._pending[drive_id]
+            rect = self._rect_by_id.get(drive_id)
+            if rect is not None:
+                self.update(rect)
 
     def relayout(self) -> None:
         self._dirty = True
@@ -159,24 +209,29 @@ class PortMap(QWidget):
         hubs left to right in port order, wrapping into another band when out of width."""
         self._cells, self._hubs = [], []
         width = max(self.width(), CELL_W + 2 * GAP)
-        by_hub: dict[str, list[Port]] = {}
-        for p in sorted(self.ports.values(), key=lambda p: port_key(p.port, p.drive_id)):
-            by_hub.setdefault(hub_of(p.port), []).append(p)
-        tallest = max((len(v) for v in by_hub.values()), default=1)
-        rows = min(tallest, MAX_ROWS)
+        columns = hub_columns((p.drive_id, p.port) for p in self.ports.values())
+        rows = max((len(c.ids) for c in columns), default=1)
         band_h = HUB_H + rows * (CELL_H + GAP) + GAP
         x, y = GAP, GAP
-        for hub, ports in by_hub.items():
-            for start in range(0, len(ports), rows):  # a long hub takes several columns
-                if x > GAP and x + CELL_W > width:
-                    x, y = GAP, y + band_h
-                label = hub if start == 0 else ""
-                self._hubs.append((QRect(x, y, CELL_W, HUB_H), label))
-                for i, p in enumerate(ports[start : start + rows]):
-                    top = y + HUB_H + i * (CELL_H + GAP)
-                    self._cells.append((QRect(x, top, CELL_W, CELL_H), p.drive_id))
-                x += CELL_W + GAP
+        for column in columns:
+            if x > GAP and x + CELL_W > width:
+                x, y = GAP, y + band_h
+            self._hubs.append((QRect(x, y, CELL_W, HUB_H), column.hub))
+            for i, drive_id in enumerate(column.ids):
+                top = y + HUB_H + i * (CELL_H + GAP)
+                self._cells.append((QRect(x, top, CELL_W, CELL_H), drive_id))
+            x += CELL_W + GAP
         self._rect_by_id = {d: r for r, d in self._cells}
+        self._cell_boxes = [(r, d, r.getRect()) for r, d in self._cells]
+        self._hub_boxes = [(r, t, r.getRect()) for r, t in self._hubs]
+        self._bars = {d: _bar(r) for r, d in self._cells}
+        self._texts = {
+            d: (
+                QRect(r.left() + 20, r.top() + 1, r.width() - 23, 20),  # icon, word, copy
+                QRect(r.left() + 3, r.top() + 20, r.width() - 6, 14),  # port, percentage
+            )
+            for r, d in self._cells
+        }
         self._height = y + band_h if self._cells else CELL_H
         self.setMinimumHeight(self._height)
         self._dirty = False
@@ -184,8 +239,17 @@ class PortMap(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(10 * (CELL_W + GAP), getattr(self, "_height", CELL_H))
 
+    def hideEvent(self, event) -> None:
+        self._painter.stop()  # a hidden map has nothing to paint; showing repaints it all
+        self._pending.clear()
+        super().hideEvent(event)
+
     def resizeEvent(self, event) -> None:
-        self._dirty = True
+        # the layout depends on the width only through how many columns fit: the window
+        # nudges the map's width as texts change during a run, and a relayout of 128 cells
+        # under a busy GIL took 137 ms
+        if _columns_fitting(event.oldSize().width()) != _columns_fitting(event.size().width()):
+            self._dirty = True
         super().resizeEvent(event)
 
     def cell_at(self, pos: QPoint) -> str | None:
@@ -206,21 +270,76 @@ class PortMap(QWidget):
         return self._icons[at]
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        """Draw the cells the paint region touches.
+
+        Every Qt call from Python hands the GIL back and forth, and with a tower's workers
+        runnable each hand-back can wait a switch interval: so the region is tested in
+        Python, a cell's frame, icon and empty bar come from one cached pixmap, and each
+        font is set once per paint, not per cell."""
         if self._dirty:
             self._layout()
+        boxes = [r.getRect() for r in event.region()]
+
+        def touched(box: tuple[int, int, int, int]) -> bool:
+            x, y, w, h = box
+            return any(
+                x < bx + bw and bx < x + w and y < by + bh and by < y + h
+                for bx, by, bw, bh in boxes
+            )
+
+        hubs = [(rect, text) for rect, text, box in self._hub_boxes if text and touched(box)]
+        cells = [
+            (rect, self.ports[drive_id], drive_id == self.selected)
+            for rect, drive_id, box in self._cell_boxes
+            if touched(box)
+        ]
+        if not hubs and not cells:
+            return
+        small, bold = self._fonts()
         painter = QPainter(self)
-        painter.setFont(self._fonts()[0])
+        painter.setFont(small)
         painter.setPen(_ink("muted"))
-        region = event.region()  # only the cells that changed since the last paint
-        for rect, text in self._hubs:
-            if region.intersects(rect):
-                painter.drawText(
-                    rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text
-                )
-        for rect, drive_id in self._cells:
-            if region.intersects(rect):
-                self._draw_cell(painter, rect, self.ports[drive_id], drive_id == self.selected)
+        for rect, text in hubs:
+            self._text(painter, rect, text, False, False)
+        for rect, p, selected in cells:
+            painter.drawPixmap(rect.topLeft(), self._frame(p.key, selected))
+            done = 1.0 if p.state == DiskState.PASS else p.fraction
+            if done > 0:
+                bar = self._bars[p.drive_id]
+                painter.fillRect(
+                    bar.left(), bar.top(), int(bar.width() * done), bar.height(),
+                    _colours(p.key)[0],
+                )  # fmt: skip
+        painter.setPen(_ink("text"))
+        for _rect, p, _sel in cells:  # small type: stage, copy number, port
+            head, second = self._texts[p.drive_id]
+            if p.state == DiskState.RUNNING:
+                self._text(painter, head, _SHORT.get(p.stage, p.stage), False, False)
+            if p.copy:
+                self._text(painter, head, f"#{p.copy}", False, True)
+            self._text(painter, second, p.port, False, False)
+        painter.setFont(bold)
+        for _rect, p, _sel in cells:  # bold type: the state word, or the percentage
+            head, second = self._texts[p.drive_id]
+            if p.state == DiskState.RUNNING:
+                self._text(painter, second, f"{int(p.fraction * 100)}%", True, True)
+            else:
+                self._text(painter, head, p.word, True, False)
         painter.end()
+
+    def _text(self, painter: QPainter, box: QRect, text: str, bold: bool, right: bool) -> None:
+        """Draw a cell's text from a laid-out QStaticText: a cell shows few distinct
+        strings (ports, stage words, 0-100 %), and drawText lays each out anew."""
+        laid = self._laid.get((text, bold))
+        if laid is None:
+            st = QStaticText(text)
+            st.setTextFormat(Qt.TextFormat.PlainText)
+            st.prepare(font=self._fonts()[1 if bold else 0])
+            size = st.size()
+            laid = self._laid[(text, bold)] = (st, int(size.width()), int(size.height()))
+        st, w, h = laid
+        x = box.right() - w if right else box.left()
+        painter.drawStaticText(x, box.top() + (box.height() - h) // 2, st)
 
     def _fonts(self) -> tuple[QFont, QFont]:
         if self._font_pair is None:
@@ -231,47 +350,28 @@ class PortMap(QWidget):
             self._font_pair = (small, bold)
         return self._font_pair
 
-    def _draw_cell(self, painter: QPainter, rect: QRect, p: Port, selected: bool) -> None:
-        small, bold = self._fonts()
-        colour, fill = _colours(p.key)
+    def _frame(self, key: str, selected: bool) -> QPixmap:
+        """A cell's outline, fill, state icon and empty progress track, drawn once."""
+        at = (theme.scheme_name(), key, selected)
+        cached = self._frames.get(at)
+        if cached is not None:
+            return cached
+        pix = QPixmap(CELL_W, CELL_H)
+        pix.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pix)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        rect = QRect(0, 0, CELL_W, CELL_H)
+        colour, fill = _colours(key)
         painter.setPen(colour if not selected else _ink("text"))
         painter.setBrush(fill)
         painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 4, 4)
         if selected:
             painter.drawRoundedRect(rect.adjusted(1, 1, -2, -2), 4, 4)
-        painter.drawPixmap(rect.left() + 3, rect.top() + 3, self._icon(p.key))
-        painter.setPen(_ink("text"))
-        # row 1: icon, state word (or stage), copy number; row 2: port, percentage
-        head = QRect(rect.left() + 20, rect.top() + 1, rect.width() - 23, 20)
-        second = QRect(rect.left() + 3, rect.top() + 20, rect.width() - 6, 14)
-        running = p.state == DiskState.RUNNING
-        painter.setFont(small if running else bold)
-        painter.drawText(
-            head,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            _SHORT.get(p.stage, p.stage) if running else p.word,
-        )
-        painter.setFont(small)
-        if p.copy:
-            painter.drawText(
-                head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"#{p.copy}"
-            )
-        painter.drawText(second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, p.port)
-        if running:
-            painter.setFont(bold)
-            painter.drawText(
-                second,
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                f"{int(p.fraction * 100)}%",
-            )
-        bar = QRect(rect.left() + 3, rect.bottom() - 8, rect.width() - 6, 5)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_ink("track"))
-        painter.drawRect(bar)
-        done = 1.0 if p.state == DiskState.PASS else p.fraction
-        if done > 0:
-            painter.setBrush(colour)
-            painter.drawRect(QRect(bar.left(), bar.top(), int(bar.width() * done), bar.height()))
+        painter.drawPixmap(3, 3, self._icon(key))
+        painter.fillRect(_bar(rect), _ink("track"))
+        painter.end()
+        self._frames[at] = pix
+        return pix
 
     def event(self, ev) -> bool:
         if ev.type() == ev.Type.ToolTip:
@@ -341,10 +441,24 @@ class TowerView(QWidget):
             lambda item: self.jump_to(item.data(Qt.ItemDataRole.UserRole))
         )
         self._failed: list[str] = []
+        # a tower starts and ends 128 disks within seconds: the summary and the failures
+        # list (a pass over every port) follow state changes at most every REFRESH_MS
+        self._refresher = QTimer(self)
+        self._refresher.setSingleShot(True)
+        self._refresher.setInterval(REFRESH_MS)
+        self._refresher.timeout.connect(self._refresh)
 
     @property
     def ports(self) -> dict[str, Port]:
         return self.map.ports
+
+    def showEvent(self, event) -> None:
+        self._refresh()  # what changed while hidden
+        super().showEvent(event)
+
+    def hideEvent(self, event) -> None:
+        self._refresher.stop()
+        super().hideEvent(event)
 
     # --- the same feed as DriveGrid ------------------------------------------------------------
 
@@ -394,11 +508,11 @@ class TowerView(QWidget):
         p.copy = ev.copy_index or p.copy
         p.reason = ev.reason
         p.failed_then_removed = False
-        rect = self.map.rect_of(ev.drive_id)
-        if rect is not None and p.shown() != shown:  # most events move no visible pixel
-            self.map.update(rect)
-        if was != ev.state:
-            self._refresh()
+        if p.shown() != shown:  # most events move no visible pixel
+            self.map.mark(ev.drive_id)
+        # the summary and failures list follow a state change within REFRESH_MS (when shown)
+        if was != ev.state and self.isVisible() and not self._refresher.isActive():
+            self._refresher.start()
         if self.map.selected == ev.drive_id:
             self.reason.setText(p.describe())
 
@@ -407,7 +521,7 @@ class TowerView(QWidget):
     def _refresh(self) -> None:
         failed = sorted(
             (p for p in self.ports.values() if p.key == "fail"),
-            key=lambda p: port_key(p.port, p.drive_id),
+            key=lambda p: (_port_key(p.port), p.drive_id),
         )
         ids = [p.drive_id for p in failed]
         if ids != self._failed:

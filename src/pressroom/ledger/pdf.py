@@ -19,7 +19,7 @@ from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
 from pressroom.ledger.models import DiskRecord, GrantStatus, RunRecord
-from pressroom.ledger.reports import MB, ReportData, Totals
+from pressroom.ledger.reports import MB, PortColumns, ReportData, Totals
 
 RGB = tuple[int, int, int]
 
@@ -30,6 +30,7 @@ BAND: RGB = (241, 243, 245)
 ACCENT: RGB = (31, 78, 121)
 PASS: RGB = (25, 135, 84)
 FAIL: RGB = (200, 35, 51)
+FAIL_BAND: RGB = (250, 218, 221)
 
 _ASCII = str.maketrans({"•": "*", "—": "-", "–": "-", "·": "-", "…": "...", "’": "'"})
 
@@ -243,6 +244,8 @@ class _Report(FPDF):
             self.cell(0, 6, "No disk was recorded.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             return
         self.disk_table(disks)
+        if run is not None and self.data.port_maps.get(run.run_id):
+            self.port_map(self.data.port_maps[run.run_id])
         t = Totals.of(disks)
         speed = "—" if t.mean_mb_per_s is None else f"{t.mean_mb_per_s:.1f} MB/s mean"
         self.font(8.5, color=MUTED)
@@ -291,6 +294,39 @@ class _Report(FPDF):
                 row.cell(f"{d.bytes / MB:,.1f}")
                 row.cell("—" if d.mb_per_s is None else f"{d.mb_per_s:.1f}")
                 row.cell(_duration(d.seconds))
+
+    def port_map(self, columns: PortColumns, per_band: int = 7) -> None:
+        """The run's ports as the tower stands (one column per hub, as in the window's
+        tower view), each with its result and copy number; failed ports in red, so the
+        operator finds the stick to pull."""
+        gap, cell_h, head_h = 1.5, 5.0, 4.0
+        width = (self.w - self.l_margin - self.r_margin - gap * (per_band - 1)) / per_band
+        failed = sum(f for _hub, cells in columns for _t, f in cells)
+        self.ln(1)
+        self.font(9, bold=True)
+        note = f" ({failed} failed, in red)" if failed else ""
+        self.cell(0, 5, self.t(f"Port map{note}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for start in range(0, len(columns), per_band):
+            band = columns[start : start + per_band]
+            need = head_h + max(len(cells) for _hub, cells in band) * (cell_h + 0.8)
+            if self.get_y() + need > self.h - 20:
+                self.add_page()
+            top = self.get_y()
+            for i, (hub, cells) in enumerate(band):
+                x = self.l_margin + i * (width + gap)
+                self.set_xy(x, top)
+                self.font(7, color=MUTED)
+                self.cell(width, head_h, self.t(f"hub {hub}" if hub else ""))
+                for row, (text, bad) in enumerate(cells):
+                    y = top + head_h + row * (cell_h + 0.8)
+                    self.set_draw_color(*(FAIL if bad else RULE))
+                    self.set_fill_color(*(FAIL_BAND if bad else BAND))
+                    self.set_line_width(0.4 if bad else 0.2)
+                    self.rect(x, y, width, cell_h, style="DF")
+                    self.set_xy(x, y)
+                    self.font(7, bold=bad, color=FAIL if bad else INK)
+                    self.cell(width, cell_h, self.t(text), align="C")
+            self.set_xy(self.l_margin, top + need + 1.5)
 
     def totals_block(self) -> None:
         t = self.data.totals

@@ -71,6 +71,9 @@ class Totals:
         )
 
 
+PortColumns = tuple[tuple[str, tuple[tuple[str, bool], ...]], ...]
+
+
 @dataclass(frozen=True)
 class ReportData:
     station_label: str
@@ -86,6 +89,9 @@ class ReportData:
     checkpoint: str = ""
     signature: str = ""
     kinds: Mapping[int, str] = field(default_factory=dict)  # reservation id -> sale|replacement
+    # run id -> its port map as printed: columns of (hub, ((cell text, failed), ...)),
+    # laid out by the station's one port-map rule (station.portmap), drawn by the PDF
+    port_maps: Mapping[str, PortColumns] = field(default_factory=dict)
 
     def kind_of(self, disk: DiskRecord) -> str | None:
         """Whether a disk's copy was a sale or a replacement (its copy index counts per kind)."""

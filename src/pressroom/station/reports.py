@@ -22,6 +22,7 @@ from pressroom.ledger import ChainReport, reports
 from pressroom.secure.checkpoint import sign_report
 from pressroom.station.checkpoints import CheckpointService
 from pressroom.station.parts import Parts
+from pressroom.station.portmap import report_maps
 
 FORMATS = ("csv", "json", "pdf")
 
@@ -94,6 +95,8 @@ class ReportService:
         if fmt == "pdf" and not isinstance(out, Path):
             raise UsageError("A PDF report needs a file: add --out report.pdf.")
         data = self._signed(fmt, self.gather(run_id=run_id, since=since))
+        if fmt == "pdf":  # the printed report shows each run's ports as the tower stands
+            data = replace(data, port_maps=report_maps(data))
         text = reports.write_csv if fmt == "csv" else reports.write_json
         if not isinstance(out, Path):
             text(data, out if out is not None else sys.stdout)
