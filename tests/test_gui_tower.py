@@ -14,16 +14,18 @@ import pytest
 from tests.gui_support import close_window, no_qt_leaks  # noqa: F401
 
 from pressroom.engine.events import DiskProgress, DiskState, Stage
+from pressroom.station import words
 
 pytestmark = pytest.mark.usefixtures("no_qt_leaks")
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 SAVE = os.environ.get("PRESSROOM_SCREENSHOTS") == "1"
-FAILS = {
-    5: "Write error on the disk (input/output error); it may be failing.",
-    23: "Read-back check failed (track02.pra, chunk 3 of 9): the disk returned other data.",
-    41: "The disk has no USB serial; it cannot be bound.",
+RAW = {  # what the engine says (behind Details)
+    5: ("io-error", "Write error on the disk (input/output error); it may be failing."),
+    23: ("verify-chunk", "Read-back failed (track02.pra, chunk 3 of 9): other data came back."),
+    41: ("identity-missing", "The disk has no USB serial; it cannot be bound."),
 }
+FAILS = {n: words.failure(code).text for n, (code, _raw) in RAW.items()}  # what a shop reads
 
 
 def tower_window(qtbot, tmp_path, ports: int):
@@ -51,14 +53,15 @@ def feed(window, ports: int) -> None:
     for n, drive_id in enumerate(ids):
         p = window.tower.ports[drive_id]
         if n in FAILS:
-            state, stage, done, reason = DiskState.FAIL, Stage.WRITE, 40, FAILS[n]
+            state, stage, done, (code, reason) = DiskState.FAIL, Stage.WRITE, 40, RAW[n]
         elif n % 5 == 0:
-            state, stage, done, reason = DiskState.PASS, Stage.DONE, 100, ""
+            state, stage, done, code, reason = DiskState.PASS, Stage.DONE, 100, "", ""
         else:
-            state, stage, done, reason = (
+            state, stage, done, code, reason = (
                 DiskState.RUNNING,
                 (Stage.WRITE, Stage.VERIFY)[n % 2],
                 (n * 37) % 100,
+                "",
                 "",
             )
         window._disk_progress(
@@ -71,6 +74,7 @@ def feed(window, ports: int) -> None:
                 bytes_done=done,
                 bytes_total=100,
                 reason=reason,
+                reason_code=code,
                 copy_index=n + 1,
             )
         )
@@ -123,6 +127,7 @@ def test_a_failure_in_the_list_jumps_to_its_port_and_says_why(qtbot, tmp_path):
         assert tower.ports[drive_id].port in tower.reason.text()
         # hover text is the same sentence
         assert FAILS[23] in tower.ports[drive_id].describe()
+        assert RAW[23][1] not in tower.reason.text()  # the engine's sentence stays behind
         # clicking a cell selects it and shows its state
         rect, other = tower.map._cells[0]
         from PySide6.QtCore import Qt

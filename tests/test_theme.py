@@ -136,6 +136,18 @@ def test_icons_are_drawn_in_the_current_scheme(qapp):
     assert theme.icon("no-such-icon").isNull()
 
 
+def test_a_card_redraws_its_state_icon_when_the_scheme_changes(qtbot, qapp):
+    from pressroom.gui.drive_card import DriveCard
+
+    with scheme(qapp, "light"):
+        card = DriveCard("sim:disk1")
+        qtbot.addWidget(card)
+        light = card.state_icon.pixmap().toImage()
+        with scheme(qapp, "dark"):
+            dark = card.state_icon.pixmap().toImage()  # no state change: only the scheme
+    assert not light.isNull() and light != dark
+
+
 def test_appearance_setting_is_saved_validated_and_applied(qtbot, qapp):
     from pressroom.config import Settings, load_config
     from pressroom.gui.settings_dialog import SettingsDialog

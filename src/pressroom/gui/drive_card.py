@@ -139,6 +139,7 @@ class DriveCard(QFrame):
         lay.addStretch(1)  # a taller neighbour's extra height goes above the buttons
         lay.addLayout(buttons)
         self._apply_state(DiskState.IDLE)
+        theme.notifier().changed.connect(self._apply_state_icon)  # icons drawn per scheme
 
     # --- inputs ----------------------------------------------------------------------------
 
@@ -242,10 +243,7 @@ class DriveCard(QFrame):
         )
         self.raw_reason = reason if show_reason else ""
         if show_reason:
-            # the shop's words when the code has them; a sentence without a code (a
-            # waiting note) is already written for the operator
-            shown = words.failure(code).text if code else reason
-            self.reason.setText(shown)
+            self.reason.setText(words.shown_reason(code, reason))
             self.reason.setProperty("state", "warning" if state == DiskState.PASS else key)
             theme.repolish(self.reason)
         self.reason.setVisible(show_reason)
@@ -347,7 +345,7 @@ class DriveCard(QFrame):
         stage = ev.stage.label if isinstance(ev.stage, Stage) else str(ev.stage)
         return f"{stage} {int(ev.fraction * 100)} %"
 
-    def _apply_state_icon(self) -> None:
+    def _apply_state_icon(self, *_scheme: str) -> None:
         key = self.property("state") or "idle"
         name = key if key in ("pass", "fail", "running", "removed", "cancelled") else "idle"
         side = self.state_icon.width()

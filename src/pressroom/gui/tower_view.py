@@ -38,6 +38,7 @@ from pressroom.drives.base import Drive
 from pressroom.engine.events import DiskProgress, DiskState
 from pressroom.engine.run import port_key as _port_key
 from pressroom.gui import theme
+from pressroom.station import words
 from pressroom.station.portmap import MAX_ROWS, hub_columns, hub_of
 
 __all__ = ["MAX_ROWS", "PortMap", "TowerView", "hub_of"]
@@ -506,7 +507,7 @@ class TowerView(QWidget):
         was, shown = p.state, p.shown()
         p.state, p.stage, p.fraction = ev.state, ev.stage.value, ev.fraction
         p.copy = ev.copy_index or p.copy
-        p.reason = ev.reason
+        p.reason = words.shown_reason(ev.reason_code, ev.reason)
         p.failed_then_removed = False
         if p.shown() != shown:  # most events move no visible pixel
             self.map.mark(ev.drive_id)

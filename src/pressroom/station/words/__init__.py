@@ -14,7 +14,13 @@ codes the engine, the identity judge and the verifier give, so a reason is worde
 
 from __future__ import annotations
 
-from pressroom.station.words.disks import all_failure_codes, failure, knows, verdict
+from pressroom.station.words.disks import (
+    all_failure_codes,
+    failure,
+    knows,
+    shown_reason,
+    verdict,
+)
 from pressroom.station.words.firststart import setup_done
 from pressroom.station.words.plain import UNEXPECTED, Words, developer_words
 from pressroom.station.words.player import (
@@ -47,5 +53,6 @@ __all__ = [
     "setting",
     "setup_done",
     "short_run_id",
+    "shown_reason",
     "verdict",
 ]

@@ -344,6 +344,12 @@ def failure(code: str) -> Words:
     return _UNKNOWN
 
 
+def shown_reason(code: str, raw: str) -> str:
+    """What a card or a tower cell shows for a disk's reason: the shop's words when the
+    code has them; a sentence without a code (a waiting note) is already an operator's."""
+    return failure(code).text if code else raw
+
+
 def knows(code: str) -> bool:
     """Whether ``code`` has words of its own (not the catch-all)."""
     return failure(code) is not _UNKNOWN
