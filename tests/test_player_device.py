@@ -89,7 +89,7 @@ def test_linux_provider_a_block_device_without_usb_identity_never_plays(tmp_path
     provider = LinuxProvider(allow_loop=True, loop_serials={disk.name: "LOOPSERIAL0001"})
     try:
         err = refused(provider, disk.mnt)
-        assert err.code == "no-serial" and "no USB identity" in str(err)
+        assert err.code == "no-serial" and "has no USB serial number" in str(err)
         assert refused(provider, tmp_path).code == "no-device"
     finally:
         provider.close()
