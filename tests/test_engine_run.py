@@ -50,6 +50,22 @@ def test_full_run_makes_verified_disks_and_records_them(env):
     assert not list(env.app.config.journal_dir.glob("*.jsonl"))  # settled runs leave none
 
 
+def test_the_run_says_disks_are_being_written_before_any_finishes(env):
+    """The header's outlook follows RunProgress: disks starting must be news, or the
+    station says "insert blank disks or Finish" while 16 disks are writing."""
+    from pressroom.engine.events import RunProgress
+    from pressroom.station.runs import outlook
+
+    for i in range(3):
+        env.disk(f"SLOWSTART{i:03d}", mbps=4)
+    env.run(3)
+    runs = [e for e in env.events if isinstance(e, RunProgress)]
+    first_pass = next(i for i, e in enumerate(runs) if e.passed)
+    before = runs[:first_pass]
+    assert any(e.in_flight > 0 for e in before)
+    assert outlook(next(e for e in before if e.in_flight)).phase == "writing"
+
+
 def test_progress_events_are_throttled_and_complete(env):
     env.disk("PACEDDISK001", mbps=4)
     env.run(1)

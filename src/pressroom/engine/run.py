@@ -274,16 +274,23 @@ class Run:
         return self.job.copies - self.passed - len(self._workers)
 
     def _fill(self) -> None:
-        """Start workers on eligible disks while copies are still needed."""
+        """Start workers on eligible disks while copies are still needed; say so when any
+        started (the run's outlook turns from waiting to writing on this event, not on the
+        first disk to finish)."""
+        if self._fill_locked():
+            self._run_progress()
+
+    def _fill_locked(self) -> int:
+        started = 0
         with self._lock:
             if self.step:  # the step before the disks is still going; it calls _fill after
-                return
+                return 0
             if self.state == RunState.RUNNING and not self.cancel_event.is_set():
                 by_port = sorted(self._attached.items(), key=lambda kv: port_key(kv[1].port_path))
                 wanted = [(i, d) for i, d in by_port if self._eligible(i)]
                 if not wanted or self._needed() <= 0:
                     self._maybe_finish()
-                    return
+                    return 0
                 # judging reads the ledger for every attached disk: only when one may start
                 # (a tower's disks finishing one by one must not judge all the others each time)
                 if not self.exhausted:
@@ -291,13 +298,15 @@ class Run:
                         verdicts = self.judge(list(self._attached.values()))
                     except LedgerUnreachable as exc:
                         self._wait_for_ledger(exc)
-                        return
+                        return 0
                     self._refill_delay = self.backoff.delays()
                     for drive_id, drive in wanted:
                         if self._needed() <= 0 or self.exhausted:
                             break
                         self._start_worker(drive, verdicts.get(drive_id))
+                        started += 1
             self._maybe_finish()
+        return started
 
     def _wait_for_ledger(self, exc: LedgerUnreachable) -> None:
         """No disk starts while serials cannot be judged: try again later (the lock is held)."""
@@ -505,10 +514,14 @@ class Run:
         """The run's counters without taking its lock, for the GUI thread, which must not
         wait while 128 workers hold it in turn. Each field is read atomically; together
         they may be one event apart, which the run's next RunProgress corrects."""
-        disks = list(self.disks.values())  # one C-level copy: no worker runs meanwhile
-        writing = sum(1 for d in disks if d.state == DiskState.RUNNING)
         return RunProgress(
-            self.id, self.state, self.job.copies, self.passed, self.failed, writing, step=self.step
+            self.id,
+            self.state,
+            self.job.copies,
+            self.passed,
+            self.failed,
+            in_flight=len(self._workers),  # as _run_progress counts them: disks started
+            step=self.step,
         )
 
     def summary(self) -> RunSummary:
