@@ -58,6 +58,7 @@ class Fleet:
             "PRESSROOM_LEDGER_URL": url,
             "PRESSROOM_LEASE_SECONDS": str(LEASE),
             "QT_QPA_PLATFORM": "offscreen",
+            "PYTHONUNBUFFERED": "1",  # a station killed by the deadline still shows its lines
         }
         self.env.pop("PRESSROOM_DATA_DIR", None)
         self.env.pop("PRESSROOM_SIM_DIR", None)
@@ -137,10 +138,19 @@ def test_fleet_survives_a_kill_a_vanished_station_and_a_database_restart(tmp_pat
         while not all(held(s) for s in who) and time.monotonic() < until:
             time.sleep(0.2)
         if not all(held(s) for s in who):
+            alive = [proc.poll() is None for proc in procs]
+            outs = []
             for proc in procs:
-                proc.kill()
-            outs = [proc.communicate(timeout=30) for proc in procs]
-            pytest.fail(f"the stations never reserved a copy: {outs}")
+                proc.send_signal(signal.SIGINT)  # a station asked to stop says where it was
+                try:
+                    outs.append(proc.communicate(timeout=20))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    outs.append(proc.communicate(timeout=30))
+            pytest.fail(
+                f"the stations never reserved a copy ({time.monotonic() - fleet.t0:.0f} s into "
+                f"the test, still running: {alive}): {outs}"
+            )
 
     runs: list[subprocess.Popen[str]] = []
     outputs = []
