@@ -29,9 +29,7 @@ _STATE_STYLE = {
 
 def shop_reason(d: DiskProgress) -> str:
     """The glossary's words for a disk's reason: what the window and the kiosk say."""
-    if not d.reason:
-        return ""
-    return words.failure(d.reason_code).text if d.reason_code else d.reason
+    return words.shown_reason(d.reason_code, d.reason) if d.reason else ""
 
 
 def reason_cell(d: DiskProgress) -> Text:

@@ -64,13 +64,8 @@ class StationHub(QObject):
 
         def done(result):
             notes, drives, verdicts, watcher, (station_id, grants) = result
-            if self._closed:
-                if watcher is not None:
-                    watcher.stop()
+            if not self._adopt(drives, verdicts, watcher):
                 return
-            self._watcher = watcher
-            self.drives = {d.id: d for d in drives}
-            self.verdicts = verdicts
             self.grants = grants
             self.station_id = station_id
             for note in notes:
@@ -81,6 +76,18 @@ class StationHub(QObject):
                 on_ready()
 
         tasks.submit(work, done, self._report)
+
+    def _adopt(self, drives, verdicts, watcher) -> bool:
+        """Take a freshly listed set of disks and its hotplug watch (False, and the watch
+        stopped, when the window closed meanwhile)."""
+        if self._closed:
+            if watcher is not None:
+                watcher.stop()
+            return False
+        self._watcher = watcher
+        self.drives = {d.id: d for d in drives}
+        self.verdicts = verdicts
+        return True
 
     def reload_drives(self) -> None:
         """Rebuild the drive provider and its hotplug watch (the wizard just made demo
@@ -98,15 +105,8 @@ class StationHub(QObject):
             return drives, verdicts, watcher
 
         def done(result) -> None:
-            drives, verdicts, watcher = result
-            if self._closed:
-                if watcher is not None:
-                    watcher.stop()
-                return
-            self._watcher = watcher
-            self.drives = {d.id: d for d in drives}
-            self.verdicts = verdicts
-            self.drives_changed.emit(self.drives, self.verdicts)
+            if self._adopt(*result):
+                self.drives_changed.emit(self.drives, self.verdicts)
 
         tasks.submit(work, done, self._report)
 

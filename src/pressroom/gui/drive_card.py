@@ -27,20 +27,12 @@ from pressroom.gui import theme
 from pressroom.secure.identity import mask_serial
 from pressroom.station import words
 from pressroom.station.runs import retry_helps
+from pressroom.station.words.disks import STATE_WORDS
 
 FULL, COMPACT, TINY = "full", "compact", "tiny"
 DENSITIES = (FULL, COMPACT, TINY)
 # The narrowest a card may be at each density (its buttons and state word must fit).
 MIN_WIDTH = {FULL: 240, COMPACT: 168, TINY: 136}
-
-_STATE_TEXT = {
-    DiskState.IDLE: ("Ready", "idle"),
-    DiskState.RUNNING: ("Working", "running"),
-    DiskState.PASS: ("PASS", "pass"),
-    DiskState.FAIL: ("FAIL", "fail"),
-    DiskState.CANCELLED: ("Stopped", "cancelled"),
-    DiskState.REMOVED: ("Removed", "removed"),
-}
 
 
 class DriveCard(QFrame):
@@ -223,7 +215,7 @@ class DriveCard(QFrame):
     def _apply_state(self, state: DiskState, reason: str = "", code: str = "") -> None:
         previous_fail = self.state == DiskState.FAIL
         self.state = state
-        text, key = _STATE_TEXT[state]
+        text, key = STATE_WORDS[state]
         if state == DiskState.REMOVED and previous_fail:
             text = "Removed"
         self.state_label.setText(text)

@@ -40,6 +40,7 @@ from pressroom.engine.run import port_key as _port_key
 from pressroom.gui import theme
 from pressroom.station import words
 from pressroom.station.portmap import MAX_ROWS, hub_columns, hub_of
+from pressroom.station.words.disks import STATE_WORDS
 
 __all__ = ["MAX_ROWS", "PortMap", "TowerView", "hub_of"]
 
@@ -50,14 +51,6 @@ CELL_W, CELL_H, GAP, HUB_H = 75, 46, 3, 16
 PAINT_MS, PAINT_CELLS, REFRESH_MS = 200, 32, 250
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter  # made once: an enum
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter  # "|" allocates
-_WORDS = {
-    DiskState.IDLE: ("Ready", "idle"),
-    DiskState.RUNNING: ("", "running"),
-    DiskState.PASS: ("PASS", "pass"),
-    DiskState.FAIL: ("FAIL", "fail"),
-    DiskState.CANCELLED: ("Stopped", "cancelled"),
-    DiskState.REMOVED: ("Removed", "removed"),
-}
 _SHORT = {  # Stage values -> a word that fits a cell
     "waiting": "Wait",
     "identify": "Serial",
@@ -132,13 +125,13 @@ class Port:
             return "FAIL · out"
         if self.state == DiskState.RUNNING:
             return f"{_SHORT.get(self.stage, self.stage)} {int(self.fraction * 100)}%".strip()
-        return _WORDS[self.state][0]
+        return STATE_WORDS[self.state][0]
 
     @property
     def key(self) -> str:
         if self.state == DiskState.REMOVED and self.failed_then_removed:
             return "fail"
-        return _WORDS[self.state][1]
+        return STATE_WORDS[self.state][1]
 
     def shown(self) -> tuple[object, ...]:
         """What the cell draws: an event that changes none of it needs no repaint."""

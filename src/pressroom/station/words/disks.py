@@ -6,6 +6,7 @@ for Details and logs.
 
 from __future__ import annotations
 
+from pressroom.engine.events import DiskState
 from pressroom.station.words.plain import Words
 
 USE_ANOTHER = "Use another disk."
@@ -360,3 +361,15 @@ def all_failure_codes() -> frozenset[str]:
     ids = {f"identity-{c}" for c in VERDICTS}
     known = READ_BACK_CODES | RIGHTS_CODES | STATION_CERT_CODES
     return frozenset(FAILURES) | frozenset(NOTES) | known | ids
+
+
+# A disk's state as a card and a tower cell name it, with the theme key of its colours (a
+# running disk shows its stage instead; a card says "Working" where a cell has no room).
+STATE_WORDS: dict[DiskState, tuple[str, str]] = {
+    DiskState.IDLE: ("Ready", "idle"),
+    DiskState.RUNNING: ("Working", "running"),
+    DiskState.PASS: ("PASS", "pass"),
+    DiskState.FAIL: ("FAIL", "fail"),
+    DiskState.CANCELLED: ("Stopped", "cancelled"),
+    DiskState.REMOVED: ("Removed", "removed"),
+}
