@@ -148,7 +148,8 @@ class ReportService:
 
 
 def _stamp(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H%M")
+    """Start time to the second, so a folder sorted by name is sorted by time."""
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H%M%S")
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
