@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+
+import pytest
 
 from pressroom.cli import main
 
@@ -49,3 +54,21 @@ def test_run_without_grant_coverage_is_one_sentence(capsys, tmp_path):
     assert main(["run", "--tracks", str(f), "--copies", "1", "--no-wait"]) == 3
     err = capsys.readouterr().err.strip()
     assert err.startswith("pressroom: No grant allows this job") and "\n" not in err
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="SIGUSR1 is POSIX")
+def test_sigusr1_prints_every_threads_stack_and_the_station_goes_on():
+    """A station that seems stuck says where each thread waits (OPERATIONS 9.6)."""
+    code = (
+        "import os, signal, threading, time\n"
+        "from pressroom.cli import _stacks_on_sigusr1\n"
+        "_stacks_on_sigusr1()\n"
+        "threading.Thread(target=time.sleep, args=(5,), name='waiter', daemon=True).start()\n"
+        "os.kill(os.getpid(), signal.SIGUSR1)\n"
+        "print('still here')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "still here", proc.stderr
+    # the main thread and the waiter, each with its stack
+    assert "Current thread" in proc.stderr and proc.stderr.count("Thread 0x") >= 1, proc.stderr
+    assert proc.stderr.count("hread 0x") >= 2 and "threading.py" in proc.stderr, proc.stderr

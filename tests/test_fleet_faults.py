@@ -139,6 +139,18 @@ def test_fleet_survives_a_kill_a_vanished_station_and_a_database_restart(tmp_pat
             time.sleep(0.2)
         if not all(held(s) for s in who):
             alive = [proc.poll() is None for proc in procs]
+            for proc in procs:  # every thread's stack to its stderr (the station goes on)
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGUSR1)
+            time.sleep(1)
+            with engine.connect() as conn:  # who holds and who waits, seen from the server
+                activity = conn.execute(sa.text(
+                    "SELECT a.pid, a.client_port, a.state, a.wait_event_type, a.wait_event,"
+                    " left(a.query, 80), (SELECT string_agg(l.mode || ':' || l.granted::text"
+                    " || ':' || coalesce(l.relation::regclass::text, l.locktype), ' ')"
+                    " FROM pg_locks l WHERE l.pid = a.pid) FROM pg_stat_activity a"
+                    " WHERE a.datname IS NOT NULL AND a.pid <> pg_backend_pid()"
+                )).all()  # fmt: skip
             outs = []
             for proc in procs:
                 proc.send_signal(signal.SIGINT)  # a station asked to stop says where it was
@@ -147,9 +159,11 @@ def test_fleet_survives_a_kill_a_vanished_station_and_a_database_restart(tmp_pat
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     outs.append(proc.communicate(timeout=30))
+            server = "\n".join(map(str, activity))
             pytest.fail(
                 f"the stations never reserved a copy ({time.monotonic() - fleet.t0:.0f} s into "
-                f"the test, still running: {alive}): {outs}"
+                f"the test, still running: {alive}).\nServer sessions:\n{server}\n"
+                + "\n".join(f"--- station {n}:\n{err[-6000:]}" for n, (_o, err) in enumerate(outs))
             )
 
     runs: list[subprocess.Popen[str]] = []

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -160,3 +163,60 @@ def test_four_stations_on_postgres_audit_clean_then_a_tampered_one_is_named(
 
 def test_four_stations_on_sqlite_audit_clean_then_a_tampered_one_is_named(tmp_path):
     _fleet_audit(tmp_path, f"sqlite:///{tmp_path / 'fleet.sqlite3'}")
+
+
+_FREEZE_INSIDE_A_WRITE = """
+import sys, time
+from pressroom.ledger import db
+from pressroom.ledger.errors import LedgerUnreachable
+db.IDLE_IN_TRANSACTION_SECONDS = 2  # the station's setting, short for the test
+engine = db.create_engine(sys.argv[1])
+try:
+    with db.write_transaction(engine) as conn:
+        print("holding the write lock", flush=True)
+        time.sleep(3)  # stopped meanwhile: on waking, the sleep is over
+        conn.exec_driver_sql("SELECT 1")
+    print("committed")
+except LedgerUnreachable as exc:
+    print(f"woke to an outage: {exc}")
+"""
+
+
+@pytest.mark.postgres
+def test_a_station_frozen_inside_a_write_does_not_hold_the_fleet(pg_url):  # noqa: F811
+    """A station stopped (SIGSTOP, a paused VM, a suspended laptop) while it holds the
+    ledger's write lock: the server ends its idle transaction, and the other stations
+    write again instead of waiting for it forever."""
+    with Ledger.open(pg_url) as ledger:
+        ledger.append_event("test", {"n": 0})
+    frozen = subprocess.Popen(
+        [sys.executable, "-c", _FREEZE_INSIDE_A_WRITE, pg_url],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert frozen.stdout is not None
+        assert frozen.stdout.readline().strip() == "holding the write lock"
+        frozen.send_signal(signal.SIGSTOP)
+        wrote = threading.Event()
+
+        def write() -> None:
+            with Ledger.open(pg_url) as other:
+                other.append_event("test", {"n": 1})
+            wrote.set()
+
+        writer = threading.Thread(target=write, daemon=True)
+        t0 = time.monotonic()
+        writer.start()
+        writer.join(60)
+        assert wrote.is_set(), "a frozen station's open write held every other station"
+        assert time.monotonic() - t0 < 30
+        frozen.send_signal(signal.SIGCONT)  # it wakes: its transaction is gone, not written
+        out, _ = frozen.communicate(timeout=60)
+        assert out.startswith("woke to an outage: The ledger database cannot be reached"), out
+    finally:
+        frozen.kill()
+        frozen.wait(30)
+    with Ledger.open(pg_url) as ledger:
+        assert [e.payload for e in ledger.events()] == [{"n": 0}, {"n": 1}]
+        assert ledger.verify_chain().ok

@@ -10,6 +10,7 @@ reported in one sentence too, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 import time
@@ -80,7 +81,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stacks_on_sigusr1() -> None:
+    """``kill -USR1 <pid>`` prints every thread's stack to stderr and the station goes on:
+    how a station that seems stuck says where it waits, with no debugger attached."""
+    import faulthandler
+    import signal
+
+    if not hasattr(signal, "SIGUSR1"):
+        return  # Windows
+    # no stderr with a file descriptor (a windowed bundle): nowhere to print, so nothing
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        faulthandler.register(signal.SIGUSR1, all_threads=True, chain=False)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # a process of its own (not a test calling main in-process)
+        _stacks_on_sigusr1()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -13,6 +13,7 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -62,8 +63,26 @@ def create_engine(url: str) -> Engine:
             raise SetupError(
                 f"PostgreSQL ledgers need the '{exc.name}' package: pip install 'psycopg[binary]'."
             ) from None
+        sa.event.listen(engine, "connect", _pg_session_limits)
     sa.event.listen(engine, "handle_error", _outage_as_unreachable)
     return engine
+
+
+# A station frozen inside a transaction (stopped, a paused VM, a suspended laptop, a
+# debugger) would otherwise hold the ledger's write lock, and so every station, until its
+# TCP connection dies, which may be never. No transaction of ours waits between statements
+# for anything but Python work of milliseconds, so the server ends one idle this long:
+# its work is rolled back whole, and the frozen station, if it wakes, sees a lost
+# connection (an outage: it retries on a new one).
+IDLE_IN_TRANSACTION_SECONDS = 15
+
+
+def _pg_session_limits(dbapi_conn: Any, _record: object) -> None:
+    with dbapi_conn.cursor() as cur:
+        cur.execute(
+            f"SET idle_in_transaction_session_timeout = {int(IDLE_IN_TRANSACTION_SECONDS * 1000)}"
+        )
+    dbapi_conn.commit()  # a SET in a transaction rolled back (the pool's reset) is undone
 
 
 def is_outage(original: BaseException, *, dialect: str, disconnect: bool) -> bool:
