@@ -66,6 +66,29 @@ def test_the_run_says_disks_are_being_written_before_any_finishes(env):
     assert outlook(next(e for e in before if e.in_flight)).phase == "writing"
 
 
+def test_a_disk_waiting_for_its_hub_says_so(env, monkeypatch):
+    """A disk whose copy is reserved but whose hub takes no more disks yet says it waits
+    its turn (its card said "Reserving copy 0 %" for as long as the hub was busy)."""
+    from pressroom.engine.events import Stage
+    from pressroom.engine.run import Run
+
+    env.disk("QUEUEDDISK01")
+    shown: list[Stage] = []
+
+    class Slot:  # the hub's admission, entered once the hub takes this disk
+        def __enter__(self) -> None:
+            running = [e for e in env.events if isinstance(e, DiskProgress)]
+            shown.append(running[-1].stage)
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    monkeypatch.setattr(Run, "_bus_slot", lambda self, drive: Slot())
+    summary = env.run(1)
+    assert summary.passed == 1
+    assert shown == [Stage.QUEUED] and Stage.QUEUED.label == "Waiting its turn"
+
+
 def test_progress_events_are_throttled_and_complete(env):
     env.disk("PACEDDISK001", mbps=4)
     env.run(1)

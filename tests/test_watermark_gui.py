@@ -51,6 +51,8 @@ def test_preparing_marked_tracks_never_blocks_the_window(qtbot, monkeypatch):
     qtbot.waitUntil(
         lambda: "Preparing marked tracks 1 of 1" in window.run_summary.text(), timeout=10_000
     )
+    (card,) = window.grid.cards.values()  # Start was pressed: its disk does not wait for it
+    assert card.stage.text() == "Starts when the tracks are ready"
     before = len(ticks)
     qtbot.waitUntil(lambda: len(ticks) >= before + 5, timeout=10_000)  # the loop turns
     assert window.hub.running and window.job_bar.stop.isEnabled()

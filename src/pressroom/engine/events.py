@@ -18,6 +18,7 @@ class Stage(StrEnum):
     IDENTIFY = "identify"
     CHECK_SPACE = "check-space"
     RESERVE = "reserve"
+    QUEUED = "queued"  # its copy is reserved; waiting for its hub to take another disk
     CLEAN = "clean"
     WRITE = "write"
     VERIFY = "verify"
@@ -35,6 +36,7 @@ _LABELS = {
     Stage.IDENTIFY: "Reading serial",
     Stage.CHECK_SPACE: "Checking space",
     Stage.RESERVE: "Reserving copy",
+    Stage.QUEUED: "Waiting its turn",
     Stage.CLEAN: "Removing old files",
     Stage.WRITE: "Writing",
     Stage.VERIFY: "Verifying",

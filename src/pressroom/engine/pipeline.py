@@ -231,6 +231,7 @@ class DiskPipeline:
                 self.identify()
                 self.check_space()
                 self.reserve()
+            self.update(stage=Stage.QUEUED)  # until its hub takes one more disk
             with self.ctx.bus_slot:
                 self.clean()
                 entries, binder = self.write_and_verify_tracks()

@@ -50,6 +50,7 @@ class DriveCard(QFrame):
         self.state = DiskState.IDLE
         self.verdict_ok = True
         self.retry_possible = False  # the run can still take a Retry (writing or waiting)
+        self.idle_text = words.idle_words(None)  # what it says before it starts
         self.density = FULL
         self.raw_reason = ""  # the engine's own sentence: shown under Details
         self.raw_verdict = ""
@@ -193,7 +194,7 @@ class DriveCard(QFrame):
             self.bar.setValue(max(0, self.bar.value()))  # a bar never started shows no text
             self.bar.setFormat("Failed")
         elif ev.state == DiskState.IDLE:
-            self.stage.setText("Waiting for Start")
+            self.stage.setText(self.idle_text)
             self.bar.setValue(0)
             self.bar.setFormat("")
         if ev.verdict and ev.state == DiskState.IDLE and ev.reason:
@@ -342,6 +343,12 @@ class DriveCard(QFrame):
         name = key if key in ("pass", "fail", "running", "removed", "cancelled") else "idle"
         side = self.state_icon.width()
         self.state_icon.setPixmap(theme.icon(name).pixmap(QSize(side, side)))
+
+    def set_idle_text(self, text: str) -> None:
+        """What a disk not started says, as the run's phase has it (station.words)."""
+        self.idle_text = text
+        if self.state == DiskState.IDLE:
+            self.stage.setText(text)
 
     def set_retry_possible(self, possible: bool) -> None:
         self.retry_possible = possible

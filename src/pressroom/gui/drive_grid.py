@@ -90,6 +90,7 @@ class DriveGrid(QScrollArea):
         self._columns = 0
         self.density = FULL
         self.retry_possible = False
+        self.idle_text = ""  # set by the run's phase; a new card keeps its own default
         self._refit = QTimer(self)  # one re-layout after a burst of changes
         self._refit.setSingleShot(True)
         self._refit.setInterval(0)
@@ -171,6 +172,11 @@ class DriveGrid(QScrollArea):
         for card in self.cards.values():
             card.set_retry_possible(possible)
 
+    def set_idle_text(self, text: str) -> None:
+        self.idle_text = text
+        for card in self.cards.values():
+            card.set_idle_text(text)
+
     def card(self, drive_id: str) -> DriveCard | None:
         return self.cards.get(drive_id)
 
@@ -179,6 +185,8 @@ class DriveGrid(QScrollArea):
     def _add(self, drive_id: str, port: str) -> DriveCard:
         card = DriveCard(drive_id)
         card.set_retry_possible(self.retry_possible)
+        if self.idle_text:
+            card.set_idle_text(self.idle_text)
         card.retry_clicked.connect(self.retry_clicked)
         card.eject_clicked.connect(self.eject_clicked)
         card.details_clicked.connect(self.details_clicked)

@@ -56,6 +56,7 @@ _SHORT = {  # Stage values -> a word that fits a cell
     "identify": "Serial",
     "check-space": "Space",
     "reserve": "Reserve",
+    "queued": "Queued",
     "clean": "Clean",
     "write": "Write",
     "verify": "Verify",

@@ -18,6 +18,7 @@ STAGE_WORDS = {
     Stage.IDENTIFY: "Checking your disk",
     Stage.CHECK_SPACE: "Checking your disk",
     Stage.RESERVE: "Getting ready",
+    Stage.QUEUED: "Getting ready",
     Stage.CLEAN: "Preparing your disk",
     Stage.WRITE: "Copying your music",
     Stage.VERIFY: "Checking every song",

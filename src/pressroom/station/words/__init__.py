@@ -17,6 +17,7 @@ from __future__ import annotations
 from pressroom.station.words.disks import (
     all_failure_codes,
     failure,
+    idle_words,
     knows,
     shown_reason,
     verdict,
@@ -46,6 +47,7 @@ __all__ = [
     "audio_missing_words",
     "developer_words",
     "failure",
+    "idle_words",
     "knows",
     "player_refusal",
     "refusal_words",

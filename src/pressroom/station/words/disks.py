@@ -363,6 +363,22 @@ def all_failure_codes() -> frozenset[str]:
     return frozenset(FAILURES) | frozenset(NOTES) | known | ids
 
 
+# What a disk that has not started says, by the run's phase (station.runs.Phase; None
+# before the first run): "Waiting for Start" would be wrong once Start was pressed.
+IDLE_WORDS: dict[str | None, str] = {
+    None: "Waiting for Start",
+    "preparing": "Starts when the tracks are ready",
+    "writing": "Standing by: not needed yet",
+    "waiting": "Not part of this run",
+    "stopping": "Not part of this run",
+    "ended": "Waiting for Start",
+}
+
+
+def idle_words(phase: str | None) -> str:
+    return IDLE_WORDS.get(phase, IDLE_WORDS[None])
+
+
 # A disk's state as a card and a tower cell name it, with the theme key of its colours (a
 # running disk shows its stage instead; a card says "Working" where a cell has no room).
 STATE_WORDS: dict[DiskState, tuple[str, str]] = {
