@@ -128,7 +128,14 @@ def test_a_fault_fails_its_disk_and_the_others_pass(env, faults, code):
     if code != "removed":
         assert not (media(env, bad) / DISK_DIR).exists(), "partial files must be removed"
     failed = [d for d in env.app.ledger.disks() if d.result == "fail"]
-    assert len(failed) == 1 and failed[0].reason
+    assert len(failed) == 1 and failed[0].reason and failed[0].reason_code == code
+    # History says it in the shop's words; the recorded sentence stays behind Details
+    from pressroom.station import words
+
+    history = env.app.station.history.load()
+    (row,) = [r for rows in history.disks.values() for r in rows if not r.passed]
+    assert (row.reason, row.detail) == (words.failure(code).text, failed[0].reason)
+    assert env.app.ledger.verify_chain().ok  # the code is in the disk's chained event too
 
 
 def test_disk_full_mid_write_is_explained(env, monkeypatch):

@@ -193,6 +193,6 @@ def test_runs_recorded_before_titles_were_kept_survive_the_migration(tmp_path):
         )
     engine.dispose()
     with Ledger.open(url) as led:
-        assert ledger_db.current_revision(led.engine) == "0005_titles"
+        assert ledger_db.current_revision(led.engine) == "0006_reason_code"
         (run,) = led.runs()
     assert (run.run_id, run.operator, run.tracks, run.titles) == ("r1", "Old Tom", ("ab",), ())

@@ -189,7 +189,7 @@ def test_sqlite_settings_and_reopen(tmp_path):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
     with Ledger.open(url) as led:
-        assert ledger_db.current_revision(led.engine) == "0005_titles"
+        assert ledger_db.current_revision(led.engine) == "0006_reason_code"
 
 
 def test_migration_adopts_a_catalog_table_made_before_the_ledger(tmp_path):

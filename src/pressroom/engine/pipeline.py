@@ -667,7 +667,7 @@ class DiskPipeline:
         cleanup_note = self.cleanup()
         if cleanup_note:
             reason = f"{reason} ({cleanup_note})"
-        record = self.record("fail", reason)
+        record = self.record("fail", reason, code)
         try:
             if self.reservation is not None:
                 # A licence that may still be on the disk keeps its copy counted (burned);
@@ -717,7 +717,7 @@ class DiskPipeline:
             )
         return ""
 
-    def record(self, result: str, reason: str) -> DiskRecord:
+    def record(self, result: str, reason: str, code: str = "") -> DiskRecord:
         d = self.drive
         payload = self.bytes_total // 2
         return DiskRecord(
@@ -737,6 +737,7 @@ class DiskPipeline:
             tracks=tuple(t.content_hash for t in self.ctx.job.tracks),
             bytes=payload if result == "pass" else 0,
             reason=reason,
+            reason_code=code,
             write_seconds=self.write_seconds or None,
             verify_seconds=self.verify_seconds or None,
             mb_per_s=round(payload / self.write_seconds / 1e6, 2) if self.write_seconds else None,

@@ -290,8 +290,8 @@ class HistoryTab(QWidget):
             for col, cell in enumerate(_disk_cells(d)):
                 if col == 0:
                     cell.setData(Qt.ItemDataRole.UserRole, d.licence_id)
-                if col == len(DISK_COLUMNS) - 1 and d.reason:
-                    cell.setToolTip(d.reason)
+                if col == len(DISK_COLUMNS) - 1 and d.reason:  # the recorded sentence too
+                    cell.setToolTip(f"{d.reason}\n\n{d.detail}" if d.detail else d.reason)
                 self.disk_table.setItem(row, col, cell)
         self.disk_table.setSortingEnabled(True)
 

@@ -65,6 +65,7 @@ def event_fields(d: DiskRecord) -> dict[str, Any]:
         "run": d.run_id,
         "result": d.result,
         "reason": d.reason,
+        "reason_code": d.reason_code,
         "identity_hash": d.identity_hash,
         "serial_hash": d.serial_hash,
         "tracks": list(d.tracks),

@@ -113,6 +113,7 @@ class DiskRecord:
     tracks: tuple[str, ...] = ()
     bytes: int = 0
     reason: str = ""
+    reason_code: str = ""  # a failure's stable code: its words come from station.words
     write_seconds: float | None = None
     verify_seconds: float | None = None
     mb_per_s: float | None = None

@@ -117,6 +117,8 @@ disks = sa.Table(
     sa.Column("bytes", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("result", sa.String(8), nullable=False),  # pass | fail
     sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    # the engine's stable code for a failure (station.words names it in a shop's words)
+    sa.Column("reason_code", sa.Text, nullable=False, server_default=""),
     sa.Column("started_at", sa.Float, nullable=False),
     sa.Column("finished_at", sa.Float, nullable=False),
     sa.Column("write_seconds", sa.Float),

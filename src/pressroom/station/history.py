@@ -55,7 +55,8 @@ class DiskRow:
     started_at: float
     seconds: float  # from the disk's start to verified (or to its failure)
     mb_per_s: float | None
-    reason: str
+    reason: str  # in the shop's words where the disk's record has a reason code
+    detail: str = ""  # the sentence the engine recorded (behind Details)
 
     @property
     def capacity_text(self) -> str:
@@ -149,7 +150,8 @@ def disk_row(d: DiskRecord) -> DiskRow:
         started_at=d.started_at,
         seconds=d.seconds,
         mb_per_s=d.mb_per_s or None,
-        reason=d.reason or "",
+        reason=words.shown_reason(d.reason_code, d.reason),
+        detail=d.reason if d.reason_code else "",
     )
 
 
