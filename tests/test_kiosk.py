@@ -148,6 +148,10 @@ def test_album_to_take_your_disk_verified_and_ejected(qtbot, kiosk):
     assert report.ok, report
     assert len(report.tracks) == len(album.tracks)
     assert is_plugged(sim, second.name) and not any((sim / second.name / "media").iterdir())
+    # the sale's report is saved as every run's is (the setting is on by default)
+    folder = core.config.reports_dir
+    qtbot.waitUntil(lambda: len(list(folder.glob("* run *.pdf"))) == 1, timeout=15_000)
+    assert len(list(folder.glob("* run *.csv"))) == 1
 
     qtbot.mouseClick(window.done.done_btn, LEFT)
     assert window.mode == "start"

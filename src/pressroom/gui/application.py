@@ -34,6 +34,8 @@ class StationHub(QObject):
     ledger_changed = Signal()  # a run was recorded: history should reload
     error = Signal(str)  # one sentence for the banner
     notice = Signal(str)  # one sentence for the status bar
+    report_saved = Signal(object)  # SavedReport: a run's PDF and CSV are in the reports folder
+    report_failed = Signal(str)  # one sentence: the run's report could not be saved
 
     def __init__(self, app: App, parent: QObject | None = None, *, bridge_interval_ms: int = 60):
         super().__init__(parent)
@@ -257,6 +259,28 @@ class StationHub(QObject):
             self.run_finished.emit(run.summary())
             self.ledger_changed.emit()
             self.reload_grants()
+            self._save_report(run.id)
+
+    def _save_report(self, run_id: str) -> None:
+        """Every front end on this hub (the window, the kiosk) gets the run's report saved
+        when the setting is on, in the pool; a folder that cannot be written is one
+        sentence (the window shows it, the kiosk logs it for the owner) and the run stands."""
+        from pressroom.errors import PressroomError
+
+        reports = self.station.reports
+
+        def saved(result: object) -> None:
+            if result is not None:
+                self.report_saved.emit(result)
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, PressroomError):
+                self._report(exc)
+                return
+            log.warning("%s", exc)
+            self.report_failed.emit(str(exc))
+
+        tasks.submit(lambda: reports.after_run(run_id), saved, failed)
 
     # --- shutdown --------------------------------------------------------------------------
 

@@ -86,6 +86,8 @@ class MainWindow(MainLayout):
         hub.drives_changed.connect(self._drives_changed)
         hub.grants_changed.connect(self._grants_changed)
         hub.error.connect(self.show_error)
+        hub.report_saved.connect(self.report_notice.show_saved)
+        hub.report_failed.connect(self.show_error)
         hub.notice.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         hub.run_finished.connect(self._run_finished)
         hub.ledger_changed.connect(self.history.reload)
@@ -306,7 +308,6 @@ class MainWindow(MainLayout):
         if summary.error:  # the step before the disks failed (a track could not be marked)
             self.show_error(f"The run could not start: {summary.error}")
         self._notify_done()
-        self._save_report(summary.run_id)
         self.report_btn.setEnabled(True)
         self.refresh_start()
         if self._close_when_stopped:
@@ -328,17 +329,6 @@ class MainWindow(MainLayout):
             from pressroom.gui.chime import play_chime
 
             play_chime(self, config.data_dir)
-
-    def _save_report(self, run_id: str) -> None:
-        """The run's report in the reports folder when the setting is on (in the pool); a
-        folder that cannot be written is one sentence in the banner, the run stands."""
-        reports = self.hub.station.reports
-        tasks.submit(
-            lambda: reports.after_run(run_id),
-            lambda saved: saved is not None and self.report_notice.show_saved(saved),
-            self.hub._report,
-            context=self,
-        )
 
     # --- disks -----------------------------------------------------------------------------
 

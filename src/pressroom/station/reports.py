@@ -124,7 +124,7 @@ class ReportService:
 
     def save_run(self, run_id: str) -> SavedReport:
         """Write one run's PDF and CSV into the reports folder, named so that a folder
-        listing sorts by date ("2026-12-01 1432 run 3f2a9c1e.pdf"). Each file appears
+        listing sorts by start time ("2026-12-01 143207 run 3f2a9c1e.pdf"). Each file appears
         whole or not at all; a folder that cannot be written is one sentence. The run's
         record in the ledger is never touched by this."""
         folder = self._parts.config.reports_dir
