@@ -146,7 +146,7 @@ def test_a_reports_folder_that_cannot_be_written_is_one_sentence_and_the_run_sta
 def test_a_read_only_reports_folder_leaves_no_half_file(monkeypatch, tmp_path):
     """EROFS while the PDF is written: one sentence, and nothing half-written remains."""
     from pressroom.app import App
-    from pressroom.ledger import reports as ledger_reports
+    from pressroom.station import reports as station_reports
 
     assert main(["demo", "--disks", "1"]) == 0
     with App(load_config()) as app:
@@ -157,7 +157,7 @@ def test_a_read_only_reports_folder_leaves_no_half_file(monkeypatch, tmp_path):
             path.write_bytes(b"%PDF-half")
             raise OSError(errno.EROFS, "Read-only file system")
 
-        monkeypatch.setattr(ledger_reports, "write_pdf", read_only)
+        monkeypatch.setattr(station_reports, "write_pdf", read_only)
         with pytest.raises(UsageError, match="Read-only file system") as err:
             app.station.reports.after_run(run_id)
         assert str(err.value).endswith(": Read-only file system.")

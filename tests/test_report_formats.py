@@ -15,6 +15,7 @@ import pytest
 
 from ledger_support import Publisher, passed_disk
 from pressroom.ledger import Ledger, reports
+from pressroom.ledger import pdf as pdf_out
 from pressroom.ledger.schema import events
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "report.png"
@@ -127,7 +128,7 @@ def test_since_covers_runs_in_the_period(tmp_path):
 def test_pdf_report_renders(tmp_path):
     data = _data(tmp_path)
     pdf = tmp_path / "report.pdf"
-    reports.write_pdf(data, pdf)
+    pdf_out.write_pdf(data, pdf)
     assert pdf.read_bytes().startswith(b"%PDF-")
     if shutil.which("pdftotext"):
         text = subprocess.run(

@@ -12,6 +12,7 @@ import pytest
 
 from ledger_support import Publisher, passed_disk
 from pressroom.ledger import Ledger, reports
+from pressroom.ledger import pdf as pdf_out
 from pressroom.station.portmap import MAX_ROWS, hub_columns, hub_of, printed_map, report_maps
 
 STATION = "5f1c9a0e7b3d4c2a8e6f0b1d2c3a4e5f"
@@ -99,7 +100,7 @@ def test_report_map_has_every_port_by_hub_with_failures_marked(tower_report):
 def test_printed_report_shows_the_port_map(tower_report, tmp_path):
     data, _run, _failures = tower_report
     pdf = tmp_path / "tower.pdf"
-    reports.write_pdf(replace(data, port_maps=report_maps(data)), pdf)
+    pdf_out.write_pdf(replace(data, port_maps=report_maps(data)), pdf)
     assert pdf.read_bytes().startswith(b"%PDF-")
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (Debian poppler-utils) is not installed: text not checked")

@@ -27,13 +27,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from pressroom.bench.engine_run import engine_run
 from pressroom.bench.realpath import QUICK as realpath_quick
 from pressroom.bench.station import ThrowawayStation
-from pressroom.engine.events import DiskProgress, DiskState, Stage
 
 MB = 1_000_000
 MiB = 1 << 20
@@ -53,76 +52,6 @@ def host_write_mbps(directory: Path, size: int = 256 * MiB) -> float:
     return size / elapsed / MB
 
 
-def _engine_run(st: ThrowawayStation, names: list[str], rights: str = "standard") -> dict:
-    station = st.app.station.runs
-    ids = [d.id for d in st.app.drive_provider.list_drives() if d.label in names]
-    job = station.plan(
-        st.tracks,
-        copies=len(ids),
-        grant_id=st.grant_id,
-        drives=ids,
-        insert_and_go=False,
-        rights=rights,
-    )
-    first_write: dict[str, float] = {}
-    write_end: dict[str, float] = {}
-    verify_end: dict[str, float] = {}
-    lock = threading.Lock()
-
-    def listen(ev) -> None:
-        if not isinstance(ev, DiskProgress):
-            return
-        with lock:
-            if ev.stage == Stage.WRITE:
-                first_write.setdefault(ev.drive_id, ev.at)
-            elif ev.stage == Stage.VERIFY:
-                write_end.setdefault(ev.drive_id, ev.at)
-            elif ev.stage == Stage.LICENCE:
-                verify_end.setdefault(ev.drive_id, ev.at)
-
-    cpu0, t0 = time.process_time(), time.monotonic()
-    run = station.start(job, listen)
-    summary = run.wait()
-    wall, cpu = time.monotonic() - t0, time.process_time() - cpu0
-    sources = run.sources
-    passed = [d for d in summary.disks.values() if d.state == DiskState.PASS]
-    payload = sum(d.bytes_total // 2 for d in passed)
-    span = max(write_end.values()) - min(first_write.values())
-    # write + fsync + read-back of every disk (what the real-path baseline does too)
-    cycle = max(verify_end.values()) - min(first_write.values()) if verify_end else 0.0
-    return {
-        "disks_passed": len(passed),
-        "failures": [d.reason for d in summary.disks.values() if d.state == DiskState.FAIL],
-        "payload_mb": round(payload / MB, 1),
-        "write_mbps": round(payload / span / MB, 2),
-        "wall_s": round(wall, 2),
-        "cycle_s": cycle,
-        # when, on average, a disk was done (written and read back) after the first write
-        "mean_done_s": (
-            sum(verify_end.values()) / len(verify_end) - min(first_write.values())
-            if verify_end
-            else 0.0
-        ),
-        # how far apart the disks began writing (identify, space check, reservation)
-        "start_spread_s": max(first_write.values()) - min(first_write.values()),
-        "cpu_s_per_gb": round(cpu / (2 * payload / 1e9), 2) if payload else None,
-        **source_reads(sources, payload / max(1, len(passed))),
-    }
-
-
-def source_reads(sources, track_bytes: float) -> dict:
-    """What the disks took from the source tracks, and what was read from the files:
-    once per run where the disks keep together, once per disk where they don't."""
-    return {
-        "source_mb_read": round(sources.bytes_read / MB, 2),
-        "source_mb_per_disk_reads": round(sources.bytes_served / MB, 2),
-        "source_reads_per_track": round(sources.bytes_read / track_bytes, 2)
-        if track_bytes
-        else None,
-        "source_peak_held_mib": round(sources.peak_held / MiB, 1),
-    }
-
-
 def marking_scenario(base: Path, n: int, *, mbps: float, seconds: float) -> dict:
     """The same audio tracks to ``n`` disks with and without per-copy watermarks.
 
@@ -140,8 +69,8 @@ def marking_scenario(base: Path, n: int, *, mbps: float, seconds: float) -> dict
                 st.app.station.runs.plan(st.tracks, copies=1, rights="marked")
             )
             prepare_s = time.monotonic() - t0
-            off = _engine_run(st, plain_disks)
-            on = _engine_run(st, marked_disks, rights="marked")
+            off = engine_run(st, plain_disks)
+            on = engine_run(st, marked_disks, rights="marked")
         finally:
             st.close()
     return {
@@ -159,7 +88,7 @@ def marking_scenario(base: Path, n: int, *, mbps: float, seconds: float) -> dict
 _MEMORY_CHILD = """
 import json, sys, tempfile
 from pathlib import Path
-from pressroom.bench.engine import _engine_run
+from pressroom.bench.engine_run import engine_run
 from pressroom.bench.realpath import QUICK as realpath_quick
 from pressroom.bench.station import ThrowawayStation
 n, size, base = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -168,7 +97,7 @@ with tempfile.TemporaryDirectory(dir=base) as tmp:
     names = [
         st.disk(f"MEMDISK{i:06d}", mbps=100000, size="64G", bus=2 + i // 64) for i in range(n)
     ]
-    result = _engine_run(st, names)
+    result = engine_run(st, names)
     st.close()
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
 result["peak_rss_mib"] = round(int(hwm.split()[1]) / 1024, 1)
@@ -179,7 +108,7 @@ print(json.dumps(result))
 _TOWER_CHILD = """
 import json, sys, tempfile, time
 from pathlib import Path
-from pressroom.bench.engine import source_reads
+from pressroom.bench.engine_run import source_reads
 from pressroom.bench.station import ThrowawayStation
 from pressroom.engine.events import DiskProgress
 n, size, seconds, mbps, base = (

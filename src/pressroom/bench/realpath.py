@@ -153,7 +153,7 @@ def baseline(disks: list[tuple[Path, str]], sources: list[Path]) -> dict:
 
 def _round(st: ThrowawayStation, fs: str, disks: int, disk_bytes: int, tag: str) -> dict:
     """Fresh disks, the baseline on half of them, the engine on the other half."""
-    from pressroom.bench.engine import _engine_run
+    from pressroom.bench.engine_run import engine_run
     from pressroom.drives.loopsim import add_loop_disk
     from pressroom.drives.simulated import remove_sim_disk
 
@@ -172,7 +172,7 @@ def _round(st: ThrowawayStation, fs: str, disks: int, disk_bytes: int, tag: str)
         cpu0 = time.process_time()
         plain = baseline(plain_disks, sources)
         plain["cpu_s"] = time.process_time() - cpu0
-        engine = _engine_run(st, [s.name for s in made[disks:]])
+        engine = engine_run(st, [s.name for s in made[disks:]])
     finally:
         for spec in made:
             with contextlib.suppress(PressroomError, OSError):

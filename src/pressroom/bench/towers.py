@@ -106,7 +106,7 @@ def tower(root: Path, n: int, kinds: list[str], first_bus: int, **kw) -> list[Si
 
 def scenario(n: int, *, payload_mb: float, seconds: float, seed: int = 7) -> dict:
     """``n`` disks, ``payload_mb`` each, speeds scaled so the shortest run is ``seconds``."""
-    from pressroom.bench.engine import _engine_run
+    from pressroom.bench.engine_run import engine_run
 
     kinds = BUSES.split(",") if n >= 8 else ["usb3"]
     payload = int(payload_mb * MB)
@@ -134,7 +134,7 @@ def scenario(n: int, *, payload_mb: float, seconds: float, seed: int = 7) -> dic
             nominal = nominal_seconds(specs, limits, payload)
             plain, plain_mean = _copy_all(st, [s.name for s in sets["plain"]], lockstep=False)
             lock, lock_mean = _copy_all(st, [s.name for s in sets["lockstep"]], lockstep=True)
-            engine = _engine_run(st, [s.name for s in specs])
+            engine = engine_run(st, [s.name for s in specs])
         finally:
             st.close()
     cycle = engine.pop("cycle_s")

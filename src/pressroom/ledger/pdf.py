@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -431,3 +433,38 @@ def render(data: ReportData, path: Path, fonts: tuple[Path, Path, Path] | None) 
     pdf.ledger_block()
     pdf.signatures()
     pdf.output(str(path))
+
+
+# --- fonts and the file ------------------------------------------------------------------
+
+_FONT_DIRS = (
+    Path(__file__).with_name("fonts"),  # packagers may bundle fonts here
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts"),
+    Path("/Library/Fonts"),
+    Path("C:/Windows/Fonts"),
+)
+
+
+def find_font() -> tuple[Path, Path, Path] | None:
+    """DejaVu Sans regular, bold and mono, which cover '•' and accented names."""
+    names = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf")
+    for folder in _FONT_DIRS:
+        regular, bold, mono = (folder / n for n in names)
+        if regular.is_file() and bold.is_file() and mono.is_file():
+            return regular, bold, mono
+    if shutil.which("fc-match"):
+        found = []
+        for pattern in ("DejaVu Sans", "DejaVu Sans:bold", "DejaVu Sans Mono"):
+            out = subprocess.run(
+                ["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True
+            )
+            found.append(Path(out.stdout.strip()))
+        if all(p.name.startswith("DejaVu") and p.is_file() for p in found):
+            return found[0], found[1], found[2]
+    return None
+
+
+def write_pdf(data: ReportData, path: Path) -> None:
+    render(data, path, find_font())

@@ -11,12 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, Any
 
 from pressroom.ledger.chain import ChainReport
@@ -236,40 +233,3 @@ def write_json(data: ReportData, out: IO[str]) -> None:
         doc["signature"] = data.signature  # over every other field (docs/FORMAT.md 12)
     json.dump(doc, out, indent=2, ensure_ascii=False)
     out.write("\n")
-
-
-# --- PDF ---------------------------------------------------------------------------------
-
-_FONT_DIRS = (
-    Path(__file__).with_name("fonts"),  # packagers may bundle fonts here
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/local/share/fonts"),
-    Path("/Library/Fonts"),
-    Path("C:/Windows/Fonts"),
-)
-
-
-def find_font() -> tuple[Path, Path, Path] | None:
-    """DejaVu Sans regular, bold and mono, which cover '•' and accented names."""
-    names = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf")
-    for folder in _FONT_DIRS:
-        regular, bold, mono = (folder / n for n in names)
-        if regular.is_file() and bold.is_file() and mono.is_file():
-            return regular, bold, mono
-    if shutil.which("fc-match"):
-        found = []
-        for pattern in ("DejaVu Sans", "DejaVu Sans:bold", "DejaVu Sans Mono"):
-            out = subprocess.run(
-                ["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True
-            )
-            found.append(Path(out.stdout.strip()))
-        if all(p.name.startswith("DejaVu") and p.is_file() for p in found):
-            return found[0], found[1], found[2]
-    return None
-
-
-def write_pdf(data: ReportData, path: Path) -> None:
-    from pressroom.ledger.pdf import render
-
-    render(data, path, find_font())

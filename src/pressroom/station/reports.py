@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from pressroom.errors import UsageError
 from pressroom.ledger import ChainReport, reports
+from pressroom.ledger.pdf import write_pdf
 from pressroom.secure.checkpoint import sign_report
 from pressroom.station.checkpoints import CheckpointService
 from pressroom.station.parts import Parts
@@ -103,7 +104,7 @@ class ReportService:
             return data
         try:
             if fmt == "pdf":
-                reports.write_pdf(data, out)
+                write_pdf(data, out)
             else:
                 with out.open("w", encoding="utf-8", newline="") as fh:
                     text(data, fh)
@@ -133,7 +134,7 @@ class ReportService:
             data = self.gather(run_id=run_id)
             stem = f"{_stamp(data.runs[0].started_at)} run {data.runs[0].run_id[:8]}"
             pdf, csv = folder / f"{stem}.pdf", folder / f"{stem}.csv"
-            _atomic(pdf, lambda tmp: reports.write_pdf(data, tmp))
+            _atomic(pdf, lambda tmp: write_pdf(data, tmp))
             signed = self._signed("csv", data)
 
             def csv_to(tmp: Path) -> None:
