@@ -66,9 +66,9 @@ def test_the_run_says_disks_are_being_written_before_any_finishes(env):
     assert outlook(next(e for e in before if e.in_flight)).phase == "writing"
 
 
-def test_a_disk_waiting_for_its_hub_says_so(env, monkeypatch):
-    """A disk whose copy is reserved but whose hub takes no more disks yet says it waits
-    its turn (its card said "Reserving copy 0 %" for as long as the hub was busy)."""
+def test_a_disk_waiting_its_turn_says_so(env, monkeypatch):
+    """A started disk says it waits its turn: before its bookkeeping stages (two disks at a
+    time) and while its hub takes no more disks (its card said "Reserving copy 0 %")."""
     from pressroom.engine.events import Stage
     from pressroom.engine.run import Run
 
@@ -87,6 +87,8 @@ def test_a_disk_waiting_for_its_hub_says_so(env, monkeypatch):
     summary = env.run(1)
     assert summary.passed == 1
     assert shown == [Stage.QUEUED] and Stage.QUEUED.label == "Waiting its turn"
+    running = [e.stage for e in env.events if isinstance(e, DiskProgress) and e.state == "running"]
+    assert running[:2] == [Stage.QUEUED, Stage.IDENTIFY]  # its first word once started
 
 
 def test_progress_events_are_throttled_and_complete(env):

@@ -18,7 +18,7 @@ class Stage(StrEnum):
     IDENTIFY = "identify"
     CHECK_SPACE = "check-space"
     RESERVE = "reserve"
-    QUEUED = "queued"  # its copy is reserved; waiting for its hub to take another disk
+    QUEUED = "queued"  # started, waiting for its turn: the bookkeeping stages, then its hub
     CLEAN = "clean"
     WRITE = "write"
     VERIFY = "verify"

@@ -227,6 +227,7 @@ class DiskPipeline:
     def run(self) -> DiskProgress:
         gate = self.ctx.stage_gate or contextlib.nullcontext()
         try:
+            self.update(stage=Stage.QUEUED)  # started: until two disks' bookkeeping allow it
             with gate:
                 self.identify()
                 self.check_space()
