@@ -196,3 +196,35 @@ def test_runs_recorded_before_titles_were_kept_survive_the_migration(tmp_path):
         assert ledger_db.current_revision(led.engine) == "0006_reason_code"
         (run,) = led.runs()
     assert (run.run_id, run.operator, run.tracks, run.titles) == ("r1", "Old Tom", ("ab",), ())
+
+
+def test_the_printed_report_says_why_a_disk_failed_in_a_shops_words(tmp_path):
+    """The PDF a run saves is for the shop: a failed disk's reason in the glossary's words,
+    and the run's port map, as `report --format pdf` prints it. The CSV beside it is the
+    signed record and keeps the sentence the ledger recorded."""
+    import shutil
+    import subprocess
+
+    from engine_support import Env
+    from pressroom.station import words
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (Debian poppler-utils) is not installed: text not checked")
+    env = Env(tmp_path)
+    try:
+        env.disk("GOODDISK0001")
+        env.disk("LOCKEDDISK01", read_only=True)
+        summary = env.run(2)
+        saved = env.app.station.reports.save_run(summary.run_id)
+        (failed,) = [d for d in env.app.ledger.disks() if d.result == "fail"]
+    finally:
+        env.close()
+    assert failed.reason_code == "read-only"
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(saved.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.split())
+    shop = words.failure("read-only").text
+    assert " ".join(shop.split()[:4]) in flat and failed.reason not in flat
+    assert "Port map (1 failed, in red)" in flat  # as `report --format pdf` prints it
+    assert failed.reason in saved.csv.read_text(encoding="utf-8")

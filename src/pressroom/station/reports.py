@@ -21,6 +21,7 @@ from pressroom.errors import UsageError
 from pressroom.ledger import ChainReport, reports
 from pressroom.ledger.pdf import write_pdf
 from pressroom.secure.checkpoint import sign_report
+from pressroom.station import words
 from pressroom.station.checkpoints import CheckpointService
 from pressroom.station.parts import Parts
 from pressroom.station.portmap import report_maps
@@ -96,8 +97,8 @@ class ReportService:
         if fmt == "pdf" and not isinstance(out, Path):
             raise UsageError("A PDF report needs a file: add --out report.pdf.")
         data = self._signed(fmt, self.gather(run_id=run_id, since=since))
-        if fmt == "pdf":  # the printed report shows each run's ports as the tower stands
-            data = replace(data, port_maps=report_maps(data))
+        if fmt == "pdf":
+            data = _printed(data)
         text = reports.write_csv if fmt == "csv" else reports.write_json
         if not isinstance(out, Path):
             text(data, out if out is not None else sys.stdout)
@@ -134,7 +135,7 @@ class ReportService:
             data = self.gather(run_id=run_id)
             stem = f"{_stamp(data.runs[0].started_at)} run {data.runs[0].run_id[:8]}"
             pdf, csv = folder / f"{stem}.pdf", folder / f"{stem}.csv"
-            _atomic(pdf, lambda tmp: write_pdf(data, tmp))
+            _atomic(pdf, lambda tmp: write_pdf(_printed(data), tmp))
             signed = self._signed("csv", data)
 
             def csv_to(tmp: Path) -> None:
@@ -146,6 +147,15 @@ class ReportService:
             why = exc.strerror or str(exc)
             raise UsageError(f"The run's report could not be saved in {folder}: {why}.") from None
         return SavedReport(folder, pdf, csv)
+
+
+def _printed(data: reports.ReportData) -> reports.ReportData:
+    """What the printed report shows: each run's ports as the tower stands, and why a disk
+    failed in the shop's words. The CSV and JSON keep the sentence the ledger recorded:
+    they are the signed record; the PDF carries only the checkpoint."""
+    shown = [replace(d, reason=words.shown_reason(d.reason_code, d.reason)) for d in data.disks]
+    data = replace(data, disks=tuple(shown))
+    return replace(data, port_maps=report_maps(data))
 
 
 def _stamp(ts: float) -> str:
