@@ -287,3 +287,27 @@ def test_settings_keyboard_mnemonics_are_unique(qtbot):
     letters = [t[t.index("&") + 1].lower() for t in texts if "&" in t and "&&" not in t]
     assert dlg.findChild(QFormLayout) is not None and len(letters) >= 8
     assert len(letters) == len(set(letters)), sorted(letters)
+
+
+def test_a_disk_not_started_says_what_the_run_means_for_it(qtbot):
+    """ "Waiting for Start" only while nothing runs: once Start was pressed an idle disk
+    says whether it waits for the tracks, stands by, or is not part of this run."""
+    from pressroom.gui.drive_grid import DriveGrid
+
+    grid = DriveGrid()
+    qtbot.addWidget(grid)
+    for drive_id, port in (("usb:a", "1-1"), ("usb:b", "1-2")):
+        grid.update_progress(DiskProgress(drive_id, port, port, DiskState.IDLE, Stage.WAITING))
+
+    def said() -> list[str]:
+        return [grid.card(d).stage.text() for d in ("usb:a", "usb:b")]
+
+    assert said() == ["Waiting for Start"] * 2
+    grid.set_run_phase("preparing", ("usb:a",))  # the operator chose disk a only
+    assert said() == ["Starts when the tracks are ready", "Not part of this run"]
+    grid.set_run_phase("writing", None)
+    assert said() == ["Standing by: not needed yet"] * 2
+    grid.update_progress(DiskProgress("usb:c", "1-3", "1-3", DiskState.IDLE, Stage.WAITING))
+    assert grid.card("usb:c").stage.text() == "Standing by: not needed yet"  # plugged in now
+    grid.set_run_phase("ended", ("usb:a",))
+    assert set(said()) == {"Waiting for Start"}

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 from pressroom.drives.base import Drive
 from pressroom.engine.events import DiskProgress, DiskState, Stage
 from pressroom.gui.drive_card import DENSITIES, FULL, MIN_WIDTH, DriveCard
+from pressroom.station import words
 
 SPACING = 10
 
@@ -90,7 +91,8 @@ class DriveGrid(QScrollArea):
         self._columns = 0
         self.density = FULL
         self.retry_possible = False
-        self.idle_text = ""  # set by the run's phase; a new card keeps its own default
+        self.phase: str | None = None  # the run's phase (station.runs.Phase); None: no run
+        self.members: tuple[str, ...] | None = None  # the disks the run may take; None: any
         self._refit = QTimer(self)  # one re-layout after a burst of changes
         self._refit.setSingleShot(True)
         self._refit.setInterval(0)
@@ -172,10 +174,15 @@ class DriveGrid(QScrollArea):
         for card in self.cards.values():
             card.set_retry_possible(possible)
 
-    def set_idle_text(self, text: str) -> None:
-        self.idle_text = text
-        for card in self.cards.values():
-            card.set_idle_text(text)
+    def set_run_phase(self, phase: str | None, members: tuple[str, ...] | None) -> None:
+        """What the disks not started say follows the run (station.words.idle_words)."""
+        self.phase, self.members = phase, members
+        for drive_id, card in self.cards.items():
+            card.set_idle_text(self._idle_text(drive_id))
+
+    def _idle_text(self, drive_id: str) -> str:
+        inside = self.members is None or drive_id in self.members
+        return words.idle_words(self.phase, in_run=inside)
 
     def card(self, drive_id: str) -> DriveCard | None:
         return self.cards.get(drive_id)
@@ -185,8 +192,7 @@ class DriveGrid(QScrollArea):
     def _add(self, drive_id: str, port: str) -> DriveCard:
         card = DriveCard(drive_id)
         card.set_retry_possible(self.retry_possible)
-        if self.idle_text:
-            card.set_idle_text(self.idle_text)
+        card.set_idle_text(self._idle_text(drive_id))
         card.retry_clicked.connect(self.retry_clicked)
         card.eject_clicked.connect(self.eject_clicked)
         card.details_clicked.connect(self.details_clicked)

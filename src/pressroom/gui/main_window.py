@@ -288,7 +288,8 @@ class MainWindow(MainLayout):
         self.run_summary.setAccessibleDescription(look.headline)
         self.job_bar.set_outlook(look.can_stop, look.can_finish)
         self.grid.set_retry_possible(look.can_retry)
-        self.grid.set_idle_text(words.idle_words(look.phase))
+        run = self.hub.run
+        self.grid.set_run_phase(look.phase, run.job.drives if run is not None else None)
         self.setWindowTitle(title(self.base_title, look))
         self._show_clock()
 

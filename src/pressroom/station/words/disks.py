@@ -373,9 +373,13 @@ IDLE_WORDS: dict[str | None, str] = {
     "stopping": "Not part of this run",
     "ended": "Waiting for Start",
 }
+NOT_IN_RUN = "Not part of this run"  # a run going on without this disk (not chosen)
 
 
-def idle_words(phase: str | None) -> str:
+def idle_words(phase: str | None, *, in_run: bool = True) -> str:
+    """What a disk not started says; ``in_run``: the run may take it (not left out)."""
+    if not in_run and phase not in (None, "ended"):
+        return NOT_IN_RUN
     return IDLE_WORDS.get(phase, IDLE_WORDS[None])
 
 
