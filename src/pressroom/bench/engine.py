@@ -30,12 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pressroom.bench.engine_run import engine_run
+from pressroom.bench.engine_run import MB, MiB, engine_run
 from pressroom.bench.realpath import QUICK as realpath_quick
 from pressroom.bench.station import ThrowawayStation
-
-MB = 1_000_000
-MiB = 1 << 20
 
 
 def host_write_mbps(directory: Path, size: int = 256 * MiB) -> float:

@@ -277,10 +277,11 @@ class Run:
         """Start workers on eligible disks while copies are still needed; say so when any
         started (the run's outlook turns from waiting to writing on this event, not on the
         first disk to finish)."""
-        if self._fill_locked():
+        if self._start_needed():
             self._run_progress()
 
-    def _fill_locked(self) -> int:
+    def _start_needed(self) -> int:
+        """Start what the run still needs (under the run's lock); how many started."""
         started = 0
         with self._lock:
             if self.step:  # the step before the disks is still going; it calls _fill after

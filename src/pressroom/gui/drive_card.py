@@ -346,6 +346,8 @@ class DriveCard(QFrame):
 
     def set_idle_text(self, text: str) -> None:
         """What a disk not started says, as the run's phase has it (station.words)."""
+        if text == self.idle_text:
+            return  # every RunProgress sets it again: 128 cards, mostly unchanged
         self.idle_text = text
         if self.state == DiskState.IDLE:
             self.stage.setText(text)

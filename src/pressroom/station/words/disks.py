@@ -365,15 +365,15 @@ def all_failure_codes() -> frozenset[str]:
 
 # What a disk that has not started says, by the run's phase (station.runs.Phase; None
 # before the first run): "Waiting for Start" would be wrong once Start was pressed.
+NOT_IN_RUN = "Not part of this run"  # a run going on without this disk
 IDLE_WORDS: dict[str | None, str] = {
     None: "Waiting for Start",
     "preparing": "Starts when the tracks are ready",
     "writing": "Standing by: not needed yet",
-    "waiting": "Not part of this run",
-    "stopping": "Not part of this run",
+    "waiting": NOT_IN_RUN,
+    "stopping": NOT_IN_RUN,
     "ended": "Waiting for Start",
 }
-NOT_IN_RUN = "Not part of this run"  # a run going on without this disk (not chosen)
 
 
 def idle_words(phase: str | None, *, in_run: bool = True) -> str:
