@@ -132,6 +132,7 @@ def test_station_fits_with_a_failure_whose_reason_is_not_cut(qtbot, size):
     jb = window.job_bar
     for w in (jb.start, jb.copies, jb.rights, jb.insert_and_go, window.catalog):
         assert inside(window, w), w.accessibleName() or w.objectName()
+    _decisions_in_view(window.catalog)
     window.start_run()
     bad = window.grid.card("sim:disk2")
     qtbot.waitUntil(lambda: bad.state == DiskState.FAIL, timeout=30_000)
@@ -182,3 +183,19 @@ def test_station_with_one_and_sixteen_disks(qtbot, disks, size):
         save(window, f"station-{size[0]}x{size[1]}-{disks}-disk{'s' if disks > 1 else ''}")
     finally:
         close_window(qtbot, window)
+
+
+def _decisions_in_view(catalog) -> None:
+    """Copies left and Rights, what the operator decides with, are in the catalog's view
+    without scrolling sideways, and the track names keep room (the issue found them
+    behind a scrollbar at 1024 wide); Format and Duration may give way."""
+    from pressroom.gui.catalog_pane import LEFT, RIGHTS, TITLE, TITLE_MIN
+
+    table = catalog.table
+    header = table.horizontalHeader()
+    view = table.viewport().width()
+    assert table.horizontalScrollBar().maximum() == 0 or not table.horizontalScrollBar().isVisible()
+    for col in (LEFT, RIGHTS):
+        assert not table.isColumnHidden(col)
+        assert header.sectionViewportPosition(col) + header.sectionSize(col) <= view, col
+    assert header.sectionSize(TITLE) >= TITLE_MIN - 10

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QSize,
     QSortFilterProxyModel,
@@ -41,6 +42,12 @@ from pressroom.secure.rights import PRESETS
 COLUMNS = ("", "Track", "Artist", "Album", "Duration", "Format", "Copies left", "Rights")
 COVER, TITLE, ARTIST, ALBUM, DURATION, FORMAT, LEFT, RIGHTS = range(len(COLUMNS))
 THUMB = 36
+WIDTHS = {COVER: THUMB + 12, DURATION: 88, FORMAT: 66, LEFT: 84, RIGHTS: 100}
+# A narrow catalog (the station at 1024 wide) drops these first, in this order, so that
+# what the operator decides with (Copies left, Rights) never hides behind a scrollbar;
+# their values stay in the track's tooltip.
+NARROW_DROPS = (FORMAT, DURATION)
+TITLE_MIN = 100  # px: about a dozen characters, the rest in the tooltip
 
 
 def format_duration(seconds: float | None) -> str:
@@ -132,7 +139,10 @@ class CatalogModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == RIGHTS:
                 return PRESETS.get(self.rights.get(t.content_hash, "standard"), "")
-            return f"{t.path}\n{t.short_hash} · {t.size:,} bytes"
+            kind = self.data(index.siblingAtColumn(FORMAT))
+            length = format_duration(t.duration)
+            title = t.title or Path(t.path).stem  # a narrow column elides it
+            return f"{title} · {length} · {kind}\n{t.path}\n{t.short_hash} · {t.size:,} bytes"
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (DURATION, LEFT):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -231,13 +241,13 @@ class CatalogPane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COVER, THUMB + 12), (DURATION, 88), (FORMAT, 66), (LEFT, 84),
-                           (RIGHTS, 100)):  # fmt: skip
+        for col, width in WIDTHS.items():
             header.resizeSection(col, width)
         # Artist and album show under the title (two lines); their own columns stay in the
         # model for search and for a wider window's header menu.
         self.table.setColumnHidden(ARTIST, True)
         self.table.setColumnHidden(ALBUM, True)
+        self.table.installEventFilter(self)  # its resizes: which columns fit
         self.table.selectionModel().selectionChanged.connect(
             lambda *_: self.selection_changed.emit()
         )
@@ -337,3 +347,20 @@ class CatalogPane(QWidget):
         if paths:
             event.acceptProposedAction()
             self.import_requested.emit(paths)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.table and event.type() == QEvent.Type.Resize:
+            self._fit_columns(event.size().width())
+        return super().eventFilter(obj, event)
+
+    def _fit_columns(self, width: int) -> None:
+        """Drop Format, then Duration, when the track names would get less than TITLE_MIN;
+        bring them back when there is room (the window made wider, the splitter moved)."""
+        room = width - self.table.verticalScrollBar().sizeHint().width() - 4
+        shown = [COVER, LEFT, RIGHTS, *NARROW_DROPS]
+        for col in NARROW_DROPS:
+            if sum(WIDTHS[c] for c in shown) + TITLE_MIN <= room:
+                break
+            shown.remove(col)
+        for col in NARROW_DROPS:
+            self.table.setColumnHidden(col, col not in shown)
