@@ -140,6 +140,7 @@ def test_station_fits_with_a_failure_whose_reason_is_not_cut(qtbot, size):
     qtbot.wait(50)
     assert inside(window, window.job_bar.finish)
     assert inside(window, window.run_summary)
+    _decisions_in_view(window.catalog)  # the longer outlook after a failure takes no room
     window.grid.ensureWidgetVisible(bad)
     qtbot.wait(50)
     assert not_cut(bad.reason), bad.reason.text()

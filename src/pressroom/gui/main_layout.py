@@ -59,6 +59,9 @@ class MainLayout(QMainWindow):
         self.run_summary = QLabel("No run yet: select tracks, set copies, press Start.")
         self.run_summary.setObjectName("runSummary")
         self.run_summary.setAccessibleName("Run summary")
+        # a long outlook wraps: unwrapped, its width became the right side's minimum and
+        # squeezed the catalog to a sliver at 1024 wide
+        self.run_summary.setWordWrap(True)
         self.run_clock = QLabel("")
         self.run_clock.setObjectName("muted")
         self.run_clock.setAccessibleName("Run time")
