@@ -198,7 +198,8 @@ def test_not_root_is_refused_by_the_real_command():
              "-m", "pressroom", "sim", "add", "--serial", "NOBODY0001", "--backing", "fat32"],
             capture_output=True, text=True, env=env, timeout=120,
         )  # fmt: skip
-        if "Permission denied" in proc.stderr and "pressroom" not in proc.stderr:
+        unreadable = "Permission denied" in proc.stderr and "pressroom" not in proc.stderr
+        if unreadable or "No module named pressroom" in proc.stderr:  # a 0700 checkout
             pytest.skip("the interpreter or source tree is not readable by nobody")
         assert proc.returncode == 3, proc.stderr
         last = proc.stderr.strip().splitlines()[-1]
